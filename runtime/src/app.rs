@@ -1,0 +1,76 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::{Request, Response};
+
+/// An application the server can run: implemented by every type `routes!` generates.
+///
+/// `handle` answers one request. The future borrows the application and the request, so the
+/// server can reuse the request's buffers for the next request on the connection.
+///
+/// ```
+/// use waymark_runtime::{App, Request, Response};
+///
+/// struct Hello;
+///
+/// impl App for Hello {
+///     fn handle<'a>(&'a self, _req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+///         async { Response::text("hello") }
+///     }
+/// }
+/// ```
+pub trait App: Send + Sync + 'static {
+    /// Answers one request.
+    fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a;
+}
+
+/// The rest of the middleware chain and the handler, handed to a `wrap` middleware.
+///
+/// Await [`Next::run`] to call the inner layers; drop it to short-circuit with a response of
+/// your own. The inner future is pinned on the caller's stack: nothing is boxed per request.
+///
+/// ```
+/// use waymark_runtime::{Next, Request, Response, StatusCode};
+///
+/// async fn require_token(req: &Request, next: Next<'_>) -> Response {
+///     if req.header("authorization") != Some("Bearer secret") {
+///         return Response::text("missing token").with_status(StatusCode::UNAUTHORIZED);
+///     }
+///     let mut res = next.run().await;
+///     res.insert_header("x-checked", "yes");
+///     res
+/// }
+/// ```
+pub struct Next<'a> {
+    inner: Pin<&'a mut (dyn Future<Output = Response> + Send + 'a)>,
+}
+
+impl<'a> Next<'a> {
+    #[doc(hidden)]
+    pub fn new(inner: Pin<&'a mut (dyn Future<Output = Response> + Send + 'a)>) -> Self {
+        Self { inner }
+    }
+
+    /// Runs the inner middleware and the handler and returns their response.
+    pub async fn run(self) -> Response {
+        self.inner.await
+    }
+}
+
+impl fmt::Debug for Next<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next").finish_non_exhaustive()
+    }
+}
+
+/// One route of a `routes!` table, as data: for listing routes, documentation, or tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The method, e.g. `"GET"`.
+    pub method: &'static str,
+    /// The full pattern with scope prefixes, e.g. `"/admin/users/{id: u64}"`.
+    pub pattern: &'static str,
+    /// The handler expression as written.
+    pub handler: &'static str,
+}

@@ -1,0 +1,242 @@
+use std::fmt;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{Method, Version};
+
+/// An HTTP request as a handler or middleware sees it.
+///
+/// Header lookup is case-insensitive. Headers are kept as byte ranges in one buffer that the
+/// server reuses for every request on a connection, instead of an `http::HeaderMap`, which
+/// allocates for every header value: this keeps a small request free of heap allocations.
+///
+/// ```
+/// use waymark_runtime::{Method, Request};
+///
+/// let req = Request::new(Method::GET, "/users/7?verbose=1").with_header("Accept", "text/plain");
+/// assert_eq!(req.path(), "/users/7");
+/// assert_eq!(req.query(), Some("verbose=1"));
+/// assert_eq!(req.header("accept"), Some("text/plain"));
+/// ```
+#[derive(Clone)]
+pub struct Request {
+    method: Method,
+    version: Version,
+    target: String,
+    path_len: usize,
+    header_bytes: Vec<u8>,
+    headers: Vec<HeaderSpan>,
+    body: Bytes,
+    peer: Option<SocketAddr>,
+}
+
+#[derive(Clone, Copy)]
+struct HeaderSpan {
+    name_end: u32,
+    value_end: u32,
+    start: u32,
+}
+
+impl Request {
+    /// A request with no headers and an empty body, as a test or an in-process caller builds it.
+    pub fn new(method: Method, target: &str) -> Self {
+        let mut req = Self::empty();
+        req.method = method;
+        req.set_target(target);
+        req
+    }
+
+    pub(crate) fn empty() -> Self {
+        Self {
+            method: Method::GET,
+            version: Version::HTTP_11,
+            target: String::new(),
+            path_len: 0,
+            header_bytes: Vec::new(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            peer: None,
+        }
+    }
+
+    /// Adds a header (builder style).
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.push_header(name.as_bytes(), value.as_ref());
+        self
+    }
+
+    /// Sets the body (builder style).
+    #[must_use]
+    pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the peer address (builder style).
+    #[must_use]
+    pub fn with_peer_addr(mut self, peer: SocketAddr) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+
+    /// Sets the HTTP version (builder style).
+    #[must_use]
+    pub fn with_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The HTTP version of the request line.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The request target as sent: path and query.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The path part of the target, still percent-encoded.
+    pub fn path(&self) -> &str {
+        &self.target[..self.path_len]
+    }
+
+    /// The raw query string after `?`, if the target has one.
+    pub fn query(&self) -> Option<&str> {
+        self.target.get(self.path_len + 1..).filter(|_| self.target.len() > self.path_len)
+    }
+
+    /// The first value of a header, looked up case-insensitively; `None` if it is absent or not
+    /// valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.header_bytes(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The first value of a header as bytes, looked up case-insensitively.
+    pub fn header_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.headers().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
+    }
+
+    /// Every header in the order received, as `(name, value)` byte slices.
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers.iter().map(|h| {
+            let (start, name_end, value_end) = (h.start as usize, h.name_end as usize, h.value_end as usize);
+            (&self.header_bytes[start..name_end], &self.header_bytes[name_end..value_end])
+        })
+    }
+
+    /// The request body, fully read (the server enforces the body size limit before a handler runs).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The address of the client, when the request came over a socket.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.target.clear();
+        self.path_len = 0;
+        self.header_bytes.clear();
+        self.headers.clear();
+        self.body = Bytes::new();
+    }
+
+    pub(crate) fn set_method(&mut self, method: Method) {
+        self.method = method;
+    }
+
+    pub(crate) fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    pub(crate) fn set_peer_addr(&mut self, peer: Option<SocketAddr>) {
+        self.peer = peer;
+    }
+
+    pub(crate) fn set_body(&mut self, body: Bytes) {
+        self.body = body;
+    }
+
+    pub(crate) fn set_target(&mut self, target: &str) {
+        self.target.clear();
+        self.target.push_str(target);
+        self.path_len = target.find('?').unwrap_or(target.len());
+    }
+
+    /// Appends a header; the server only calls it with a head already bounded by its limits, so
+    /// offsets fit in `u32`.
+    pub(crate) fn push_header(&mut self, name: &[u8], value: &[u8]) {
+        let start = self.header_bytes.len();
+        self.header_bytes.extend_from_slice(name);
+        let name_end = self.header_bytes.len();
+        self.header_bytes.extend_from_slice(value);
+        let value_end = self.header_bytes.len();
+        let fit = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.headers.push(HeaderSpan { start: fit(start), name_end: fit(name_end), value_end: fit(value_end) });
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'a>(&'a Request);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.headers().map(|(n, v)| (String::from_utf8_lossy(n), String::from_utf8_lossy(v))))
+                    .finish()
+            }
+        }
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("version", &self.version)
+            .field("headers", &Headers(self))
+            .field("body_len", &self.body.len())
+            .field("peer", &self.peer)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_path_and_query() {
+        let cases =
+            [("/", "/", None), ("/a?", "/a", Some("")), ("/a?x=1&y", "/a", Some("x=1&y")), ("/a/b/", "/a/b/", None)];
+        for (target, path, query) in cases {
+            let req = Request::new(Method::GET, target);
+            assert_eq!((req.path(), req.query()), (path, query), "{target}");
+        }
+    }
+
+    #[test]
+    fn header_lookup_is_case_insensitive_and_first_wins() {
+        let req = Request::new(Method::GET, "/")
+            .with_header("X-Token", "a")
+            .with_header("x-token", "b")
+            .with_header("bin", [0xff_u8]);
+        assert_eq!(req.header("x-TOKEN"), Some("a"));
+        assert_eq!(req.headers().count(), 3);
+        assert_eq!(req.header("bin"), None);
+        assert_eq!(req.header_bytes("bin"), Some(&[0xff_u8][..]));
+        assert_eq!(req.header("missing"), None);
+    }
+
+    #[test]
+    fn clear_keeps_nothing_of_the_previous_request() {
+        let mut req = Request::new(Method::POST, "/x?y").with_header("a", "b").with_body("body");
+        req.clear();
+        req.set_target("/z");
+        assert_eq!((req.path(), req.query(), req.header("a"), req.body().len()), ("/z", None, None, 0));
+    }
+}

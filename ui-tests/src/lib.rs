@@ -1,0 +1,1 @@
+//! Compile-fail and compile-pass cases for `routes!`; see `tests/ui.rs`.
