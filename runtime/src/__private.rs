@@ -5,7 +5,7 @@ use std::future::Future;
 use std::str::FromStr;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
+use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 

@@ -31,14 +31,14 @@ pub trait App: Send + Sync + 'static {
 /// your own. The inner future is pinned on the caller's stack: nothing is boxed per request.
 ///
 /// ```
-/// use waymark_runtime::{Next, Request, Response, StatusCode};
+/// use waymark_runtime::{header, Next, Request, Response, StatusCode};
 ///
 /// async fn require_token(req: &Request, next: Next<'_>) -> Response {
 ///     if req.header("authorization") != Some("Bearer secret") {
 ///         return Response::text("missing token").with_status(StatusCode::UNAUTHORIZED);
 ///     }
 ///     let mut res = next.run().await;
-///     res.insert_header("x-checked", "yes");
+///     res.insert_header(header::HeaderName::from_static("x-checked"), header::HeaderValue::from_static("yes"));
 ///     res
 /// }
 /// ```

@@ -14,6 +14,6 @@ pub mod __private;
 
 pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
-pub use http::{Method, StatusCode, Version};
+pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;
 pub use response::{Body, Html, IntoResponse, Json, Response};

@@ -1,8 +1,8 @@
 use std::fmt;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 
 const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
@@ -16,7 +16,7 @@ const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream")
 ///
 /// ```
 /// use waymark_runtime::{Response, StatusCode};
-/// use waymark_runtime::__private::header::{HeaderValue, CACHE_CONTROL};
+/// use waymark_runtime::header::{HeaderValue, CACHE_CONTROL};
 ///
 /// let res = Response::text("created")
 ///     .with_status(StatusCode::CREATED)
