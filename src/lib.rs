@@ -7,6 +7,8 @@ pub use waymark_runtime::{
     header,
 };
 
+pub mod test;
+
 #[doc(hidden)]
 pub mod __private {
     pub use waymark_runtime::__private::*;
