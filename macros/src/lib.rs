@@ -1,7 +1,22 @@
-//! The `routes!` macro.
+//! The `routes!` macro of [waymark](https://docs.rs/waymark). The DSL, the matching rules and the
+//! conflict rules are documented once, on the facade crate's `routes!` re-export.
+//!
+//! The pipeline has one stage per module: [`ast`] parses tokens, [`pattern`] parses the pattern
+//! strings, [`valid`] checks each route on its own, [`conflict`] checks routes against each other,
+//! [`expand`] emits the dispatcher (or a stub, when there were errors).
+#![forbid(unsafe_code)]
+
+mod ast;
+mod conflict;
+mod expand;
+mod pattern;
+mod valid;
+
 use proc_macro::TokenStream;
-/// x
+
+/// Declares every route of an application; see the `waymark` crate docs.
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
-    input
+    let input = syn::parse_macro_input!(input as ast::Input);
+    expand::expand(&input).into()
 }

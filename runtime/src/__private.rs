@@ -6,12 +6,12 @@ use std::str::FromStr;
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
-use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::{Body, IntoResponse, Json, Request, Response};
+use crate::{Body, IntoResponse, Json};
 
-pub use crate::Next;
+pub use crate::{App, Next, Request, Response};
+pub use http::{Method, StatusCode};
 pub use http::header;
 
 /// Splits `/a/b/c` into segments (`/` alone has none), recording where each starts so that a

@@ -1,0 +1,498 @@
+//! Emits the dispatcher: a `match` over the method and the path segments, the route bodies with
+//! their bindings, and the statically composed middleware. On any error, emits the errors and a
+//! stub of the public items instead, so the user sees the real errors and no follow-on ones.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Lit};
+
+use crate::ast::Input;
+use crate::conflict::{self, Shape};
+use crate::pattern::Segment;
+use crate::valid::{self, METHODS, ParamTy, QueryKind, RouteDef, Table};
+
+pub(crate) fn expand(input: &Input) -> TokenStream {
+    let (table, mut errors) = valid::check(input);
+    errors.extend(conflicts(&table));
+    let header = header(input);
+    if errors.is_empty() {
+        let body = dispatcher(input, &table);
+        quote! { #header #body }
+    } else {
+        let errors = errors.iter().map(syn::Error::to_compile_error);
+        let stub = stub(input);
+        quote! { #header #stub #(#errors)* }
+    }
+}
+
+fn conflicts(table: &Table<'_>) -> Vec<syn::Error> {
+    let shapes: Vec<_> = table.routes.iter().map(|r| Shape { method: r.method, segments: &r.segments }).collect();
+    let mut errors = Vec::new();
+    for c in conflict::find(&shapes) {
+        let (first, later) = (&table.routes[c.earlier], &table.routes[c.later]);
+        let (a, b) = (format!("{} {}", first.method, first.full), format!("{} {}", later.method, later.full));
+        let msg = if first.full == later.full {
+            format!("route `{b}` is declared twice; remove one of them")
+        } else {
+            let both = match &c.witness {
+                Some(path) => format!("both match `{path}`"),
+                None => format!("both have the shape `{}`", conflict::shape_text(&later.segments)),
+            };
+            format!(
+                "route `{b}` conflicts with `{a}`: {both}; parameters at the same place do not order routes, so remove one or make a literal segment differ"
+            )
+        };
+        errors.push(syn::Error::new(later.lit.span(), msg));
+        errors
+            .push(syn::Error::new(first.lit.span(), format!("`{a}` is declared here first; `{b}` conflicts with it")));
+    }
+    errors
+}
+
+/// The generated type, its constructor and its state accessor: the same with or without errors.
+fn header(input: &Input) -> TokenStream {
+    let Input { attrs, vis, name, state, .. } = input;
+    let name_str = name.to_string();
+    let (field, new) = match state {
+        Some((_, ty)) => (
+            quote! { state: #ty },
+            quote! {
+                /// Creates the application around its shared state.
+                #vis fn new(state: #ty) -> Self { Self { state } }
+                /// The shared state.
+                #vis fn state(&self) -> &#ty { &self.state }
+            },
+        ),
+        None => (
+            quote! { _private: () },
+            quote! {
+                /// Creates the application.
+                #vis fn new() -> Self { Self { _private: () } }
+            },
+        ),
+    };
+    quote! {
+        #(#attrs)*
+        #vis struct #name { #field }
+        impl #name { #new }
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#name_str).finish_non_exhaustive()
+            }
+        }
+    }
+}
+
+/// What a table with errors expands to: the same public items, answering `500`.
+fn stub(input: &Input) -> TokenStream {
+    let Input { vis, name, .. } = input;
+    quote! {
+        impl #name {
+            /// The route table (empty: the table has errors).
+            #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = &[];
+            /// Answers one request in-process.
+            #vis async fn call(&self, _req: ::waymark::__private::Request) -> ::waymark::__private::Response {
+                ::waymark::__private::Response::status_only(::waymark::__private::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+        impl ::waymark::__private::App for #name {
+            fn handle<'a>(&'a self, _req: &'a ::waymark::__private::Request)
+                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                async { ::waymark::__private::Response::status_only(::waymark::__private::StatusCode::INTERNAL_SERVER_ERROR) }
+            }
+        }
+    }
+}
+
+fn req_ident() -> Ident {
+    Ident::new("req", Span::call_site())
+}
+
+fn dispatcher(input: &Input, table: &Table<'_>) -> TokenStream {
+    let Input { vis, name, state, .. } = input;
+    let req = req_ident();
+    let state_binding = state.as_ref().map(|(bind, _)| quote! { let #bind = &self.state; });
+    let routes_info = table.routes.iter().map(|r| {
+        let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
+        quote! { ::waymark::__private::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
+    });
+    let router = router(table);
+    let wrapped = wrap_all(quote! { async move { #router } }, &table.wraps);
+    quote! {
+        impl #name {
+            /// The route table in declaration order: method, full pattern, handler expression.
+            #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = &[#(#routes_info),*];
+
+            /// Answers one request in-process, without a socket, as the server would: a `HEAD`
+            /// request gets the headers without the body.
+            #vis async fn call(&self, req: ::waymark::__private::Request) -> ::waymark::__private::Response {
+                let res = <Self as ::waymark::__private::App>::handle(self, &req).await;
+                if ::waymark::__private::is_head(&req) { ::waymark::__private::strip_body_for_head(res) } else { res }
+            }
+        }
+
+        impl ::waymark::__private::App for #name {
+            #[allow(unused_variables, clippy::all, clippy::pedantic)]
+            fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
+                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                #state_binding
+                async move { #wrapped.await }
+            }
+        }
+    }
+}
+
+/// Wraps the future `inner` in middleware, the first of `wraps` outermost.
+fn wrap_all(inner: TokenStream, wraps: &[&Expr]) -> TokenStream {
+    let req = req_ident();
+    let next = Ident::new("next", Span::call_site());
+    wraps.iter().rev().fold(inner, |inner, wrap| {
+        let call = match wrap {
+            Expr::Path(path) => quote_spanned! {path.span()=> #path(#req, #next) },
+            other => quote! { #other },
+        };
+        let run = handler_call(&call, wrap.span());
+        quote! {
+            async move {
+                let __inner = #inner;
+                let mut __inner = ::core::pin::pin!(__inner);
+                let #next = ::waymark::__private::Next::new(__inner.as_mut());
+                #run
+            }
+        }
+    })
+}
+
+/// Awaits a handler expression and converts its output, with trait errors at the expression.
+fn handler_call(expr: &TokenStream, span: Span) -> TokenStream {
+    let awaited = quote_spanned! {span=> ::waymark::__private::handler(#expr).await };
+    quote_spanned! {span=> ::waymark::__private::into_response(#awaited) }
+}
+
+fn variant(i: usize) -> Ident {
+    format_ident!("R{}", i)
+}
+
+fn var(index: usize) -> Ident {
+    format_ident!("__p{}", index)
+}
+
+fn method_fn(prefix: &str, method: &str) -> Ident {
+    format_ident!("__{}_{}", prefix, method.to_ascii_lowercase())
+}
+
+/// The body of the routing future: split the path, match, run the route or answer the miss.
+fn router(table: &Table<'_>) -> TokenStream {
+    let req = req_ident();
+    let depth = table.routes.iter().map(|r| r.segments.len()).max().unwrap_or(0) + 1;
+    let methods: Vec<&str> = METHODS.iter().copied().filter(|m| table.routes.iter().any(|r| r.method == *m)).collect();
+
+    let variants = table.routes.iter().enumerate().map(|(i, r)| {
+        let v = variant(i);
+        let tys = r.params.iter().map(|p| match &p.ty {
+            ParamTy::Str => quote! { ::std::borrow::Cow<'p, str> },
+            ParamTy::Parsed { ty, .. } => quote! { #ty },
+        });
+        quote! { #v(#(#tys),*) }
+    });
+    let match_fns = methods.iter().map(|m| {
+        let routes: Vec<usize> = (0..table.routes.len()).filter(|&i| table.routes[i].method == *m).collect();
+        let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
+        let trie = emit_node(&build_trie(table, &routes), 0, table);
+        let checks = routes.iter().map(|&i| bad_param_check(&table.routes[i]));
+        quote! {
+            #[inline]
+            fn #matcher<'p>(__path: &'p str, __segs: &[&'p str; #depth], __starts: &[usize; #depth], __n: usize)
+                -> ::core::option::Option<__Route<'p>> {
+                if __n > #depth { return ::core::option::Option::None; }
+                #trie
+                ::core::option::Option::None
+            }
+            #[cold]
+            fn #bad(__path: &str, __segs: &[&str; #depth], __starts: &[usize; #depth], __n: usize)
+                -> ::core::option::Option<(&'static str, &'static str)> {
+                if __n > #depth { return ::core::option::Option::None; }
+                #(#checks)*
+                ::core::option::Option::None
+            }
+        }
+    });
+    let args = quote! { __path, &__segs, &__starts, __n };
+    let by_method = |prefix: &str| {
+        let arms = methods.iter().map(|m| {
+            let f = method_fn(prefix, m);
+            let konst = Ident::new(m, Span::call_site());
+            quote! { if *__method == ::waymark::__private::Method::#konst { #f(#args) } else }
+        });
+        // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
+        let head = (methods.contains(&"GET")).then(|| {
+            let get = method_fn(prefix, "GET");
+            let first = if methods.contains(&"HEAD") {
+                let head = method_fn(prefix, "HEAD");
+                quote! { #head(#args).or_else(|| #get(#args)) }
+            } else {
+                quote! { #get(#args) }
+            };
+            quote! { if *__method == ::waymark::__private::Method::HEAD { #first } else }
+        });
+        quote! { #head #(#arms)* { ::core::option::Option::None } }
+    };
+    let find = by_method("match");
+    let find_bad = by_method("bad");
+    let allow = methods.iter().map(|m| {
+        let f = method_fn("match", m);
+        let head = (*m == "GET").then(|| quote! { __allow.push("HEAD"); });
+        quote! { if #f(#args).is_some() { __allow.push(#m); #head } }
+    });
+    let arms = table.routes.iter().enumerate().map(|(i, r)| route_arm(i, r));
+    let fallback = match table.fallback {
+        Some(f) => {
+            let handler = &f.handler;
+            handler_call(&quote! { #handler }, handler.span())
+        }
+        None => quote! { ::waymark::__private::not_found() },
+    };
+    quote! {
+        enum __Route<'p> {
+            #(#variants,)*
+            #[allow(dead_code)]
+            __Lifetime(::core::marker::PhantomData<&'p ()>),
+        }
+        #(#match_fns)*
+        let __path = #req.path();
+        let mut __segs: [&str; #depth] = [""; #depth];
+        let mut __starts: [usize; #depth] = [0; #depth];
+        let __n = ::waymark::__private::split_path(__path, &mut __segs, &mut __starts);
+        let __method = #req.method();
+        let __found: ::core::option::Option<__Route<'_>> = #find;
+        match __found {
+            #(#arms)*
+            _ => {
+                if let ::core::option::Option::Some((__name, __ty)) = #find_bad {
+                    return ::waymark::__private::bad_param(__name, __ty);
+                }
+                let mut __allow = ::waymark::__private::Allow::default();
+                #(#allow)*
+                if !__allow.is_empty() {
+                    __allow.push("OPTIONS");
+                    if *__method == ::waymark::__private::Method::OPTIONS {
+                        return __allow.options();
+                    }
+                    return __allow.method_not_allowed();
+                }
+                #fallback
+            }
+        }
+    }
+}
+
+/// A per-method trie: literal children, then parameter children, then catch-alls, which is the
+/// order the matching rules try them in.
+#[derive(Default)]
+struct Node {
+    terminal: Option<usize>,
+    literals: Vec<(String, Node)>,
+    params: Vec<(String, usize, Node)>,
+    catch_alls: Vec<usize>,
+}
+
+fn build_trie(table: &Table<'_>, routes: &[usize]) -> Node {
+    let mut root = Node::default();
+    for &i in routes {
+        let route = &table.routes[i];
+        let mut node = &mut root;
+        let mut params = route.params.iter();
+        for seg in &route.segments {
+            node = match seg {
+                Segment::Literal(l) => {
+                    let at = match node.literals.iter().position(|(k, _)| k == l) {
+                        Some(at) => at,
+                        None => {
+                            node.literals.push((l.clone(), Node::default()));
+                            node.literals.len() - 1
+                        }
+                    };
+                    &mut node.literals[at].1
+                }
+                Segment::Param(_) => {
+                    let Some(p) = params.next() else { break };
+                    let key = format!("{}:{}", p.name, p.ty.text());
+                    let at = match node.params.iter().position(|(k, _, _)| *k == key) {
+                        Some(at) => at,
+                        None => {
+                            node.params.push((key, i, Node::default()));
+                            node.params.len() - 1
+                        }
+                    };
+                    &mut node.params[at].2
+                }
+                Segment::CatchAll(_) => {
+                    node.catch_alls.push(i);
+                    break;
+                }
+            };
+        }
+        if !matches!(route.segments.last(), Some(Segment::CatchAll(_))) && node.terminal.is_none() {
+            node.terminal = Some(i);
+        }
+    }
+    root
+}
+
+/// Parses one segment (or the rest of the path) into a parameter value, `None` if it does not parse.
+fn parse_expr(ty: &ParamTy, raw: &TokenStream) -> TokenStream {
+    match ty {
+        ParamTy::Str => quote! { ::waymark::__private::decode(#raw) },
+        ParamTy::Parsed { ty, .. } => {
+            quote_spanned! {ty.span()=> ::waymark::__private::parse_param::<#ty>(#raw) }
+        }
+    }
+}
+
+fn construct(i: usize, table: &Table<'_>) -> TokenStream {
+    let v = variant(i);
+    let vars = table.routes[i].params.iter().map(|p| var(p.index));
+    quote! { return ::core::option::Option::Some(__Route::#v(#(#vars),*)); }
+}
+
+fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
+    let terminal = node.terminal.map(|i| {
+        let ret = construct(i, table);
+        quote! { if __n == #d { #ret } }
+    });
+    let literals = (!node.literals.is_empty()).then(|| {
+        let arms = node.literals.iter().map(|(lit, child)| {
+            let child = emit_node(child, d + 1, table);
+            quote! { #lit => { #child } }
+        });
+        quote! { match __segs[#d] { #(#arms)* _ => {} } }
+    });
+    let params = node.params.iter().map(|(_, route, child)| {
+        let p = table.routes[*route].params.iter().find(|p| p.index == d).map(|p| &p.ty);
+        let parse = parse_expr(p.unwrap_or(&ParamTy::Str), &quote! { __segs[#d] });
+        let child = emit_node(child, d + 1, table);
+        let v = var(d);
+        quote! { if let ::core::option::Option::Some(#v) = #parse { #child } }
+    });
+    let catch_alls = node.catch_alls.iter().map(|&i| {
+        let p = table.routes[i].params.iter().find(|p| p.catch_all).map(|p| &p.ty);
+        let parse = parse_expr(p.unwrap_or(&ParamTy::Str), &quote! { __rest });
+        let (v, ret) = (var(d), construct(i, table));
+        quote! {
+            let __rest = &__path[__starts[#d]..];
+            if !__rest.is_empty() {
+                if let ::core::option::Option::Some(#v) = #parse { #ret }
+            }
+        }
+    });
+    let children: Vec<TokenStream> = literals.into_iter().chain(params).chain(catch_alls).collect();
+    let children = (!children.is_empty()).then(|| quote! { if __n > #d { #(#children)* } });
+    quote! { #terminal #children }
+}
+
+/// For the `400` answer: if the path has this route's shape, the first parameter that fails.
+fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
+    let mut shape = Vec::new();
+    for (d, seg) in r.segments.iter().enumerate() {
+        match seg {
+            Segment::Literal(l) => shape.push(quote! { __segs[#d] == #l }),
+            Segment::Param(_) => {}
+            Segment::CatchAll(_) => shape.push(quote! { !__path[__starts[#d]..].is_empty() }),
+        }
+    }
+    let len = r.segments.len();
+    let count = match r.segments.last() {
+        Some(Segment::CatchAll(_)) => {
+            let at = len - 1;
+            quote! { __n > #at }
+        }
+        _ => quote! { __n == #len },
+    };
+    let checks = r.params.iter().map(|p| {
+        let d = p.index;
+        let raw = if p.catch_all {
+            quote! { &__path[__starts[#d]..] }
+        } else {
+            quote! { __segs[#d] }
+        };
+        let parse = parse_expr(&p.ty, &raw);
+        let (name, ty) = (p.name.to_string(), p.ty.text());
+        quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty)); } }
+    });
+    quote! { if #count #(&& #shape)* { #(#checks)* } }
+}
+
+/// The `match` arm that runs route `i`: bindings, query, body, handler, scope middleware.
+fn route_arm(i: usize, r: &RouteDef<'_>) -> TokenStream {
+    let req = req_ident();
+    let v = variant(i);
+    let vars: Vec<Ident> = r.params.iter().map(|p| var(p.index)).collect();
+    let bindings = r.params.iter().zip(&vars).map(|(p, var)| {
+        let name = &p.name;
+        match &p.ty {
+            ParamTy::Str => quote! { let #name: &str = &#var; },
+            ParamTy::Parsed { ty, .. } => quote! { let #name: #ty = #var; },
+        }
+    });
+    let query = r.query.iter().map(|q| {
+        let (name, ty, text) = (&q.name, &q.ty, &q.text);
+        let name_str = name.to_string();
+        match &q.kind {
+            QueryKind::Required => quote! {
+                let #name: #ty = match ::waymark::__private::query_required::<#ty>(#req, #name_str, #text) {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(res) => return res,
+                };
+            },
+            QueryKind::Optional => quote! {
+                let #name: ::core::option::Option<#ty> = match ::waymark::__private::query_optional::<#ty>(#req, #name_str, #text) {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(res) => return res,
+                };
+            },
+            QueryKind::Default(lit) => {
+                let default = match lit {
+                    Lit::Str(_) => quote! { ::core::convert::From::from(#lit) },
+                    _ => quote! { #lit },
+                };
+                quote! {
+                    let #name: #ty = match ::waymark::__private::query_optional::<#ty>(#req, #name_str, #text) {
+                        ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
+                        ::core::result::Result::Ok(::core::option::Option::None) => #default,
+                        ::core::result::Result::Err(res) => return res,
+                    };
+                }
+            }
+        }
+    });
+    let body = r.body.map(|ty| {
+        let body = Ident::new("body", Span::call_site());
+        let read = quote_spanned! {ty.span()=> <#ty as ::waymark::__private::FromBody>::from_body(#req) };
+        quote! {
+            let #body: #ty = match #read {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(res) => return res,
+            };
+        }
+    });
+    let handler = r.handler;
+    let run = handler_call(&quote! { #handler }, handler.span());
+    let inner = quote! { async move { #(#query)* #body #run } };
+    let wrapped = wrap_all(inner, &r.wraps);
+    quote! {
+        ::core::option::Option::Some(__Route::#v(#(#vars),*)) => {
+            #(#bindings)*
+            #wrapped.await
+        }
+    }
+}
+
+/// The handler expression as text for the route table, without the spaces token printing adds.
+fn expr_text(expr: &Expr) -> String {
+    let mut s = quote!(#expr).to_string();
+    for (from, to) in [(" (", "("), ("( ", "("), (" )", ")"), (" ,", ","), (" .", "."), (". ", "."), (" !", "!")] {
+        s = s.replace(from, to);
+    }
+    s
+}

@@ -1,0 +1,253 @@
+//! The mini-parser for pattern strings such as `"/users/{id: u64}?{limit: u32 = 20}"`.
+//!
+//! Pure functions over `&str`: errors are messages, and the caller puts them on the literal's span
+//! (on stable Rust a span cannot point inside a string literal, so each message quotes the part
+//! that is wrong).
+
+/// A parsed pattern: path segments, then query parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Pattern {
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) query: Vec<QueryParam>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Segment {
+    Literal(String),
+    /// `{name}` (no type: a borrowed string) or `{name: Type}`.
+    Param(Param),
+    /// `{*name}` or `{*name: Type}`: the rest of the path, one or more segments.
+    CatchAll(Param),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Param {
+    pub(crate) name: String,
+    /// The type as written, trimmed; `None` for an untyped parameter.
+    pub(crate) ty: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QueryParam {
+    pub(crate) name: String,
+    pub(crate) ty: Option<String>,
+    /// The default as written (a literal, checked later).
+    pub(crate) default: Option<String>,
+}
+
+impl Segment {
+    pub(crate) fn param(&self) -> Option<&Param> {
+        match self {
+            Segment::Literal(_) => None,
+            Segment::Param(p) | Segment::CatchAll(p) => Some(p),
+        }
+    }
+}
+
+/// Parses a whole pattern. `in_scope` allows the empty pattern (the scope's own path).
+pub(crate) fn parse(src: &str, in_scope: bool) -> Result<Pattern, String> {
+    let (path, query) = match src.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (src, None),
+    };
+    let segments = parse_path(path, in_scope)?;
+    let query = match query {
+        Some(q) => parse_query(q)?,
+        None => Vec::new(),
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let names = segments.iter().filter_map(Segment::param).map(|p| &p.name).chain(query.iter().map(|q| &q.name));
+    for name in names {
+        if seen.contains(&name.as_str()) {
+            return Err(format!("parameter `{name}` is declared twice in `{src}`; give each parameter its own name"));
+        }
+        if ["req", "body", "next", "self", "Self"].contains(&name.as_str()) {
+            return Err(format!(
+                "parameter name `{name}` is reserved: `req`, `body` and `next` are bindings of their own; rename the parameter"
+            ));
+        }
+        seen.push(name);
+    }
+    Ok(Pattern { segments, query })
+}
+
+/// Parses the path part: `""` (only in a scope), `/`, or `/seg/seg...`.
+pub(crate) fn parse_path(path: &str, in_scope: bool) -> Result<Vec<Segment>, String> {
+    if path.is_empty() && in_scope {
+        return Ok(Vec::new());
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        let hint = if path.is_empty() { "\"/\"".to_owned() } else { format!("\"/{path}\"") };
+        return Err(format!("pattern `{path}` must start with `/`; write {hint}"));
+    };
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    let raw: Vec<&str> = rest.split('/').collect();
+    let last = raw.len() - 1;
+    let mut segments = Vec::with_capacity(raw.len());
+    for (i, seg) in raw.iter().enumerate() {
+        // A trailing slash is a segment of its own (`/a/` is not `/a`); an empty one elsewhere is a typo.
+        if seg.is_empty() && i != last {
+            return Err(format!("empty segment (`//`) in `{path}`; remove the extra `/`"));
+        }
+        let segment = parse_segment(seg, path)?;
+        if matches!(segment, Segment::CatchAll(_)) && i != last {
+            return Err(format!(
+                "catch-all `{seg}` must be the last segment of `{path}`; it takes the rest of the path"
+            ));
+        }
+        segments.push(segment);
+    }
+    Ok(segments)
+}
+
+fn parse_segment(seg: &str, path: &str) -> Result<Segment, String> {
+    let Some(open) = seg.find('{') else {
+        if seg.contains('}') {
+            return Err(format!("unmatched `}}` in segment `{seg}` of `{path}`"));
+        }
+        if let Some(c) = seg.chars().find(|&c| !is_pchar(c)) {
+            return Err(format!(
+                "literal segment `{seg}` contains `{}`, which a request path never carries unencoded; write it percent-encoded or remove it",
+                c.escape_default()
+            ));
+        }
+        return Ok(Segment::Literal(seg.to_owned()));
+    };
+    let Some(close) = seg.rfind('}').filter(|&c| c > open) else {
+        return Err(format!("unclosed `{{` in segment `{seg}` of `{path}`; close it with `}}`"));
+    };
+    if open != 0 || close != seg.len() - 1 {
+        return Err(format!(
+            "segment `{seg}` mixes text and a parameter; a parameter must be a whole segment, e.g. `/files/{{name}}`"
+        ));
+    }
+    let inner = &seg[1..close];
+    let (catch_all, inner) = match inner.strip_prefix('*') {
+        Some(rest) => (true, rest),
+        None => (false, inner),
+    };
+    let param = parse_param(inner, seg)?;
+    Ok(if catch_all { Segment::CatchAll(param) } else { Segment::Param(param) })
+}
+
+/// `name` or `name: Type`.
+fn parse_param(inner: &str, whole: &str) -> Result<Param, String> {
+    let (name, ty) = match inner.split_once(':') {
+        Some((name, ty)) => (name.trim(), Some(ty.trim())),
+        None => (inner.trim(), None),
+    };
+    if name.is_empty() {
+        return Err(format!("parameter `{whole}` has no name; name it, e.g. `{{id}}` or `{{id: u64}}`"));
+    }
+    if !is_ident(name) {
+        return Err(format!("parameter name `{name}` in `{whole}` is not a Rust identifier"));
+    }
+    if ty == Some("") {
+        return Err(format!("parameter `{whole}` has a `:` but no type; write e.g. `{{{name}: u64}}` or `{{{name}}}`"));
+    }
+    Ok(Param { name: name.to_owned(), ty: ty.map(str::to_owned) })
+}
+
+fn parse_query(query: &str) -> Result<Vec<QueryParam>, String> {
+    let mut params = Vec::new();
+    for item in query.split('&') {
+        let inner = item.strip_prefix('{').and_then(|i| i.strip_suffix('}')).ok_or_else(|| {
+            format!(
+                "query item `{item}` must be a parameter in braces, e.g. `?{{limit: u32 = 20}}&{{after: Option<u64>}}`"
+            )
+        })?;
+        if inner.starts_with('*') {
+            return Err(format!("query parameter `{item}` cannot be a catch-all"));
+        }
+        let (decl, default) = match inner.split_once('=') {
+            Some((decl, default)) => (decl, Some(default.trim())),
+            None => (inner, None),
+        };
+        if default == Some("") {
+            return Err(format!("query parameter `{item}` has `=` but no default; write a literal after it"));
+        }
+        let Param { name, ty } = parse_param(decl, item)?;
+        params.push(QueryParam { name, ty, default: default.map(str::to_owned) });
+    }
+    Ok(params)
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+        && s != "_"
+        && syn::parse_str::<syn::Ident>(s).is_ok()
+}
+
+/// RFC 3986 `pchar` (unreserved, sub-delims, `:`, `@`, and `%` for escapes).
+fn is_pchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(s: &str) -> Segment {
+        Segment::Literal(s.to_owned())
+    }
+    fn param(name: &str, ty: Option<&str>) -> Segment {
+        Segment::Param(Param { name: name.to_owned(), ty: ty.map(str::to_owned) })
+    }
+
+    #[test]
+    fn parses_valid_patterns() {
+        let cases: Vec<(&str, Vec<Segment>)> = vec![
+            ("/", vec![]),
+            ("/users", vec![lit("users")]),
+            ("/users/", vec![lit("users"), lit("")]),
+            ("/users/{id: u64}", vec![lit("users"), param("id", Some("u64"))]),
+            ("/u/{name}/x", vec![lit("u"), param("name", None), lit("x")]),
+            ("/ip/{a: std::net::IpAddr}", vec![lit("ip"), param("a", Some("std::net::IpAddr"))]),
+            ("/files/{*path}", vec![lit("files"), Segment::CatchAll(Param { name: "path".into(), ty: None })]),
+            ("/a:b@c", vec![lit("a:b@c")]),
+        ];
+        for (src, want) in cases {
+            assert_eq!(parse(src, false).map(|p| p.segments), Ok(want), "{src}");
+        }
+        assert_eq!(parse("", true).map(|p| p.segments), Ok(vec![]));
+    }
+
+    #[test]
+    fn parses_query_parameters() {
+        let p = parse("/u?{limit: u32 = 20}&{after: Option<u64>}&{q}", false).unwrap();
+        let q: Vec<_> = p.query.iter().map(|q| (q.name.as_str(), q.ty.as_deref(), q.default.as_deref())).collect();
+        assert_eq!(q, [("limit", Some("u32"), Some("20")), ("after", Some("Option<u64>"), None), ("q", None, None)]);
+    }
+
+    #[test]
+    fn rejects_mistakes_with_a_message_naming_them() {
+        let cases = [
+            ("users", "must start with `/`", false),
+            ("", "must start with `/`", false),
+            ("/a//b", "empty segment", false),
+            ("/a/{id", "unclosed `{`", false),
+            ("/a/id}", "unmatched `}`", false),
+            ("/a/{}", "has no name", false),
+            ("/a/{: u64}", "has no name", false),
+            ("/a/{id:}", "no type", false),
+            ("/a/{*rest}/b", "must be the last segment", false),
+            ("/a/{id}/{id: u64}", "declared twice", false),
+            ("/a/{id}?{id: u32}", "declared twice", false),
+            ("/a/{1x}", "not a Rust identifier", false),
+            ("/a/{fn}", "not a Rust identifier", false),
+            ("/a/x{id}", "mixes text", false),
+            ("/a b", "contains ` `", false),
+            ("/a?limit", "must be a parameter in braces", false),
+            ("/a?{n: u32 =}", "no default", false),
+            ("/a/{req}", "reserved", false),
+        ];
+        for (src, want, in_scope) in cases {
+            let err = parse(src, in_scope).expect_err(src);
+            assert!(err.contains(want), "{src}: {err}");
+        }
+    }
+}

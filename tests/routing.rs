@@ -1,0 +1,141 @@
+//! In-process behaviour of generated routers: matching rules, statuses, bindings, middleware.
+
+use waymark::{Json, Method, Next, Request, Response, StatusCode, routes};
+
+#[derive(Debug, Default)]
+struct Db {
+    name: String,
+}
+
+async fn index() -> &'static str {
+    "index"
+}
+
+async fn user(db: &Db, id: u64) -> String {
+    format!("{} user {id}", db.name)
+}
+
+async fn user_by_name(name: &str) -> String {
+    format!("name {name}")
+}
+
+async fn list(limit: u32, after: Option<u64>) -> String {
+    format!("limit={limit} after={after:?}")
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct NewUser {
+    name: String,
+}
+
+async fn create(body: Json<NewUser>) -> (StatusCode, Json<NewUser>) {
+    (StatusCode::CREATED, body)
+}
+
+async fn files(path: &str) -> String {
+    format!("file {path}")
+}
+
+async fn stamp(req: &Request, next: Next<'_>) -> Response {
+    let mut res = next.run().await;
+    let v = waymark::header::HeaderValue::from_str(req.path()).unwrap();
+    res.insert_header(waymark::header::HeaderName::from_static("x-outer"), v);
+    res
+}
+
+async fn guard(db: &Db, req: &Request, next: Next<'_>) -> Response {
+    if req.header("authorization") != Some(db.name.as_str()) {
+        return waymark::IntoResponse::into_response((StatusCode::UNAUTHORIZED, "no"));
+    }
+    next.run().await
+}
+
+routes! {
+    /// Test app.
+    pub Api(state: Db);
+    wrap stamp;
+    GET "/" => index(),
+    GET "/health" => async { "ok" },
+    GET "/users?{limit: u32 = 20}&{after: Option<u64>}" => list(limit, after),
+    POST "/users" body: Json<NewUser> => create(body),
+    GET "/users/{id: u64}" => user(state, id),
+    GET "/users/{name}/profile" => user_by_name(name),
+    GET "/users/me" => async { "me" },
+    DELETE "/users/{id: u64}" => async move { format!("deleted {id}") },
+    GET "/files/{*path}" => files(path),
+    scope "/admin" {
+        wrap guard(state, req, next);
+        GET "/stats" => async { "stats" },
+        scope "/deep/{n: u8}" {
+            GET "" => async move { format!("deep {n}") },
+        }
+    }
+}
+
+fn app() -> Api {
+    Api::new(Db { name: "secret".into() })
+}
+
+async fn get(path: &str) -> (StatusCode, String) {
+    send(Request::new(Method::GET, path)).await
+}
+
+async fn send(req: Request) -> (StatusCode, String) {
+    let res = app().call(req).await;
+    let body = res.body_bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+    (res.status(), body)
+}
+
+#[tokio::test]
+async fn matches_by_the_rules() {
+    let cases = [
+        ("/", 200, "index"),
+        ("/health", 200, "ok"),
+        ("/users", 200, "limit=20 after=None"),
+        ("/users?limit=5&after=9", 200, "limit=5 after=Some(9)"),
+        ("/users?limit=x", 400, "invalid query parameter `limit`: expected `u32`"),
+        ("/users/7", 200, "secret user 7"),
+        ("/users/me", 200, "me"),
+        ("/users/bob/profile", 200, "name bob"),
+        ("/users/7/profile", 200, "name 7"),
+        ("/users/b%20ob/profile", 200, "name b ob"),
+        ("/users/bob", 400, "invalid path parameter `id`: expected `u64`"),
+        ("/files/a/b%2Fc", 200, "file a/b/c"),
+        ("/files/", 404, "not found"),
+        ("/nope", 404, "not found"),
+        ("/users/7/", 404, "not found"),
+    ];
+    for (path, status, body) in cases {
+        assert_eq!(get(path).await, (StatusCode::from_u16(status).unwrap(), body.to_owned()), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn methods_head_options() {
+    let res = app().call(Request::new(Method::PUT, "/users/7")).await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.header("allow"), Some("GET, HEAD, DELETE, OPTIONS"));
+    let res = app().call(Request::new(Method::HEAD, "/health")).await;
+    assert_eq!((res.status(), res.header("content-length")), (StatusCode::OK, Some("2")));
+    assert_eq!(res.body_bytes().map(|b| b.len()), Some(0));
+    let res = app().call(Request::new(Method::OPTIONS, "/users/7")).await;
+    assert_eq!((res.status(), res.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, DELETE, OPTIONS")));
+    assert_eq!(send(Request::new(Method::DELETE, "/users/3")).await, (StatusCode::OK, "deleted 3".into()));
+}
+
+#[tokio::test]
+async fn body_and_middleware() {
+    let req = Request::new(Method::POST, "/users")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"name":"x"}"#);
+    assert_eq!(send(req).await, (StatusCode::CREATED, r#"{"name":"x"}"#.into()));
+    let req = Request::new(Method::POST, "/users").with_body(r#"{"name":"x"}"#);
+    assert_eq!(send(req).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(get("/admin/stats").await, (StatusCode::UNAUTHORIZED, "no".into()));
+    let req = Request::new(Method::GET, "/admin/deep/3").with_header("authorization", "secret");
+    assert_eq!(send(req).await, (StatusCode::OK, "deep 3".into()));
+    let res = app().call(Request::new(Method::GET, "/nope")).await;
+    assert_eq!(res.header("x-outer"), Some("/nope"));
+    assert_eq!(Api::ROUTES.len(), 11);
+    assert_eq!(Api::ROUTES[4].handler, "user(state, id)");
+}
