@@ -1,0 +1,645 @@
+//! The bookmarks API: store, validation, handlers, middleware and the `routes!` table.
+//!
+//! Shared by `examples/api.rs` (which serves it) and `tests/api.rs` (which calls it in-process),
+//! so everything here is `pub(crate)`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{PoisonError, RwLock};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use waymark::header::{self, HeaderValue};
+use waymark::{Html, IntoResponse, Json, Next, Request, Response, StatusCode, routes};
+
+routes! {
+    /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.
+    pub(crate) Api(state: Store);
+
+    wrap log_requests;
+    wrap json_errors;
+
+    GET    "/"                                                                  => index(),
+    GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" => list(state, limit, offset, tag),
+    GET    "/bookmarks/{id: u64}"                                               => get_one(state, id),
+    POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, body),
+    PUT    "/bookmarks/{id: u64}" body: Json<NewBookmark>                       => replace(state, id, body),
+    DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
+    GET    "/tags"                                                              => tags(state),
+    GET    "/tags/{name}"                                                       => by_tag(state, name),
+    GET    "/static/{*path}"                                                    => static_file(path),
+
+    scope "/admin" {
+        wrap require_admin(state, req, next);
+        GET "/stats"  => stats(state, req),
+        GET "/routes" => route_table(),
+    }
+
+    fallback => not_found(req),
+}
+
+/// Most bookmarks one page may hold.
+pub(crate) const MAX_LIMIT: u32 = 100;
+/// Most tags on one bookmark.
+pub(crate) const MAX_TAGS: usize = 8;
+/// Longest title, in characters.
+pub(crate) const MAX_TITLE: usize = 200;
+/// Longest URL, in bytes.
+pub(crate) const MAX_URL: usize = 2000;
+/// Longest tag, in bytes.
+pub(crate) const MAX_TAG: usize = 30;
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/// A stored bookmark, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Bookmark {
+    pub(crate) id: u64,
+    pub(crate) url: String,
+    pub(crate) title: String,
+    pub(crate) tags: Vec<String>,
+}
+
+/// The body of `POST /bookmarks` and `PUT /bookmarks/{id}`, before validation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewBookmark {
+    pub(crate) url: String,
+    pub(crate) title: String,
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
+}
+
+/// A [`NewBookmark`] that passed [`NewBookmark::validate`]: trimmed, tags lowercased, sorted and
+/// deduplicated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Valid {
+    url: String,
+    title: String,
+    tags: Vec<String>,
+}
+
+impl NewBookmark {
+    /// Checks and normalises the input, or says what is wrong with which field.
+    pub(crate) fn validate(self) -> Result<Valid, ApiError> {
+        let invalid = |field, message: String| Err(ApiError::invalid(field, message));
+
+        let url = self.url.trim();
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        if rest.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
+            return invalid("url", "url must start with `http://` or `https://` and name a host".into());
+        }
+        if url.len() > MAX_URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return invalid("url", format!("url must be at most {MAX_URL} bytes, without spaces"));
+        }
+
+        let title = self.title.trim();
+        if title.is_empty() {
+            return invalid("title", "title must not be empty".into());
+        }
+        if title.chars().count() > MAX_TITLE {
+            return invalid("title", format!("title must be at most {MAX_TITLE} characters"));
+        }
+
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for tag in &self.tags {
+            let tag = tag.trim().to_ascii_lowercase();
+            if !is_tag(&tag) {
+                return invalid(
+                    "tags",
+                    format!("tag {tag:?} must be 1 to {MAX_TAG} characters of `a-z`, `0-9` and `-`"),
+                );
+            }
+            tags.push(tag);
+        }
+        tags.sort();
+        tags.dedup();
+        if tags.len() > MAX_TAGS {
+            return invalid("tags", format!("at most {MAX_TAGS} tags"));
+        }
+
+        Ok(Valid { url: url.to_owned(), title: title.to_owned(), tags })
+    }
+}
+
+fn is_tag(tag: &str) -> bool {
+    (1..=MAX_TAG).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The application state: bookmarks in memory behind a lock, and the admin token.
+///
+/// The handlers never hold the lock across an `.await`, so a `std` lock is the right one.
+#[derive(Debug)]
+pub(crate) struct Store {
+    data: RwLock<Data>,
+    admin_token: String,
+}
+
+#[derive(Debug, Default)]
+struct Data {
+    next_id: u64,
+    bookmarks: BTreeMap<u64, Bookmark>,
+    created: u64,
+    deleted: u64,
+}
+
+impl Store {
+    /// An empty store; `/admin` accepts `Authorization: Bearer <admin_token>`.
+    pub(crate) fn new(admin_token: impl Into<String>) -> Self {
+        Self { data: RwLock::new(Data { next_id: 1, ..Data::default() }), admin_token: admin_token.into() }
+    }
+
+    /// A store with three bookmarks in it, so that the example has something to show.
+    pub(crate) fn with_examples(admin_token: impl Into<String>) -> Self {
+        let store = Self::new(admin_token);
+        let examples = [
+            ("https://www.rust-lang.org/", "Rust", &["rust", "lang"][..]),
+            ("https://docs.rs/", "Docs.rs", &["rust", "docs"][..]),
+            ("https://www.rfc-editor.org/rfc/rfc9110", "RFC 9110: HTTP Semantics", &["http", "spec"][..]),
+        ];
+        for (url, title, tags) in examples {
+            let new =
+                NewBookmark { url: url.into(), title: title.into(), tags: tags.iter().map(|t| (*t).into()).collect() };
+            if let Ok(valid) = new.validate() {
+                store.insert(valid);
+            }
+        }
+        store
+    }
+
+    // A panic while holding the lock cannot leave `Data` half-updated (every write is one
+    // statement), so a poisoned lock is still good to use.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Data> {
+        self.data.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Data> {
+        self.data.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stores a new bookmark and returns it with its id.
+    pub(crate) fn insert(&self, valid: Valid) -> Bookmark {
+        let mut data = self.write();
+        let id = data.next_id;
+        data.next_id += 1;
+        data.created += 1;
+        let bookmark = Bookmark { id, url: valid.url, title: valid.title, tags: valid.tags };
+        data.bookmarks.insert(id, bookmark.clone());
+        bookmark
+    }
+
+    /// The bookmark with this id.
+    pub(crate) fn get(&self, id: u64) -> Option<Bookmark> {
+        self.read().bookmarks.get(&id).cloned()
+    }
+
+    /// Replaces an existing bookmark; `None` when there is none with this id.
+    pub(crate) fn replace(&self, id: u64, valid: Valid) -> Option<Bookmark> {
+        let mut data = self.write();
+        let slot = data.bookmarks.get_mut(&id)?;
+        *slot = Bookmark { id, url: valid.url, title: valid.title, tags: valid.tags };
+        Some(slot.clone())
+    }
+
+    /// Removes a bookmark; whether there was one.
+    pub(crate) fn remove(&self, id: u64) -> bool {
+        let mut data = self.write();
+        let removed = data.bookmarks.remove(&id).is_some();
+        data.deleted += u64::from(removed);
+        removed
+    }
+
+    /// One page of the bookmarks (oldest first) that have `tag`, if given, and how many match
+    /// in all.
+    pub(crate) fn page(&self, limit: usize, offset: usize, tag: Option<&str>) -> (Vec<Bookmark>, usize) {
+        let data = self.read();
+        let matching = || data.bookmarks.values().filter(|b| tag.is_none_or(|t| b.tags.iter().any(|bt| bt == t)));
+        let total = matching().count();
+        (matching().skip(offset).take(limit).cloned().collect(), total)
+    }
+
+    /// Every tag with the number of bookmarks that have it, by name.
+    pub(crate) fn tag_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for tag in self.read().bookmarks.values().flat_map(|b| &b.tags) {
+            *counts.entry(tag.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Whether `token` is the admin token, compared in time independent of where they differ.
+    pub(crate) fn is_admin_token(&self, token: &str) -> bool {
+        let (a, b) = (token.as_bytes(), self.admin_token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// An error a client can show: a status and `{"error": "...", "field": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+    pub(crate) field: Option<&'static str>,
+}
+
+/// The JSON shape of every error this API returns.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ErrorBody {
+    pub(crate) error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) field: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into(), field: None }
+    }
+
+    /// `422 Unprocessable Content`: the JSON parsed, but a field's value is not acceptable.
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: Some(field) }
+    }
+
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, what)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error: self.message, field: self.field.map(str::to_owned) };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers: plain async functions of plain values.
+
+const INDEX_HTML: &str = include_str!("index.html");
+
+/// Static files served under `/static/`: name, content type, contents.
+const STATIC_FILES: &[(&str, &str, &str)] = &[
+    ("app.js", "text/javascript; charset=utf-8", include_str!("static/app.js")),
+    ("style.css", "text/css; charset=utf-8", include_str!("static/style.css")),
+];
+
+/// `GET /`: the page that uses the API from the browser.
+pub(crate) async fn index() -> Html<&'static str> {
+    Html(INDEX_HTML)
+}
+
+/// One page of `GET /bookmarks`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Page {
+    pub(crate) items: Vec<Bookmark>,
+    pub(crate) total: usize,
+    pub(crate) limit: u32,
+    pub(crate) offset: u32,
+    /// The link to the next page, `null` on the last one.
+    pub(crate) next: Option<String>,
+}
+
+/// `GET /bookmarks?limit&offset&tag`: bookmarks oldest first, optionally only those with `tag`.
+pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<String>) -> Result<Json<Page>, ApiError> {
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("limit must be between 1 and {MAX_LIMIT}"),
+            field: Some("limit"),
+        });
+    }
+    let tag = tag.map(|t| t.trim().to_ascii_lowercase());
+    let (items, total) = store.page(limit as usize, offset as usize, tag.as_deref());
+    let after = offset as usize + items.len();
+    let next = (after < total).then(|| {
+        let mut link = format!("/bookmarks?limit={limit}&offset={after}");
+        // Only a well-formed tag can have matched, so it needs no escaping.
+        if let Some(tag) = &tag {
+            let _ = write!(link, "&tag={tag}");
+        }
+        link
+    });
+    Ok(Json(Page { items, total, limit, offset, next }))
+}
+
+/// `GET /bookmarks/{id}`.
+pub(crate) async fn get_one(store: &Store, id: u64) -> Result<Json<Bookmark>, ApiError> {
+    store.get(id).map(Json).ok_or_else(|| missing(id))
+}
+
+/// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`.
+pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Result<Response, ApiError> {
+    let bookmark = store.insert(new.validate()?);
+    let location = HeaderValue::from_str(&format!("/bookmarks/{}", bookmark.id)).ok();
+    let mut res = (StatusCode::CREATED, Json(bookmark)).into_response();
+    if let Some(location) = location {
+        res.insert_header(header::LOCATION, location);
+    }
+    Ok(res)
+}
+
+/// `PUT /bookmarks/{id}`: replaces an existing bookmark (it does not create one).
+pub(crate) async fn replace(store: &Store, id: u64, Json(new): Json<NewBookmark>) -> Result<Json<Bookmark>, ApiError> {
+    let valid = new.validate()?;
+    store.replace(id, valid).map(Json).ok_or_else(|| missing(id))
+}
+
+/// `DELETE /bookmarks/{id}`: `204 No Content`.
+pub(crate) async fn delete(store: &Store, id: u64) -> Result<StatusCode, ApiError> {
+    if store.remove(id) { Ok(StatusCode::NO_CONTENT) } else { Err(missing(id)) }
+}
+
+fn missing(id: u64) -> ApiError {
+    ApiError::not_found(format!("no bookmark with id {id}"))
+}
+
+/// One entry of `GET /tags`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct TagCount {
+    pub(crate) tag: String,
+    pub(crate) count: usize,
+}
+
+/// `GET /tags`: every tag in use, with how many bookmarks have it.
+pub(crate) async fn tags(store: &Store) -> Json<Vec<TagCount>> {
+    Json(store.tag_counts().into_iter().map(|(tag, count)| TagCount { tag, count }).collect())
+}
+
+/// `GET /tags/{name}`: every bookmark with this tag; 404 when none has it.
+pub(crate) async fn by_tag(store: &Store, name: &str) -> Result<Json<Vec<Bookmark>>, ApiError> {
+    let tag = name.to_ascii_lowercase();
+    let (items, _) = store.page(usize::MAX, 0, Some(&tag));
+    if items.is_empty() {
+        return Err(ApiError::not_found(format!("no bookmark is tagged {tag:?}")));
+    }
+    Ok(Json(items))
+}
+
+/// `GET /static/{*path}`: the page's script and style sheet, from a fixed table (so no path can
+/// reach the file system).
+pub(crate) async fn static_file(path: &str) -> Result<Response, ApiError> {
+    let (_, content_type, body) = STATIC_FILES
+        .iter()
+        .find(|(name, _, _)| *name == path)
+        .ok_or_else(|| ApiError::not_found(format!("no static file {path:?}")))?;
+    Ok(Response::new(*body)
+        .with_header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
+        .with_header(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60")))
+}
+
+/// `GET /admin/stats`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Stats {
+    pub(crate) bookmarks: usize,
+    pub(crate) tags: usize,
+    pub(crate) created: u64,
+    pub(crate) deleted: u64,
+    /// The address of the caller, when it came over a socket.
+    pub(crate) client: Option<String>,
+}
+
+/// `GET /admin/stats`: counters, and who is asking.
+pub(crate) async fn stats(store: &Store, req: &Request) -> Json<Stats> {
+    let tags = store.tag_counts().len();
+    let data = store.read();
+    Json(Stats {
+        bookmarks: data.bookmarks.len(),
+        tags,
+        created: data.created,
+        deleted: data.deleted,
+        client: req.peer_addr().map(|a| a.to_string()),
+    })
+}
+
+/// One row of `GET /admin/routes`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct RouteRow {
+    pub(crate) method: String,
+    pub(crate) pattern: String,
+    pub(crate) handler: String,
+}
+
+/// `GET /admin/routes`: the route table, as the `routes!` block declared it.
+pub(crate) async fn route_table() -> Json<Vec<RouteRow>> {
+    Json(
+        Api::ROUTES
+            .iter()
+            .map(|r| RouteRow { method: r.method.into(), pattern: r.pattern.into(), handler: r.handler.into() })
+            .collect(),
+    )
+}
+
+/// The fallback: a JSON 404 naming what was asked for.
+pub(crate) async fn not_found(req: &Request) -> ApiError {
+    ApiError::not_found(format!("no route for {} {}", req.method(), req.path()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware
+
+/// Logs one line per request to stderr: method, target, status, time taken.
+pub(crate) async fn log_requests(req: &Request, next: Next<'_>) -> Response {
+    let start = Instant::now();
+    let res = next.run().await;
+    eprintln!("{} {} -> {} ({:.1?})", req.method(), req.target(), res.status().as_u16(), start.elapsed());
+    res
+}
+
+/// Gives the router's own plain-text errors (malformed JSON, wrong content type, a bad id, an
+/// unknown method, a bad query parameter) the same JSON shape as the handlers' [`ApiError`]s,
+/// keeping their status and headers (`Allow` on a 405).
+pub(crate) async fn json_errors(_req: &Request, next: Next<'_>) -> Response {
+    let res = next.run().await;
+    let status = res.status();
+    let is_text = res.header("content-type").is_some_and(|ct| ct.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !is_text {
+        return res;
+    }
+    let message = res.body_bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+    let mut json = ApiError::new(status, message).into_response();
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE {
+            json.append_header(name.clone(), value.clone());
+        }
+    }
+    json
+}
+
+/// Lets a request into `/admin` only with `Authorization: Bearer <admin token>`.
+pub(crate) async fn require_admin(store: &Store, req: &Request, next: Next<'_>) -> Response {
+    let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
+    let message = match token {
+        Some(token) if store.is_admin_token(token) => return next.run().await,
+        Some(_) => "wrong admin token",
+        None => "this needs `Authorization: Bearer <admin token>`",
+    };
+    let mut res = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
+    res.insert_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"admin\""));
+    res
+}
+
+// ---------------------------------------------------------------------------------------------
+// The handlers are plain functions, so they are tested as plain functions: no server, no router.
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(url: &str, title: &str, tags: &[&str]) -> NewBookmark {
+        NewBookmark { url: url.into(), title: title.into(), tags: tags.iter().map(|t| (*t).into()).collect() }
+    }
+
+    #[test]
+    fn validation_normalises_good_input() {
+        let valid = new("  https://example.com/a  ", " A title ", &["Rust", "web", "rust", " x-1 "]).validate();
+        assert_eq!(
+            valid,
+            Ok(Valid {
+                url: "https://example.com/a".into(),
+                title: "A title".into(),
+                tags: vec!["rust".into(), "web".into(), "x-1".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn validation_names_the_bad_field() {
+        let long_title = "t".repeat(MAX_TITLE + 1);
+        let long_url = format!("https://example.com/{}", "a".repeat(MAX_URL));
+        let nine_tags = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        let cases = [
+            (new("ftp://example.com", "t", &[]), "url"),
+            (new("https://", "t", &[]), "url"),
+            (new("http:///path", "t", &[]), "url"),
+            (new("example.com", "t", &[]), "url"),
+            (new("https://exa mple.com", "t", &[]), "url"),
+            (new(&long_url, "t", &[]), "url"),
+            (new("https://example.com", "   ", &[]), "title"),
+            (new("https://example.com", &long_title, &[]), "title"),
+            (new("https://example.com", "t", &["no spaces"]), "tags"),
+            (new("https://example.com", "t", &[""]), "tags"),
+            (new("https://example.com", "t", &["ünï"]), "tags"),
+            (new("https://example.com", "t", &nine_tags), "tags"),
+        ];
+        for (input, field) in cases {
+            let shown = format!("{input:?}");
+            let err = input.validate().expect_err(&shown);
+            assert_eq!((err.status, err.field), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{shown}");
+            assert!(!err.message.is_empty());
+        }
+        // Exactly at the limits is fine; duplicates count once.
+        let title = "t".repeat(MAX_TITLE);
+        let mut tags = nine_tags[..MAX_TAGS].to_vec();
+        tags.push("A");
+        assert!(new("http://h", &title, &tags).validate().is_ok());
+    }
+
+    #[tokio::test]
+    async fn create_get_replace_delete() {
+        let store = Store::new("t");
+        let res = create(&store, Json(new("https://a.example", "A", &["x"]))).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(res.header("location"), Some("/bookmarks/1"));
+
+        let Json(got) = get_one(&store, 1).await.unwrap();
+        assert_eq!(got, Bookmark { id: 1, url: "https://a.example".into(), title: "A".into(), tags: vec!["x".into()] });
+
+        let Json(replaced) = replace(&store, 1, Json(new("https://b.example", "B", &[]))).await.unwrap();
+        assert_eq!((replaced.id, replaced.title.as_str(), replaced.tags.len()), (1, "B", 0));
+        assert_eq!(store.get(1), Some(replaced));
+
+        assert_eq!(delete(&store, 1).await, Ok(StatusCode::NO_CONTENT));
+        assert_eq!(get_one(&store, 1).await.unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(delete(&store, 1).await.unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            replace(&store, 1, Json(new("https://c.example", "C", &[]))).await.unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Ids are never reused.
+        create(&store, Json(new("https://d.example", "D", &[]))).await.unwrap();
+        assert_eq!(store.get(2).map(|b| b.title), Some("D".into()));
+    }
+
+    #[tokio::test]
+    async fn invalid_input_changes_nothing() {
+        let store = Store::with_examples("t");
+        let err = create(&store, Json(new("nope", "N", &[]))).await.unwrap_err();
+        assert_eq!(err.field, Some("url"));
+        let err = replace(&store, 1, Json(new("https://x.example", "", &[]))).await.unwrap_err();
+        assert_eq!(err.field, Some("title"));
+        assert_eq!(store.page(10, 0, None).1, 3);
+        assert_eq!(store.get(1).map(|b| b.title), Some("Rust".into()));
+    }
+
+    #[tokio::test]
+    async fn list_pages_and_filters() {
+        let store = Store::with_examples("t");
+        let Json(page) = list(&store, 2, 0, None).await.unwrap();
+        assert_eq!(page.items.iter().map(|b| b.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!((page.total, page.next.as_deref()), (3, Some("/bookmarks?limit=2&offset=2")));
+
+        let Json(page) = list(&store, 2, 2, None).await.unwrap();
+        assert_eq!(page.items.iter().map(|b| b.id).collect::<Vec<_>>(), [3]);
+        assert_eq!(page.next, None);
+
+        let Json(page) = list(&store, 1, 0, Some("RUST".into())).await.unwrap();
+        assert_eq!((page.items[0].id, page.total), (1, 2));
+        assert_eq!(page.next.as_deref(), Some("/bookmarks?limit=1&offset=1&tag=rust"));
+
+        let Json(page) = list(&store, 20, 50, None).await.unwrap();
+        assert_eq!((page.items.len(), page.total, page.next), (0, 3, None));
+
+        for limit in [0, MAX_LIMIT + 1] {
+            let err = list(&store, limit, 0, None).await.unwrap_err();
+            assert_eq!((err.status, err.field), (StatusCode::BAD_REQUEST, Some("limit")));
+        }
+    }
+
+    #[tokio::test]
+    async fn tags_and_by_tag() {
+        let store = Store::with_examples("t");
+        let Json(counts) = tags(&store).await;
+        let rust = counts.iter().find(|c| c.tag == "rust");
+        assert_eq!(rust, Some(&TagCount { tag: "rust".into(), count: 2 }));
+        assert_eq!(counts.len(), 5);
+
+        let Json(items) = by_tag(&store, "Rust").await.unwrap();
+        assert_eq!(items.iter().map(|b| b.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(by_tag(&store, "cobol").await.unwrap_err().status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn static_files_come_from_the_table_only() {
+        let res = static_file("app.js").await.unwrap();
+        assert_eq!(res.header("content-type"), Some("text/javascript; charset=utf-8"));
+        assert!(res.body_bytes().is_some_and(|b| b.starts_with(b"//")));
+        for path in ["../Cargo.toml", "app.js/", "nope.css", ""] {
+            assert_eq!(static_file(path).await.unwrap_err().status, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+
+    #[test]
+    fn admin_token_must_match_exactly() {
+        let store = Store::new("s3cret");
+        assert!(store.is_admin_token("s3cret"));
+        for wrong in ["", "s3cre", "s3cret ", "S3CRET", "s3creT"] {
+            assert!(!store.is_admin_token(wrong), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn api_errors_are_json_with_the_field() {
+        let res = ApiError::invalid("title", "title must not be empty").into_response();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.header("content-type"), Some("application/json"));
+        let body = res.body_bytes().unwrap();
+        assert_eq!(body.as_ref(), br#"{"error":"title must not be empty","field":"title"}"#);
+        let res = ApiError::not_found("gone").into_response();
+        assert_eq!(res.body_bytes().unwrap().as_ref(), br#"{"error":"gone"}"#);
+    }
+}

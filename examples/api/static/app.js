@@ -1,0 +1,100 @@
+// The bookmarks page: list, filter, add and delete through the JSON API, with plain fetch.
+"use strict";
+
+const PAGE = 10;
+const list = document.getElementById("list");
+const errorBox = document.getElementById("error");
+const count = document.getElementById("count");
+const more = document.getElementById("more");
+let next = null;
+let tag = "";
+
+// Every error of the API, the router's included, is JSON: {"error": "...", "field": "..."}.
+async function call(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  if (res.status === 204) return null;
+  const data = await res.json();
+  if (!res.ok) throw new Error(data.field ? `${data.field}: ${data.error}` : data.error);
+  return data;
+}
+
+function showError(err) {
+  errorBox.textContent = err ? err.message : "";
+  errorBox.hidden = !err;
+}
+
+function row(b) {
+  const li = document.createElement("li");
+  const a = document.createElement("a");
+  a.href = b.url;
+  a.textContent = b.title;
+  li.append(a);
+  for (const t of b.tags) {
+    const chip = document.createElement("button");
+    chip.className = "tag";
+    chip.textContent = t;
+    chip.onclick = () => load(t);
+    li.append(" ", chip);
+  }
+  const del = document.createElement("button");
+  del.className = "delete";
+  del.textContent = "delete";
+  del.onclick = async () => {
+    try {
+      await call("DELETE", `/bookmarks/${b.id}`);
+      li.remove();
+      showError(null);
+    } catch (err) {
+      showError(err);
+    }
+  };
+  li.append(" ", del);
+  return li;
+}
+
+async function load(newTag, append = false) {
+  try {
+    if (!append) {
+      tag = newTag;
+      document.querySelector("#filter [name=tag]").value = tag;
+    }
+    let path = append ? next : `/bookmarks?limit=${PAGE}`;
+    if (!append && tag) path += `&tag=${encodeURIComponent(tag)}`;
+    const page = await call("GET", path);
+    if (!append) list.replaceChildren();
+    for (const b of page.items) list.append(row(b));
+    next = page.next;
+    more.hidden = !next;
+    count.textContent = `${page.total} bookmark${page.total === 1 ? "" : "s"}${tag ? ` tagged ${tag}` : ""}`;
+    showError(null);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+document.getElementById("add").onsubmit = async (e) => {
+  e.preventDefault();
+  const form = e.target;
+  const tags = form.tags.value.split(",").map((t) => t.trim()).filter((t) => t);
+  try {
+    await call("POST", "/bookmarks", { url: form.url.value, title: form.title.value, tags });
+    form.reset();
+    await load(tag);
+  } catch (err) {
+    showError(err);
+  }
+};
+
+document.getElementById("filter").onsubmit = (e) => {
+  e.preventDefault();
+  load(e.target.tag.value.trim());
+};
+document.getElementById("clear").onclick = () => load("");
+more.onclick = () => load(tag, true);
+
+load("");

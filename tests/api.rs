@@ -1,0 +1,398 @@
+//! Every endpoint of the `api` example, called in-process through `waymark::test`, error cases
+//! included; and one test that serves the same application on a real socket and drives it with a
+//! real HTTP client.
+
+#[path = "../examples/api/app.rs"]
+mod app;
+
+use app::{Api, Bookmark, ErrorBody, Page, RouteRow, Stats, Store, TagCount};
+use serde_json::json;
+use waymark::StatusCode;
+use waymark::test::{TestClient, TestResponse};
+
+const TOKEN: &str = "test-token";
+
+/// The example's application with its three example bookmarks:
+/// 1 `rust, lang`, 2 `docs, rust`, 3 `http, spec`.
+fn client() -> TestClient<Api> {
+    TestClient::new(Api::new(Store::with_examples(TOKEN)))
+}
+
+/// Asserts a JSON error with this status, and returns its message.
+#[track_caller]
+fn error(res: &TestResponse, status: StatusCode) -> ErrorBody {
+    res.assert_status(status).assert_header("content-type", "application/json");
+    let body: ErrorBody = res.json();
+    assert!(!body.error.is_empty(), "an error needs a message a client can show:\n{res}");
+    body
+}
+
+fn ids(items: &[Bookmark]) -> Vec<u64> {
+    items.iter().map(|b| b.id).collect()
+}
+
+fn bookmark_json(url: &str, title: &str, tags: &[&str]) -> serde_json::Value {
+    json!({ "url": url, "title": title, "tags": tags })
+}
+
+#[tokio::test]
+async fn index_serves_the_page_and_its_assets() {
+    let c = client();
+    let res = c.get("/").send().await;
+    res.assert_status(StatusCode::OK)
+        .assert_header("content-type", "text/html; charset=utf-8")
+        .assert_text_contains("<title>waymark bookmarks</title>")
+        .assert_text_contains(r#"<script src="/static/app.js"></script>"#);
+
+    let js = c.get("/static/app.js").send().await;
+    js.assert_status(StatusCode::OK)
+        .assert_header("content-type", "text/javascript; charset=utf-8")
+        .assert_text_contains("fetch(path, init)");
+    c.get("/static/style.css")
+        .send()
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_header("content-type", "text/css; charset=utf-8");
+}
+
+#[tokio::test]
+async fn static_catch_all_takes_the_rest_of_the_path() {
+    let c = client();
+    let res = c.get("/static/js/app.js").send().await;
+    assert_eq!(error(&res, StatusCode::NOT_FOUND).error, r#"no static file "js/app.js""#);
+    error(&c.get("/static/nope.txt").send().await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn head_is_get_without_the_body() {
+    let c = client();
+    for path in ["/", "/bookmarks", "/bookmarks/1"] {
+        let get = c.get(path).send().await;
+        let head = c.head(path).send().await;
+        head.assert_status(StatusCode::OK).assert_header("content-length", &get.bytes().len().to_string());
+        assert_eq!(head.header("content-type"), get.header("content-type"), "{path}");
+        assert!(head.bytes().is_empty(), "{path}: HEAD must not have a body:\n{head}");
+    }
+    c.head("/bookmarks/99").send().await.assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn list_defaults_to_the_first_twenty() {
+    let res = client().get("/bookmarks").send().await;
+    res.assert_status(StatusCode::OK).assert_header("content-type", "application/json");
+    let page: Page = res.json();
+    assert_eq!(ids(&page.items), [1, 2, 3]);
+    assert_eq!((page.total, page.limit, page.offset, page.next), (3, 20, 0, None));
+    assert_eq!(page.items[0].tags, ["lang", "rust"]);
+}
+
+#[tokio::test]
+async fn list_pages_by_following_next() {
+    let c = client();
+    let mut target = String::from("/bookmarks?limit=2");
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page: Page = c.get(&target).send().await.assert_status(StatusCode::OK).json();
+        seen.extend(ids(&page.items));
+        pages += 1;
+        match page.next {
+            Some(next) => target = next,
+            None => break,
+        }
+        assert!(pages < 10, "next links never end");
+    }
+    assert_eq!((seen, pages), (vec![1, 2, 3], 2));
+
+    let page: Page = c.get("/bookmarks").query("offset", 1).query("limit", 1).send().await.json();
+    assert_eq!((ids(&page.items), page.next.as_deref()), (vec![2], Some("/bookmarks?limit=1&offset=2")));
+    let page: Page = c.get("/bookmarks?offset=10").send().await.json();
+    assert_eq!((page.items.len(), page.total), (0, 3));
+}
+
+#[tokio::test]
+async fn list_filters_by_tag() {
+    let c = client();
+    let page: Page = c.get("/bookmarks?tag=rust").send().await.json();
+    assert_eq!((ids(&page.items), page.total), (vec![1, 2], 2));
+    let page: Page = c.get("/bookmarks?tag=RUST&limit=1").send().await.json();
+    assert_eq!(page.next.as_deref(), Some("/bookmarks?limit=1&offset=1&tag=rust"));
+    let page: Page = c.get("/bookmarks?tag=cobol").send().await.json();
+    assert_eq!((page.items.len(), page.total), (0, 0));
+    // Unknown query parameters are ignored.
+    let page: Page = c.get("/bookmarks?sort=desc").send().await.json();
+    assert_eq!(page.total, 3);
+}
+
+#[tokio::test]
+async fn list_rejects_bad_query_parameters() {
+    let c = client();
+    for target in ["/bookmarks?limit=0", "/bookmarks?limit=101"] {
+        let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
+        assert_eq!(body.field.as_deref(), Some("limit"), "{target}");
+    }
+    // These never reach the handler: the router answers, `json_errors` makes it JSON.
+    for (target, name) in [("/bookmarks?limit=ten", "limit"), ("/bookmarks?offset=-1", "offset")] {
+        let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
+        assert!(body.error.contains(name) && body.error.contains("u32"), "{target}: {}", body.error);
+    }
+}
+
+#[tokio::test]
+async fn get_one_finds_by_id() {
+    let c = client();
+    let res = c.get("/bookmarks/3").send().await;
+    res.assert_status(StatusCode::OK).assert_json(&json!({
+        "id": 3,
+        "url": "https://www.rfc-editor.org/rfc/rfc9110",
+        "title": "RFC 9110: HTTP Semantics",
+        "tags": ["http", "spec"],
+    }));
+    let body = error(&c.get("/bookmarks/99").send().await, StatusCode::NOT_FOUND);
+    assert_eq!(body.error, "no bookmark with id 99");
+}
+
+#[tokio::test]
+async fn an_id_that_is_not_a_u64_is_a_400() {
+    let c = client();
+    for target in ["/bookmarks/abc", "/bookmarks/-1", "/bookmarks/1.5", "/bookmarks/18446744073709551616"] {
+        let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
+        assert!(body.error.contains("`id`") && body.error.contains("u64"), "{target}: {}", body.error);
+    }
+    error(&c.delete("/bookmarks/abc").send().await, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn create_returns_201_with_location() {
+    let c = client();
+    let res =
+        c.post("/bookmarks").json(&bookmark_json(" https://example.com/a ", "Example ", &["Web", "web"])).send().await;
+    res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
+    let created: Bookmark = res.json();
+    let want =
+        Bookmark { id: 4, url: "https://example.com/a".into(), title: "Example".into(), tags: vec!["web".into()] };
+    assert_eq!(created, want);
+
+    let fetched: Bookmark = c.get("/bookmarks/4").send().await.assert_status(StatusCode::OK).json();
+    assert_eq!(fetched, want);
+    let page: Page = c.get("/bookmarks?tag=web").send().await.json();
+    assert_eq!(ids(&page.items), [4]);
+    // Tags are optional.
+    let res = c.post("/bookmarks").json(&json!({ "url": "http://h", "title": "t" })).send().await;
+    res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/5");
+}
+
+#[tokio::test]
+async fn create_rejects_malformed_json_with_400() {
+    let c = client();
+    let cases = [
+        "{",
+        "",
+        "[]",
+        r#"{"url": "https://example.com"}"#,
+        r#"{"url": "https://example.com", "title": 7}"#,
+        r#"{"url": "https://example.com", "title": "t", "color": "red"}"#,
+    ];
+    for body in cases {
+        let res = c.post("/bookmarks").header("content-type", "application/json").body(body).send().await;
+        let err = error(&res, StatusCode::BAD_REQUEST);
+        assert!(err.error.starts_with("invalid JSON body"), "{body:?}: {}", err.error);
+    }
+    let page: Page = c.get("/bookmarks").send().await.json();
+    assert_eq!(page.total, 3, "nothing was stored");
+}
+
+#[tokio::test]
+async fn create_requires_a_json_content_type() {
+    let c = client();
+    let body = r#"{"url": "https://example.com", "title": "t"}"#;
+    for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+        let mut req = c.post("/bookmarks").body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let err = error(&req.send().await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(err.error.contains("application/json"), "{content_type:?}: {}", err.error);
+    }
+    let res = c.post("/bookmarks").header("content-type", "application/json; charset=utf-8").body(body).send().await;
+    res.assert_status(StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn create_validates_fields_with_422() {
+    let c = client();
+    let cases = [
+        (bookmark_json("ftp://example.com", "t", &[]), "url"),
+        (bookmark_json("https://example.com", "   ", &[]), "title"),
+        (bookmark_json("https://example.com", "t", &["two words"]), "tags"),
+    ];
+    for (input, field) in cases {
+        let res = c.post("/bookmarks").json(&input).send().await;
+        let err = error(&res, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.field.as_deref(), Some(field), "{input}");
+    }
+    let res = c.post("/bookmarks").json(&bookmark_json("https://example.com", "", &[])).send().await;
+    res.assert_json(&json!({ "error": "title must not be empty", "field": "title" }));
+    let page: Page = c.get("/bookmarks").send().await.json();
+    assert_eq!(page.total, 3, "nothing was stored");
+}
+
+#[tokio::test]
+async fn replace_updates_an_existing_bookmark() {
+    let c = client();
+    let res =
+        c.put("/bookmarks/2").json(&bookmark_json("https://docs.rs/waymark", "waymark docs", &["rust"])).send().await;
+    res.assert_status(StatusCode::OK);
+    let want = Bookmark {
+        id: 2,
+        url: "https://docs.rs/waymark".into(),
+        title: "waymark docs".into(),
+        tags: vec!["rust".into()],
+    };
+    assert_eq!(res.json::<Bookmark>(), want);
+    assert_eq!(c.get("/bookmarks/2").send().await.json::<Bookmark>(), want);
+
+    let res = c.put("/bookmarks/99").json(&bookmark_json("https://x.example", "x", &[])).send().await;
+    assert_eq!(error(&res, StatusCode::NOT_FOUND).error, "no bookmark with id 99");
+    let res = c.put("/bookmarks/2").json(&bookmark_json("nope", "x", &[])).send().await;
+    assert_eq!(error(&res, StatusCode::UNPROCESSABLE_ENTITY).field.as_deref(), Some("url"));
+    let res = c.put("/bookmarks/2").header("content-type", "text/plain").body("x").send().await;
+    error(&res, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(c.get("/bookmarks/2").send().await.json::<Bookmark>(), want, "failed updates change nothing");
+}
+
+#[tokio::test]
+async fn delete_removes_once() {
+    let c = client();
+    let res = c.delete("/bookmarks/1").send().await;
+    res.assert_status(StatusCode::NO_CONTENT);
+    assert!(res.bytes().is_empty());
+    error(&c.get("/bookmarks/1").send().await, StatusCode::NOT_FOUND);
+    let body = error(&c.delete("/bookmarks/1").send().await, StatusCode::NOT_FOUND);
+    assert_eq!(body.error, "no bookmark with id 1");
+    let page: Page = c.get("/bookmarks").send().await.json();
+    assert_eq!(ids(&page.items), [2, 3]);
+}
+
+#[tokio::test]
+async fn tags_count_and_by_tag_lists() {
+    let c = client();
+    let counts: Vec<TagCount> = c.get("/tags").send().await.assert_status(StatusCode::OK).json();
+    let pairs: Vec<(&str, usize)> = counts.iter().map(|t| (t.tag.as_str(), t.count)).collect();
+    assert_eq!(pairs, [("docs", 1), ("http", 1), ("lang", 1), ("rust", 2), ("spec", 1)]);
+
+    let items: Vec<Bookmark> = c.get("/tags/rust").send().await.assert_status(StatusCode::OK).json();
+    assert_eq!(ids(&items), [1, 2]);
+    let body = error(&c.get("/tags/cobol").send().await, StatusCode::NOT_FOUND);
+    assert_eq!(body.error, r#"no bookmark is tagged "cobol""#);
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_with_allow() {
+    let c = client();
+    let cases = [
+        (c.delete("/bookmarks"), &["GET", "POST"][..], "DELETE"),
+        (c.patch("/bookmarks/1"), &["GET", "PUT", "DELETE"][..], "PATCH"),
+        (c.post("/tags/rust"), &["GET"][..], "POST"),
+        (c.put("/"), &["GET"][..], "PUT"),
+    ];
+    for (req, allowed, sent) in cases {
+        let res = req.send().await;
+        error(&res, StatusCode::METHOD_NOT_ALLOWED);
+        let allow = res.header("allow").unwrap_or_else(|| panic!("405 without `Allow`:\n{res}"));
+        let allow: Vec<&str> = allow.split(',').map(str::trim).collect();
+        for method in allowed {
+            assert!(allow.contains(method), "`Allow: {allow:?}` lacks {method}");
+        }
+        assert!(!allow.contains(&sent), "`Allow: {allow:?}` lists {sent}");
+    }
+}
+
+#[tokio::test]
+async fn options_lists_the_methods() {
+    let res = client().options("/bookmarks/1").send().await;
+    res.assert_status(StatusCode::NO_CONTENT);
+    let allow = res.header("allow").unwrap_or_default();
+    for method in ["GET", "PUT", "DELETE"] {
+        assert!(allow.contains(method), "`Allow: {allow}` lacks {method}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_get_the_json_fallback() {
+    let c = client();
+    for (req, what) in [
+        (c.get("/nope"), "GET /nope"),
+        (c.post("/bookmarks/1/comments"), "POST /bookmarks/1/comments"),
+        // No silent redirects: a trailing slash is another path.
+        (c.get("/tags/rust/"), "GET /tags/rust/"),
+        (c.get("/admin"), "GET /admin"),
+    ] {
+        let res = req.send().await;
+        res.assert_json(&json!({ "error": format!("no route for {what}") }));
+        res.assert_status(StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn admin_needs_the_bearer_token() {
+    let c = client();
+    for auth in [None, Some("Bearer wrong"), Some("Bearer "), Some("test-token"), Some("Basic dGVzdC10b2tlbg==")] {
+        let mut req = c.get("/admin/stats");
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth);
+        }
+        let res = req.send().await;
+        error(&res, StatusCode::UNAUTHORIZED);
+        res.assert_header("www-authenticate", r#"Bearer realm="admin""#);
+    }
+    // The scope's middleware is around its routes only: elsewhere no token is needed.
+    c.get("/bookmarks").send().await.assert_status(StatusCode::OK);
+    // And an unknown path under `/admin` is the fallback's 404, not a 401.
+    error(&c.get("/admin/nope").send().await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn admin_stats_count_changes() {
+    let c = client();
+    c.post("/bookmarks")
+        .json(&bookmark_json("https://a.example", "A", &["new"]))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    c.delete("/bookmarks/1").send().await.assert_status(StatusCode::NO_CONTENT);
+    let res = c
+        .get("/admin/stats")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .peer_addr("127.0.0.1:4242".parse().unwrap())
+        .send()
+        .await;
+    let stats: Stats = res.assert_status(StatusCode::OK).json();
+    assert_eq!((stats.bookmarks, stats.tags, stats.created, stats.deleted), (3, 5, 4, 1));
+    assert_eq!(stats.client.as_deref(), Some("127.0.0.1:4242"));
+}
+
+#[tokio::test]
+async fn admin_routes_lists_the_route_table() {
+    let res = client().get("/admin/routes").header("authorization", format!("Bearer {TOKEN}")).send().await;
+    let rows: Vec<RouteRow> = res.assert_status(StatusCode::OK).json();
+    let table: Vec<(&str, &str)> = rows.iter().map(|r| (r.method.as_str(), r.pattern.as_str())).collect();
+    assert_eq!(
+        table,
+        [
+            ("GET", "/"),
+            ("GET", "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}"),
+            ("GET", "/bookmarks/{id: u64}"),
+            ("POST", "/bookmarks"),
+            ("PUT", "/bookmarks/{id: u64}"),
+            ("DELETE", "/bookmarks/{id: u64}"),
+            ("GET", "/tags"),
+            ("GET", "/tags/{name}"),
+            ("GET", "/static/{*path}"),
+            ("GET", "/admin/stats"),
+            ("GET", "/admin/routes"),
+        ]
+    );
+    let get_one = &rows[2].handler;
+    assert!(get_one.contains("get_one") && get_one.contains("id"), "{get_one}");
+}
