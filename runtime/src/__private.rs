@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use crate::{Body, IntoResponse, Json};
 
 pub use crate::{App, Next, Request, Response};
-pub use http::{Method, StatusCode};
 pub use http::header;
+pub use http::{Method, StatusCode};
 
 /// Splits `/a/b/c` into segments (`/` alone has none), recording where each starts so that a
 /// catch-all can take the rest of the path. Returns the number of segments, or `N` when there are
@@ -201,13 +201,25 @@ impl FromBody for Bytes {
     label = "a handler expression must be a future, e.g. a call to an `async fn` or an `async` block",
     note = "make the function `async`, or wrap the value: `async {{ value }}`"
 )]
-pub trait Handler: Future + Send + Sized {}
-impl<F: Future + Send> Handler for F {}
+pub trait Handler: Send + Sized {
+    /// The future, which is the handler itself.
+    type Future: Future + Send;
+    /// Returns the future.
+    fn into_future(self) -> Self::Future;
+}
+
+impl<F: Future + Send> Handler for F {
+    type Future = F;
+    #[inline(always)]
+    fn into_future(self) -> F {
+        self
+    }
+}
 
 /// Passes a handler future through, checking it is one.
 #[inline(always)]
-pub fn handler<F: Handler>(f: F) -> F {
-    f
+pub fn handler<H: Handler>(h: H) -> H::Future {
+    h.into_future()
 }
 
 /// Turns a handler's output into a response.

@@ -6,8 +6,15 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod body;
+mod conn;
+mod date;
+mod encode;
+mod error;
+mod parse;
 mod request;
 mod response;
+mod server;
 
 #[doc(hidden)]
 pub mod __private;
@@ -17,3 +24,8 @@ pub use bytes::Bytes;
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;
 pub use response::{Body, Html, IntoResponse, Json, Response};
+pub use server::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
+    DEFAULT_SHUTDOWN_GRACE, Server, ServerBuilder,
+};

@@ -171,6 +171,22 @@ impl Request {
         self.path_len = target.find('?').unwrap_or(target.len());
     }
 
+    /// Sets the target to `prefix` followed by `rest` (absolute-form turned into origin-form).
+    pub(crate) fn set_target_prefixed(&mut self, prefix: &str, rest: &str) {
+        self.target.clear();
+        self.target.push_str(prefix);
+        self.target.push_str(rest);
+        self.path_len = self.target.find('?').unwrap_or(self.target.len());
+    }
+
+    /// Releases the buffers kept for reuse, for a connection that has gone idle.
+    pub(crate) fn shrink(&mut self) {
+        self.clear();
+        self.target = String::new();
+        self.header_bytes = Vec::new();
+        self.headers = Vec::new();
+    }
+
     /// Appends a header; the server only calls it with a head already bounded by its limits, so
     /// offsets fit in `u32`.
     pub(crate) fn push_header(&mut self, name: &[u8], value: &[u8]) {
