@@ -44,8 +44,12 @@ fn conflicts(table: &Table<'_>) -> Vec<syn::Error> {
             )
         };
         errors.push(syn::Error::new(later.lit.span(), msg));
-        errors
-            .push(syn::Error::new(first.lit.span(), format!("`{a}` is declared here first; `{b}` conflicts with it")));
+        let note = if first.full == later.full {
+            format!("`{a}` is first declared here")
+        } else {
+            format!("`{a}` is declared here first; `{b}` conflicts with it")
+        };
+        errors.push(syn::Error::new(first.lit.span(), note));
     }
     errors
 }

@@ -201,25 +201,13 @@ impl FromBody for Bytes {
     label = "a handler expression must be a future, e.g. a call to an `async fn` or an `async` block",
     note = "make the function `async`, or wrap the value: `async {{ value }}`"
 )]
-pub trait Handler: Send + Sized {
-    /// The future, which is the handler itself.
-    type Future: Future + Send;
-    /// Returns the future.
-    fn into_future(self) -> Self::Future;
-}
-
-impl<F: Future + Send> Handler for F {
-    type Future = F;
-    #[inline(always)]
-    fn into_future(self) -> F {
-        self
-    }
-}
+pub trait Handler: Future + Send + Sized {}
+impl<F: Future + Send> Handler for F {}
 
 /// Passes a handler future through, checking it is one.
 #[inline(always)]
-pub fn handler<H: Handler>(h: H) -> H::Future {
-    h.into_future()
+pub fn handler<F: Handler>(f: F) -> F {
+    f
 }
 
 /// Turns a handler's output into a response.

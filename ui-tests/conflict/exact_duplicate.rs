@@ -1,0 +1,13 @@
+use waymark::routes;
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+routes! {
+    pub Api;
+    GET "/users" => ok(),
+    GET "/users" => ok(),
+}
+
+fn main() {}

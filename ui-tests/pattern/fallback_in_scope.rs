@@ -1,0 +1,14 @@
+use waymark::routes;
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+routes! {
+    pub Api;
+    scope "/admin" {
+        fallback => ok(),
+    }
+}
+
+fn main() {}

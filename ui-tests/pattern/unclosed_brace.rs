@@ -1,0 +1,12 @@
+use waymark::routes;
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+routes! {
+    pub Api;
+    GET "/users/{id" => ok(),
+}
+
+fn main() {}
