@@ -1,0 +1,79 @@
+//! Dispatching does not allocate: a counting global allocator (dhat's, so that this crate keeps
+//! `forbid(unsafe_code)`) watches the generated router answer requests in-process.
+//!
+//! This file holds a single test because dhat allows one profiler per process.
+
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use waymark::{App, Method, Next, Request, Response, routes};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+async fn user(_id: u64) -> &'static str {
+    "user"
+}
+
+async fn by_name(_name: &str, _n: u32) -> &'static str {
+    "name"
+}
+
+async fn pass(_req: &Request, next: Next<'_>) -> Response {
+    next.run().await
+}
+
+routes! {
+    Api;
+    wrap pass;
+    GET "/" => async { "index" },
+    GET "/users/{id: u64}" => user(id),
+    GET "/users/{name}/posts/{n: u32}" => by_name(name, n),
+    GET "/users/me" => async { "me" },
+    GET "/files/{*path}" => async move { if path.is_empty() { "empty" } else { "file" } },
+    scope "/admin" {
+        wrap pass;
+        GET "/stats/{day: u16}" => async { "stats" },
+    }
+}
+
+/// Runs a handler future to completion; these handlers never wait, so one poll is enough.
+fn answer(app: &Api, req: &Request) -> Response {
+    let mut fut = pin!(app.handle(req));
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(res) => res,
+        Poll::Pending => panic!("handler did not finish in one poll"),
+    }
+}
+
+fn blocks_while(app: &Api, req: &Request, times: usize) -> u64 {
+    let before = dhat::HeapStats::get().total_blocks;
+    for _ in 0..times {
+        std::hint::black_box(answer(app, req));
+    }
+    dhat::HeapStats::get().total_blocks - before
+}
+
+#[test]
+fn dispatch_allocates_nothing_unless_a_parameter_needs_decoding() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let app = Api::new();
+    let cases = [
+        ("/", 200, 0),
+        ("/users/42", 200, 0),
+        ("/users/me", 200, 0),
+        ("/users/bob/posts/7", 200, 0),
+        ("/files/a/b/c.txt", 200, 0),
+        ("/admin/stats/12", 200, 0),
+        ("/nope", 404, 0),
+        // A segment that needs percent-decoding is decoded into an owned string, once per candidate
+        // parameter: `{id: u64}` is tried first (the decoded `b ob` does not parse), then `{name}`.
+        // `percent-encoding` collects into a `Vec` that grows once: two blocks per decode.
+        ("/users/b%20ob/posts/7", 200, 4),
+    ];
+    for (path, status, per_request) in cases {
+        let req = Request::new(Method::GET, path);
+        assert_eq!(answer(&app, &req).status().as_u16(), status, "{path}");
+        assert_eq!(blocks_while(&app, &req, 100), 100 * per_request, "allocations for {path}");
+    }
+}
