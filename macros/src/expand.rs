@@ -377,7 +377,11 @@ fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
         let parse = parse_expr(p.unwrap_or(&ParamTy::Str), &quote! { __segs[#d] });
         let child = emit_node(child, d + 1, table);
         let v = var(d);
-        quote! { if let ::core::option::Option::Some(#v) = #parse { #child } }
+        quote! {
+            if !__segs[#d].is_empty() {
+                if let ::core::option::Option::Some(#v) = #parse { #child }
+            }
+        }
     });
     let catch_alls = node.catch_alls.iter().map(|&i| {
         let p = table.routes[i].params.iter().find(|p| p.catch_all).map(|p| &p.ty);
@@ -401,7 +405,7 @@ fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
     for (d, seg) in r.segments.iter().enumerate() {
         match seg {
             Segment::Literal(l) => shape.push(quote! { __segs[#d] == #l }),
-            Segment::Param(_) => {}
+            Segment::Param(_) => shape.push(quote! { !__segs[#d].is_empty() }),
             Segment::CatchAll(_) => shape.push(quote! { !__path[__starts[#d]..].is_empty() }),
         }
     }
