@@ -161,3 +161,7 @@ mod tests {
         assert_eq!(shape_text(&[]), "/");
     }
 }
+
+#[cfg(test)]
+#[path = "conflict/replay.rs"]
+mod replay;
