@@ -21,6 +21,8 @@ pub(crate) enum Error {
     BadTarget,
     /// `HTTP/x.y` with a version we do not speak (RFC 9110 §15.6.6).
     UnsupportedVersion,
+    /// A method outside RFC 9110 §9 and PATCH (RFC 5789): 501 (RFC 9110 §9.1).
+    UnknownMethod,
     /// An HTTP/1.1 request without `Host` (RFC 9112 §3.2).
     MissingHost,
     /// More than one `Host` (RFC 9112 §3.2).
@@ -74,7 +76,7 @@ impl Error {
             | Error::ChunkedNotFinal
             | Error::TransferEncodingHttp10
             | Error::BadChunk(_) => StatusCode::BAD_REQUEST,
-            Error::UnsupportedCoding => StatusCode::NOT_IMPLEMENTED,
+            Error::UnsupportedCoding | Error::UnknownMethod => StatusCode::NOT_IMPLEMENTED,
             Error::UnsupportedVersion => StatusCode::HTTP_VERSION_NOT_SUPPORTED,
             Error::ExpectationFailed => StatusCode::EXPECTATION_FAILED,
             Error::TargetTooLong => StatusCode::URI_TOO_LONG,
@@ -92,6 +94,7 @@ impl Error {
             Error::BareLf => "line ends in a bare LF; CRLF is required",
             Error::BadTarget => "invalid request target",
             Error::UnsupportedVersion => "HTTP version not supported",
+            Error::UnknownMethod => "method not implemented",
             Error::MissingHost => "missing Host header",
             Error::DuplicateHost => "more than one Host header",
             Error::InvalidHost => "invalid Host header",

@@ -62,7 +62,7 @@ pub(crate) fn parse_head(buf: &[u8], cfg: &Config, req: &mut Request) -> Result<
     let (Some(method), Some(target), Some(minor)) = (parsed.method, parsed.path, parsed.version) else {
         return Err(Error::BadSyntax("invalid request line"));
     };
-    let method = Method::from_bytes(method.as_bytes()).map_err(|_| Error::BadSyntax("invalid method"))?;
+    let method = known_method(method.as_bytes())?;
     let version = if minor == 0 { Version::HTTP_10 } else { Version::HTTP_11 };
 
     if target.len() > cfg.max_target_len {
@@ -119,11 +119,13 @@ pub(crate) fn parse_head(buf: &[u8], cfg: &Config, req: &mut Request) -> Result<
         if length.is_some() {
             return Err(Error::LengthAndChunked);
         }
-        if !te.chunked_last {
-            return Err(Error::ChunkedNotFinal);
-        }
+        // A coding we do not implement is 501 (RFC 9112 §6.1), even though without a final
+        // chunked the framing is also invalid (§6.3 item 4, 400): either way we close.
         if te.unsupported {
             return Err(Error::UnsupportedCoding);
+        }
+        if !te.chunked_last {
+            return Err(Error::ChunkedNotFinal);
         }
         BodyKind::Chunked
     } else {
@@ -136,6 +138,24 @@ pub(crate) fn parse_head(buf: &[u8], cfg: &Config, req: &mut Request) -> Result<
     // RFC 9112 §9.3: 1.1 persists unless `close`; 1.0 only with `keep-alive`.
     let keep_alive = !close && (version == Version::HTTP_11 || keep_alive_token);
     Ok(Some(Head { len, body, keep_alive, expect_continue: expect_continue && body != BodyKind::Empty }))
+}
+
+/// The methods of RFC 9110 §9 and PATCH (RFC 5789): the ones a `routes!` table can name. Others
+/// get 501 (RFC 9110 §9.1: "SHOULD respond with 501 for a method that is unrecognized"), before
+/// any allocation for an extension method.
+fn known_method(m: &[u8]) -> Result<Method, Error> {
+    Ok(match m {
+        b"GET" => Method::GET,
+        b"HEAD" => Method::HEAD,
+        b"POST" => Method::POST,
+        b"PUT" => Method::PUT,
+        b"DELETE" => Method::DELETE,
+        b"OPTIONS" => Method::OPTIONS,
+        b"PATCH" => Method::PATCH,
+        b"CONNECT" => Method::CONNECT,
+        b"TRACE" => Method::TRACE,
+        _ => return Err(Error::UnknownMethod),
+    })
 }
 
 /// An incomplete head: fine unless it has already outgrown the limit.
@@ -338,6 +358,8 @@ mod tests {
             ("GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
             ("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", 200),
             ("GET x HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+            ("FOO / HTTP/1.1\r\nHost: t\r\n\r\n", 501),
+            ("get / HTTP/1.1\r\nHost: t\r\n\r\n", 501),
         ];
         for (raw, want) in cases {
             assert_eq!(status(raw), *want, "{raw:?}");
