@@ -702,6 +702,10 @@ impl TestResponse {
 
     /// The body deserialized from JSON, or the parse error.
     ///
+    /// # Errors
+    ///
+    /// When the body is not JSON, or not the JSON of a `T`.
+    ///
     /// ```
     /// # use waymark::{App, Request, Response};
     /// # struct Hello;
