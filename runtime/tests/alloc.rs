@@ -87,6 +87,20 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
         (0, 0),
         "{N} requests on one keep-alive connection allocated: {stats:?}"
     );
+
+    // An idle keep-alive connection releases its buffers: what a new connection holds once it
+    // has served a request and gone idle is the task and the socket, well under 4 KiB.
     drop(stream);
+    std::thread::sleep(Duration::from_millis(200));
+    let region = Region::new(GLOBAL);
+    let mut idle = TcpStream::connect(addr).expect("connect");
+    idle.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    round_trip(&mut idle, &mut buf, response_len);
+    std::thread::sleep(Duration::from_millis(1500));
+    let stats = region.change();
+    let held = stats.bytes_allocated as i64 + stats.bytes_reallocated as i64 - stats.bytes_deallocated as i64;
+    eprintln!("idle connection holds {held} bytes");
+    assert!(held <= 4096, "an idle connection holds {held} bytes: {stats:?}");
+    drop(idle);
     runtime.shutdown_timeout(Duration::from_secs(1));
 }
