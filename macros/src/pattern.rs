@@ -124,6 +124,11 @@ fn parse_segment(seg: &str, path: &str) -> Result<Segment, String> {
         ));
     }
     let inner = &seg[1..close];
+    if inner.contains(['{', '}']) {
+        return Err(format!(
+            "segment `{seg}` holds more than one parameter; a segment is one literal or one parameter, e.g. `/{{a}}/{{b}}`"
+        ));
+    }
     let (catch_all, inner) = match inner.strip_prefix('*') {
         Some(rest) => (true, rest),
         None => (false, inner),
@@ -240,6 +245,7 @@ mod tests {
             ("/a/{1x}", "not a Rust identifier", false),
             ("/a/{fn}", "not a Rust identifier", false),
             ("/a/x{id}", "mixes text", false),
+            ("/a/{x}{y}", "more than one parameter", false),
             ("/a b", "contains ` `", false),
             ("/a?limit", "must be a parameter in braces", false),
             ("/a?{n: u32 =}", "no default", false),
