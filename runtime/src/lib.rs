@@ -3,6 +3,31 @@
 //!
 //! Users normally depend on the `waymark` facade crate, which re-exports everything here together
 //! with the `routes!` macro.
+//!
+//! # The server
+//!
+//! [`Server`] speaks HTTP/1.1 and HTTP/1.0 (RFC 9112) on tokio: persistent connections,
+//! pipelining (responses in order, written in batches), `Content-Length` and chunked request
+//! bodies, `Expect: 100-continue`, HEAD, a cached `Date`, streaming responses (chunked, or
+//! close-delimited for HTTP/1.0), and a graceful shutdown. Requests that break the grammar or the
+//! framing rules are answered with the status the RFCs give (400, 413, 414, 431, 501, 505, ...)
+//! and the connection is closed; a handler that panics gets a 500 and the server goes on.
+//!
+//! | limit | default | why |
+//! |---|---|---|
+//! | request head | 16 KiB ([`DEFAULT_MAX_HEAD_SIZE`]) | big cookies and tokens fit; bounds what a slow client makes us buffer |
+//! | header fields | 100 ([`DEFAULT_MAX_HEADERS`]) | real requests send 5 to 30 |
+//! | request target | 8 KiB ([`DEFAULT_MAX_TARGET_LEN`]) | RFC 9112 §3 recommends at least 8000 octets |
+//! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | bodies are read whole before the handler runs |
+//! | head read timeout | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | slow-loris clients cannot hold connections |
+//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]) | 2 MiB at about 70 KB/s |
+//! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
+//! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]) | past it, accepting pauses until one closes |
+//! | requests per connection | none | set one to spread clients across instances |
+//! | shutdown grace | 10 s ([`DEFAULT_SHUTDOWN_GRACE`]) | in-flight requests finish, then the rest are closed |
+//!
+//! A busy connection reuses its buffers (a small GET with a static body allocates nothing); a
+//! connection idle for a second releases them, so idle keep-alive connections cost little memory.
 #![forbid(unsafe_code)]
 
 mod app;
