@@ -10,7 +10,7 @@ use syn::{Expr, Ident, Lit};
 use crate::ast::Input;
 use crate::conflict::{self, Shape};
 use crate::pattern::Segment;
-use crate::valid::{self, METHODS, ParamTy, QueryKind, RouteDef, Table};
+use crate::valid::{self, METHODS, ParamTy, PathParam, QueryKind, RouteDef, Table};
 
 pub(crate) fn expand(input: &Input) -> TokenStream {
     let (table, mut errors) = valid::check(input);
@@ -291,54 +291,41 @@ fn router(table: &Table<'_>) -> TokenStream {
     }
 }
 
-/// A per-method trie: literal children, then parameter children, then catch-alls, which is the
-/// order the matching rules try them in.
+/// A per-method trie over segment kinds: literal children, then the parameter child, then a
+/// catch-all, which is the order the matching rules try them in. Parameters of any name and type
+/// share one child: they are parsed at the route's leaf, and a failure there backtracks, so that
+/// the first route in the rules' order whose parameters all parse wins.
 #[derive(Default)]
 struct Node {
     terminal: Option<usize>,
     literals: Vec<(String, Node)>,
-    params: Vec<(String, usize, Node)>,
-    catch_alls: Vec<usize>,
+    param: Option<Box<Node>>,
+    catch_all: Option<usize>,
 }
 
 fn build_trie(table: &Table<'_>, routes: &[usize]) -> Node {
     let mut root = Node::default();
     for &i in routes {
-        let route = &table.routes[i];
         let mut node = &mut root;
-        let mut params = route.params.iter();
-        for seg in &route.segments {
+        for seg in &table.routes[i].segments {
             node = match seg {
-                Segment::Literal(l) => {
-                    let at = match node.literals.iter().position(|(k, _)| k == l) {
-                        Some(at) => at,
-                        None => {
-                            node.literals.push((l.clone(), Node::default()));
-                            node.literals.len() - 1
-                        }
-                    };
-                    &mut node.literals[at].1
-                }
-                Segment::Param(_) => {
-                    let Some(p) = params.next() else { break };
-                    let key = format!("{}:{}", p.name, p.ty.text());
-                    let at = match node.params.iter().position(|(k, _, _)| *k == key) {
-                        Some(at) => at,
-                        None => {
-                            node.params.push((key, i, Node::default()));
-                            node.params.len() - 1
-                        }
-                    };
-                    &mut node.params[at].2
-                }
+                Segment::Literal(l) => match node.literals.iter().position(|(k, _)| k == l) {
+                    Some(at) => &mut node.literals[at].1,
+                    None => {
+                        node.literals.push((l.clone(), Node::default()));
+                        &mut node.literals.last_mut().expect("just pushed").1
+                    }
+                },
+                Segment::Param(_) => node.param.get_or_insert_with(Box::default),
                 Segment::CatchAll(_) => {
-                    node.catch_alls.push(i);
+                    // Two catch-alls at one node have the same shape: a conflict, reported before expansion.
+                    node.catch_all.get_or_insert(i);
                     break;
                 }
             };
         }
-        if !matches!(route.segments.last(), Some(Segment::CatchAll(_))) && node.terminal.is_none() {
-            node.terminal = Some(i);
+        if !matches!(table.routes[i].segments.last(), Some(Segment::CatchAll(_))) {
+            node.terminal.get_or_insert(i);
         }
     }
     root
@@ -354,16 +341,32 @@ fn parse_expr(ty: &ParamTy, raw: &TokenStream) -> TokenStream {
     }
 }
 
-fn construct(i: usize, table: &Table<'_>) -> TokenStream {
+/// The raw text of a path parameter: its segment, or for a catch-all the rest of the path.
+fn raw_param(p: &PathParam) -> TokenStream {
+    let d = p.index;
+    if p.catch_all {
+        quote! { &__path[__starts[#d]..] }
+    } else {
+        quote! { __segs[#d] }
+    }
+}
+
+/// Returns route `i` if every one of its parameters parses; falls through otherwise.
+fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
     let v = variant(i);
-    let vars = table.routes[i].params.iter().map(|p| var(p.index));
-    quote! { return ::core::option::Option::Some(__Route::#v(#(#vars),*)); }
+    let params = &table.routes[i].params;
+    let vars: Vec<Ident> = params.iter().map(|p| var(p.index)).collect();
+    let ret = quote! { return ::core::option::Option::Some(__Route::#v(#(#vars),*)); };
+    params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
+        let parse = parse_expr(&p.ty, &raw_param(p));
+        quote! { if let ::core::option::Option::Some(#var) = #parse { #inner } }
+    })
 }
 
 fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
     let terminal = node.terminal.map(|i| {
-        let ret = construct(i, table);
-        quote! { if __n == #d { #ret } }
+        let leaf = leaf(i, table);
+        quote! { if __n == #d { #leaf } }
     });
     let literals = (!node.literals.is_empty()).then(|| {
         let arms = node.literals.iter().map(|(lit, child)| {
@@ -372,29 +375,15 @@ fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
         });
         quote! { match __segs[#d] { #(#arms)* _ => {} } }
     });
-    let params = node.params.iter().map(|(_, route, child)| {
-        let p = table.routes[*route].params.iter().find(|p| p.index == d).map(|p| &p.ty);
-        let parse = parse_expr(p.unwrap_or(&ParamTy::Str), &quote! { __segs[#d] });
+    let param = node.param.as_ref().map(|child| {
         let child = emit_node(child, d + 1, table);
-        let v = var(d);
-        quote! {
-            if !__segs[#d].is_empty() {
-                if let ::core::option::Option::Some(#v) = #parse { #child }
-            }
-        }
+        quote! { if !__segs[#d].is_empty() { #child } }
     });
-    let catch_alls = node.catch_alls.iter().map(|&i| {
-        let p = table.routes[i].params.iter().find(|p| p.catch_all).map(|p| &p.ty);
-        let parse = parse_expr(p.unwrap_or(&ParamTy::Str), &quote! { __rest });
-        let (v, ret) = (var(d), construct(i, table));
-        quote! {
-            let __rest = &__path[__starts[#d]..];
-            if !__rest.is_empty() {
-                if let ::core::option::Option::Some(#v) = #parse { #ret }
-            }
-        }
+    let catch_all = node.catch_all.map(|i| {
+        let leaf = leaf(i, table);
+        quote! { if !__path[__starts[#d]..].is_empty() { #leaf } }
     });
-    let children: Vec<TokenStream> = literals.into_iter().chain(params).chain(catch_alls).collect();
+    let children: Vec<TokenStream> = literals.into_iter().chain(param).chain(catch_all).collect();
     let children = (!children.is_empty()).then(|| quote! { if __n > #d { #(#children)* } });
     quote! { #terminal #children }
 }
@@ -418,13 +407,7 @@ fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
         _ => quote! { __n == #len },
     };
     let checks = r.params.iter().map(|p| {
-        let d = p.index;
-        let raw = if p.catch_all {
-            quote! { &__path[__starts[#d]..] }
-        } else {
-            quote! { __segs[#d] }
-        };
-        let parse = parse_expr(&p.ty, &raw);
+        let parse = parse_expr(&p.ty, &raw_param(p));
         let (name, ty) = (p.name.to_string(), p.ty.text());
         quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty)); } }
     });
