@@ -5,6 +5,8 @@
 #[path = "../examples/api/app.rs"]
 mod app;
 
+use std::time::Duration;
+
 use app::{Api, Bookmark, ErrorBody, Page, RouteRow, Stats, Store, TagCount};
 use serde_json::json;
 use waymark::StatusCode;
@@ -326,6 +328,8 @@ async fn unknown_paths_get_the_json_fallback() {
         (c.post("/bookmarks/1/comments"), "POST /bookmarks/1/comments"),
         // No silent redirects: a trailing slash is another path.
         (c.get("/tags/rust/"), "GET /tags/rust/"),
+        // A parameter needs a non-empty segment, so this is not a bad `id`.
+        (c.get("/bookmarks/"), "GET /bookmarks/"),
         (c.get("/admin"), "GET /admin"),
     ] {
         let res = req.send().await;
@@ -393,6 +397,60 @@ async fn admin_routes_lists_the_route_table() {
             ("GET", "/admin/routes"),
         ]
     );
-    let get_one = &rows[2].handler;
-    assert!(get_one.contains("get_one") && get_one.contains("id"), "{get_one}");
+    assert_eq!(rows[2].handler, "get_one(state, id)", "the handler expression as written");
+    assert_eq!(rows[10].handler, "route_table()");
+}
+
+/// The same application on a real socket, driven by a real HTTP client (`ureq`, blocking, on its
+/// own thread): create, read, list, delete, an error, and a graceful shutdown. Every step is
+/// bounded by a timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn end_to_end_over_a_real_socket() {
+    let server = waymark::Server::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_shutdown(Api::new(Store::with_examples(TOKEN)), async {
+        let _ = stopped.await;
+    }));
+
+    let base = format!("http://{addr}");
+    let client = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+
+        let mut res = agent
+            .post(format!("{base}/bookmarks"))
+            .header("content-type", "application/json")
+            .send(r#"{"url": "https://example.com/", "title": "Over the wire", "tags": ["e2e"]}"#)
+            .expect("POST /bookmarks");
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some("/bookmarks/4"));
+        let created: Bookmark = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!((created.id, created.title.as_str()), (4, "Over the wire"));
+
+        let mut res = agent.get(format!("{base}/bookmarks?tag=e2e")).call().expect("GET /bookmarks");
+        assert_eq!(res.status(), 200);
+        let page: Page = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(ids(&page.items), [4]);
+
+        let res = agent.delete(format!("{base}/bookmarks/4")).call().expect("DELETE");
+        assert_eq!(res.status(), 204);
+
+        let mut res = agent.get(format!("{base}/bookmarks/abc")).call().expect("GET bad id");
+        assert_eq!(res.status(), 400);
+        let err: ErrorBody = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        assert!(err.error.contains("u64"), "{}", err.error);
+
+        let mut res = agent.get(format!("{base}/")).call().expect("GET /");
+        assert_eq!(res.status(), 200);
+        assert!(res.body_mut().read_to_string().unwrap().contains("<title>waymark bookmarks</title>"));
+    });
+    tokio::time::timeout(Duration::from_secs(30), client).await.expect("the client finished in time").expect("client");
+
+    let _ = stop.send(());
+    let result = tokio::time::timeout(Duration::from_secs(10), serving).await.expect("graceful shutdown in time");
+    result.expect("server task").expect("server");
 }

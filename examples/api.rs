@@ -1,0 +1,72 @@
+//! A JSON API for bookmarks, with a browser page that uses it.
+//!
+//! ```text
+//! cargo run --example api                  # http://127.0.0.1:3000
+//! PORT=8080 cargo run --example api        # or: cargo run --example api -- --port 8080
+//! ADMIN_TOKEN=s3cret cargo run --example api
+//! ```
+//!
+//! Open the printed address in a browser, or try the `curl` line it prints. The application itself
+//! (store, handlers, middleware, the `routes!` table) is in `api/app.rs`, which `tests/api.rs`
+//! tests in-process. Ctrl-C stops the server gracefully.
+
+#[path = "api/app.rs"]
+mod app;
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use app::{Api, Store};
+use waymark::Server;
+
+/// The admin token when `ADMIN_TOKEN` is not set. Fine on localhost; set your own anywhere else.
+const DEFAULT_ADMIN_TOKEN: &str = "let-me-in";
+const DEFAULT_PORT: u16 = 3000;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let port = port().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let token = std::env::var("ADMIN_TOKEN").unwrap_or_else(|_| DEFAULT_ADMIN_TOKEN.to_owned());
+    let api = Api::new(Store::with_examples(token));
+
+    let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let addr = server.local_addr();
+    println!("bookmarks API listening on http://{addr}");
+    for route in Api::ROUTES {
+        println!("  {:<6} {}", route.method, route.pattern);
+    }
+    println!("try:   curl -s 'http://{addr}/bookmarks?limit=2'");
+    println!(
+        "admin: curl -s -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' http://{addr}/admin/stats"
+    );
+    println!("Ctrl-C to stop");
+
+    server
+        .serve_with_shutdown(api, async {
+            tokio::signal::ctrl_c().await.unwrap_or(());
+            println!("shutting down");
+        })
+        .await?;
+    Ok(())
+}
+
+/// `--port N` (or `--port=N`), else the `PORT` variable, else 3000.
+fn port() -> Result<u16, String> {
+    let mut args = std::env::args().skip(1);
+    let mut from_args = None;
+    while let Some(arg) = args.next() {
+        if arg == "--port" {
+            from_args = Some(args.next().ok_or("`--port` needs a value")?);
+        } else if let Some(value) = arg.strip_prefix("--port=") {
+            from_args = Some(value.to_owned());
+        } else {
+            return Err(format!("unknown argument `{arg}`; usage: api [--port N]"));
+        }
+    }
+    match from_args.or_else(|| std::env::var("PORT").ok()) {
+        Some(port) => port.parse().map_err(|_| format!("invalid port `{port}`: expected 0 to 65535")),
+        None => Ok(DEFAULT_PORT),
+    }
+}
