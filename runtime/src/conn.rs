@@ -22,7 +22,7 @@ use http::{Method, StatusCode, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio::time::{Instant, sleep_until, timeout_at};
+use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
 use crate::body::{ChunkedDecoder, MAX_CHUNK_LINE};
 use crate::encode::{self, Exchange, Framing};
@@ -63,6 +63,8 @@ pub(crate) struct Conn<A> {
     cfg: Arc<Config>,
     shutdown: watch::Receiver<bool>,
     accepted: Instant,
+    /// The idle timer (keep-alive timeout, buffer release), one per connection.
+    timer: Pin<Box<Sleep>>,
     /// Input; the unparsed bytes are `rbuf[start..end]`. Kept at full length (zero-filled once) so
     /// it can be read into without `unsafe`.
     rbuf: Vec<u8>,
@@ -84,12 +86,14 @@ impl<A: App> Conn<A> {
     ) -> Self {
         let mut req = Request::empty();
         req.set_peer_addr(Some(peer));
+        let accepted = Instant::now();
         Self {
             stream,
             app,
             cfg,
             shutdown,
-            accepted: Instant::now(),
+            accepted,
+            timer: Box::pin(sleep_until(accepted)),
             rbuf: Vec::new(),
             start: 0,
             end: 0,
@@ -202,18 +206,31 @@ impl<A: App> Conn<A> {
         }
         let now = Instant::now();
         let deadline = deadline.unwrap_or(now + self.cfg.keep_alive_timeout);
-        let mut shrink_at = Some(now + IDLE_SHRINK_AFTER).filter(|at| *at < deadline);
+        let shrink_at = now + IDLE_SHRINK_AFTER;
+        let mut shrunk = false;
+        // The timer stays registered across requests and is re-armed only when it would wake too
+        // late, or when it fires (an early wake-up from an earlier idle spell): on a busy
+        // connection that is about once a second, not once per request.
+        if self.timer.deadline() > shrink_at.min(deadline) {
+            self.timer.as_mut().reset(shrink_at.min(deadline));
+        }
         loop {
             tokio::select! {
                 biased;
                 ready = self.stream.readable() => ready?,
                 _ = self.shutdown.changed() => return Ok(false),
-                () = sleep_until(shrink_at.unwrap_or(deadline)) => {
-                    if shrink_at.take().is_some() {
-                        self.shrink();
-                        continue;
+                () = self.timer.as_mut() => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(false);
                     }
-                    return Ok(false);
+                    if !shrunk && now >= shrink_at {
+                        self.shrink();
+                        shrunk = true;
+                    }
+                    let next = if shrunk { deadline } else { shrink_at.min(deadline) };
+                    self.timer.as_mut().reset(next);
+                    continue;
                 }
             }
             self.make_room()?;
