@@ -454,3 +454,12 @@ async fn end_to_end_over_a_real_socket() {
     let result = tokio::time::timeout(Duration::from_secs(10), serving).await.expect("graceful shutdown in time");
     result.expect("server task").expect("server");
 }
+
+/// The README's example is `examples/hello.rs` verbatim, so the README cannot show code that
+/// does not compile.
+#[test]
+fn readme_shows_the_hello_example_verbatim() {
+    let readme = include_str!("../README.md");
+    let hello = include_str!("../examples/hello.rs");
+    assert!(readme.contains(&format!("```rust\n{hello}```")), "README.md must quote examples/hello.rs exactly");
+}

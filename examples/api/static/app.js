@@ -18,7 +18,14 @@ async function call(method, path, body) {
   }
   const res = await fetch(path, init);
   if (res.status === 204) return null;
-  const data = await res.json();
+  const text = await res.text();
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // Only the server itself (e.g. a 413 for a body over its limit) answers in plain text.
+    throw new Error(`${res.status}: ${text}`);
+  }
   if (!res.ok) throw new Error(data.field ? `${data.field}: ${data.error}` : data.error);
   return data;
 }
