@@ -70,7 +70,11 @@ pub(crate) enum QueryKind {
 
 /// Checks every declaration; returns the table and every error found.
 pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
-    let mut cx = Cx { table: Table { routes: Vec::new(), wraps: Vec::new(), fallback: None }, errors: Vec::new() };
+    let mut cx = Cx {
+        table: Table { routes: Vec::new(), wraps: Vec::new(), fallback: None },
+        errors: Vec::new(),
+        state: input.state.as_ref().map(|(binding, _)| binding.to_string()),
+    };
     let root = Prefix { text: String::new(), segments: Vec::new(), wraps: Vec::new(), valid: true };
     cx.items(&input.items, &root, true);
     (cx.table, cx.errors)
@@ -79,6 +83,8 @@ pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
 struct Cx<'a> {
     table: Table<'a>,
     errors: Vec<syn::Error>,
+    /// The state binding's name, which parameters must not shadow.
+    state: Option<String>,
 }
 
 /// What enclosing scopes contribute to a route.
@@ -200,6 +206,14 @@ impl<'a> Cx<'a> {
             Err(e) => return self.error(lit.span(), e),
         };
         let Some(method) = method else { return };
+        let names = parsed.segments.iter().filter_map(Segment::param).map(|p| &p.name);
+        if let Some(name) = names.chain(parsed.query.iter().map(|q| &q.name)).find(|n| Some(*n) == self.state.as_ref())
+        {
+            return self.error(
+                lit.span(),
+                format!("parameter `{name}` in `{full}` would hide the state binding `{name}`; rename the parameter"),
+            );
+        }
         let mut params = Vec::new();
         for (index, seg) in parsed.segments.iter().enumerate() {
             let (Segment::Param(p) | Segment::CatchAll(p)) = seg else { continue };
