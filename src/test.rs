@@ -4,31 +4,47 @@
 //! assert on the [`TestResponse`]: status, headers, text, JSON. Responses are read whole, streamed
 //! bodies included, and a `HEAD` response loses its body as it would on the wire.
 //!
+//! A small app with state and a JSON route, and a test of it. In your crate, the part after
+//! `routes!` is the body of a `#[tokio::test] async fn`:
+//!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use std::sync::Mutex;
+//!
+//! use serde::{Deserialize, Serialize};
+//! use serde_json::json;
 //! use waymark::test::TestClient;
-//! use waymark::{App, Json, IntoResponse, Request, Response, StatusCode};
+//! use waymark::{Json, StatusCode, routes};
 //!
-//! struct Hello;
+//! #[derive(Default)]
+//! struct Todos(Mutex<Vec<Todo>>);
 //!
-//! impl App for Hello {
-//!     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-//!         async move {
-//!             match req.path() {
-//!                 "/" => "hello".into_response(),
-//!                 "/json" => Json(serde_json::json!({ "hello": "world" })).into_response(),
-//!                 _ => StatusCode::NOT_FOUND.into_response(),
-//!             }
-//!         }
-//!     }
+//! #[derive(Clone, Serialize, Deserialize)]
+//! struct Todo {
+//!     title: String,
+//!     done: bool,
 //! }
 //!
-//! let client = TestClient::new(Hello);
-//! client.get("/").send().await.assert_status(StatusCode::OK).assert_text("hello");
+//! routes! {
+//!     TodoApp(todos: Todos);
+//!     GET  "/todos"                 => async move { Json(todos.0.lock().unwrap().clone()) },
+//!     POST "/todos" body: Json<Todo> => async move {
+//!         let mut todos = todos.0.lock().unwrap();
+//!         todos.push(body.0);
+//!         (StatusCode::CREATED, Json(json!({ "id": todos.len() })))
+//!     },
+//! }
 //!
-//! let res = client.get("/json").send().await;
-//! assert_eq!(res.json::<serde_json::Value>()["hello"], "world");
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = TestClient::new(TodoApp::new(Todos::default()));
 //!
+//! let res = client.post("/todos").json(&json!({ "title": "write docs", "done": false })).send().await;
+//! res.assert_status(StatusCode::CREATED).assert_json(&json!({ "id": 1 }));
+//!
+//! let todos: Vec<Todo> = client.get("/todos").send().await.json();
+//! assert_eq!(todos[0].title, "write docs");
+//!
+//! // A body that is not a `Todo` never reaches the handler.
+//! client.post("/todos").json(&json!({ "title": 7 })).send().await.assert_status(StatusCode::BAD_REQUEST);
 //! client.get("/nope").send().await.assert_status(StatusCode::NOT_FOUND);
 //! # }
 //! ```
@@ -48,26 +64,20 @@ const BODY_PREVIEW: usize = 2048;
 /// Calls an [`App`] in-process: no socket, no server, the same request and response types.
 ///
 /// The client owns the application; [`TestClient::app`] gives it back, e.g. to look at the state
-/// after a request.
+/// after a request. The [module docs](self) show a complete test.
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use waymark::StatusCode;
 /// use waymark::test::TestClient;
-/// use waymark::{App, Request, Response, StatusCode};
 ///
-/// struct Echo;
+/// waymark::routes! { Hello; GET "/hello/{name}" => async move { format!("hello, {name}") } }
 ///
-/// impl App for Echo {
-///     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-///         async move { Response::text(req.target().to_owned()) }
-///     }
-/// }
-///
-/// let client = TestClient::new(Echo);
-/// let res = client.get("/users").query("name", "Ada Lovelace").send().await;
-/// res.assert_status(StatusCode::OK).assert_text("/users?name=Ada%20Lovelace");
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(Hello::new());
+/// client.get("/hello/Ada").send().await.assert_status(StatusCode::OK).assert_text("hello, Ada");
 /// # }
 /// ```
+#[derive(Debug)]
 pub struct TestClient<A> {
     app: A,
 }
@@ -76,14 +86,9 @@ impl<A: App> TestClient<A> {
     /// A client for `app`.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct MyApp;
-    /// # impl App for MyApp {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("") }
-    /// #     }
-    /// # }
-    /// let client = waymark::test::TestClient::new(MyApp);
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
+    /// let client = waymark::test::TestClient::new(Hello::new());
     /// # let _ = client;
     /// ```
     pub fn new(app: A) -> Self {
@@ -93,20 +98,17 @@ impl<A: App> TestClient<A> {
     /// The application, e.g. to inspect its state between requests.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// struct Counter(std::sync::atomic::AtomicU32);
+    /// use std::sync::atomic::{AtomicU32, Ordering};
     ///
-    /// impl App for Counter {
-    ///     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    ///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    ///         async { Response::text("counted") }
-    ///     }
+    /// waymark::routes! {
+    ///     Counter(hits: AtomicU32);
+    ///     POST "/hit" => async move { hits.fetch_add(1, Ordering::Relaxed); "counted" },
     /// }
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Counter(0.into()));
-    /// client.post("/").send().await;
-    /// assert_eq!(client.app().0.load(std::sync::atomic::Ordering::Relaxed), 1);
+    /// let client = waymark::test::TestClient::new(Counter::new(AtomicU32::new(0)));
+    /// client.post("/hit").send().await;
+    /// assert_eq!(client.app().state().load(Ordering::Relaxed), 1);
     /// # }
     /// ```
     pub fn app(&self) -> &A {
@@ -116,19 +118,14 @@ impl<A: App> TestClient<A> {
     /// Starts a request with any method; `target` is the path, optionally with a query string.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(req.method().to_string()) }
-    /// #     }
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// use waymark::Method;
     ///
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// let method = Method::from_bytes(b"PURGE").unwrap();
-    /// client.request(method, "/cache").send().await.assert_text("PURGE");
+    /// waymark::routes! { Cache; fallback => async move { format!("{} {}", req.method(), req.path()) } }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = waymark::test::TestClient::new(Cache::new());
+    /// let purge = Method::from_bytes(b"PURGE").unwrap();
+    /// client.request(purge, "/cache").send().await.assert_text("PURGE /cache");
     /// # }
     /// ```
     pub fn request(&self, method: Method, target: &str) -> TestRequest<'_, A> {
@@ -138,16 +135,11 @@ impl<A: App> TestClient<A> {
     /// Starts a `GET` request.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{} {}", req.method(), req.target())) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Users; GET "/users/{id: u64}" => async move { format!("user {id}") } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// client.get("/users/7").send().await.assert_text("GET /users/7");
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// client.get("/users/7").send().await.assert_text("user 7");
     /// # }
     /// ```
     pub fn get(&self, target: &str) -> TestRequest<'_, A> {
@@ -157,16 +149,17 @@ impl<A: App> TestClient<A> {
     /// Starts a `POST` request.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{} {}", req.method(), req.target())) }
-    /// #     }
-    /// # }
+    /// use waymark::StatusCode;
+    ///
+    /// waymark::routes! {
+    ///     Users;
+    ///     POST "/users" body: String => async move { (StatusCode::CREATED, format!("created {body}")) },
+    /// }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// client.post("/users").send().await.assert_text("POST /users");
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// let res = client.post("/users").body("Ada").send().await;
+    /// res.assert_status(StatusCode::CREATED).assert_text("created Ada");
     /// # }
     /// ```
     pub fn post(&self, target: &str) -> TestRequest<'_, A> {
@@ -176,16 +169,11 @@ impl<A: App> TestClient<A> {
     /// Starts a `PUT` request.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{} {}", req.method(), req.target())) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Users; PUT "/users/{id: u64}" body: String => async move { format!("user {id} is {body}") } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// client.put("/users/7").send().await.assert_text("PUT /users/7");
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// client.put("/users/7").body("Ada").send().await.assert_text("user 7 is Ada");
     /// # }
     /// ```
     pub fn put(&self, target: &str) -> TestRequest<'_, A> {
@@ -195,16 +183,11 @@ impl<A: App> TestClient<A> {
     /// Starts a `PATCH` request.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{} {}", req.method(), req.target())) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Users; PATCH "/users/{id: u64}" body: String => async move { format!("user {id} +{body}") } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// client.patch("/users/7").send().await.assert_text("PATCH /users/7");
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// client.patch("/users/7").body("admin").send().await.assert_text("user 7 +admin");
     /// # }
     /// ```
     pub fn patch(&self, target: &str) -> TestRequest<'_, A> {
@@ -214,16 +197,13 @@ impl<A: App> TestClient<A> {
     /// Starts a `DELETE` request.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{} {}", req.method(), req.target())) }
-    /// #     }
-    /// # }
+    /// use waymark::StatusCode;
+    ///
+    /// waymark::routes! { Users; DELETE "/users/{id: u64}" => async { StatusCode::NO_CONTENT } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// client.delete("/users/7").send().await.assert_text("DELETE /users/7");
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// client.delete("/users/7").send().await.assert_status(StatusCode::NO_CONTENT);
     /// # }
     /// ```
     pub fn delete(&self, target: &str) -> TestRequest<'_, A> {
@@ -231,19 +211,14 @@ impl<A: App> TestClient<A> {
     }
 
     /// Starts a `HEAD` request. The response keeps its status and headers, adds `content-length`
-    /// when the application did not set one, and drops the body, as a server does (RFC 9110
-    /// §9.3.2).
+    /// when the application did not set one and the body is not streamed, and drops the body, as
+    /// a server does (RFC 9110 §9.3.2).
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Hello);
+    /// let client = waymark::test::TestClient::new(Hello::new());
     /// let res = client.head("/").send().await;
     /// res.assert_header("content-length", "5");
     /// assert!(res.bytes().is_empty());
@@ -256,16 +231,14 @@ impl<A: App> TestClient<A> {
     /// Starts an `OPTIONS` request.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{} {}", req.method(), req.target())) }
-    /// #     }
-    /// # }
+    /// use waymark::StatusCode;
+    ///
+    /// waymark::routes! { Users; GET "/users" => async { "[]" }, POST "/users" => async { StatusCode::CREATED } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// client.options("/users").send().await.assert_text("OPTIONS /users");
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// let res = client.options("/users").send().await;
+    /// res.assert_status(StatusCode::NO_CONTENT).assert_header("allow", "GET, HEAD, POST, OPTIONS");
     /// # }
     /// ```
     pub fn options(&self, target: &str) -> TestRequest<'_, A> {
@@ -273,27 +246,16 @@ impl<A: App> TestClient<A> {
     }
 }
 
-impl<A: fmt::Debug> fmt::Debug for TestClient<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestClient").field("app", &self.app).finish()
-    }
-}
-
 /// A request being built by a [`TestClient`]; [`send`](TestRequest::send) it to get a
 /// [`TestResponse`].
 ///
 /// ```
-/// # use waymark::{App, Request, Response};
-/// # struct Echo;
-/// # impl App for Echo {
-/// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-/// #         async move { Response::text(format!("{} {:?}", req.target(), req.header("accept"))) }
-/// #     }
-/// # }
+/// waymark::routes! { Search; GET "/search?{q}" => async move { format!("{q} as {:?}", req.header("accept")) } }
+///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let client = waymark::test::TestClient::new(Echo);
+/// let client = waymark::test::TestClient::new(Search::new());
 /// let res = client.get("/search").query("q", "rust").header("accept", "text/plain").send().await;
-/// res.assert_text(r#"/search?q=rust Some("text/plain")"#);
+/// res.assert_text(r#"rust as Some("text/plain")"#);
 /// # }
 /// ```
 #[must_use = "a test request does nothing until it is sent"]
@@ -306,16 +268,11 @@ impl<A: App> TestRequest<'_, A> {
     /// Adds a header; repeated names are kept in order, and the application sees the first.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Auth;
-    /// # impl App for Auth {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(req.header("authorization").unwrap_or("none").to_owned()) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Me; GET "/me" => async move { req.header("authorization").unwrap_or("-").to_owned() } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Auth);
-    /// client.get("/").header("Authorization", "Bearer t0k3n").send().await.assert_text("Bearer t0k3n");
+    /// let client = waymark::test::TestClient::new(Me::new());
+    /// client.get("/me").header("Authorization", "Bearer t0k3n").send().await.assert_text("Bearer t0k3n");
     /// # }
     /// ```
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
@@ -326,17 +283,12 @@ impl<A: App> TestRequest<'_, A> {
     /// Appends a query parameter, percent-encoding the name and the value.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(req.query().unwrap_or("").to_owned()) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Items; GET "/items?{limit: u32}&{tag: String}" => async move { format!("{limit} {tag}") } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// let res = client.get("/items?limit=2").query("tag", "a&b").send().await;
-    /// res.assert_text("limit=2&tag=a%26b");
+    /// let client = waymark::test::TestClient::new(Items::new());
+    /// let res = client.get("/items?limit=2").query("tag", "a&b c").send().await;
+    /// res.assert_text("2 a&b c");
     /// # }
     /// ```
     pub fn query(mut self, name: &str, value: impl fmt::Display) -> Self {
@@ -361,20 +313,14 @@ impl<A: App> TestRequest<'_, A> {
     /// impl): that is a bug in the test.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Echo;
-    /// # impl App for Echo {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move {
-    /// #             let ct = req.header("content-type").unwrap_or("");
-    /// #             Response::text(format!("{ct} {}", String::from_utf8_lossy(req.body())))
-    /// #         }
-    /// #     }
-    /// # }
+    /// use waymark::Json;
+    ///
+    /// waymark::routes! { Echo; POST "/echo" body: Json<serde_json::Value> => async move { body } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Echo);
-    /// let res = client.post("/users").json(&serde_json::json!({ "name": "Ada" })).send().await;
-    /// res.assert_text(r#"application/json {"name":"Ada"}"#);
+    /// let client = waymark::test::TestClient::new(Echo::new());
+    /// let res = client.post("/echo").json(&serde_json::json!({ "name": "Ada" })).send().await;
+    /// res.assert_json(&serde_json::json!({ "name": "Ada" }));
     /// # }
     /// ```
     #[track_caller]
@@ -389,17 +335,11 @@ impl<A: App> TestRequest<'_, A> {
     /// Sets the body as it is; set a `content-type` header yourself if the application needs one.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Len;
-    /// # impl App for Len {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(req.body().len().to_string()) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Upload; POST "/upload" body: Vec<u8> => async move { format!("{} bytes", body.len()) } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Len);
-    /// let res = client.post("/upload").header("content-type", "text/plain").body("12345").send().await;
-    /// res.assert_text("5");
+    /// let client = waymark::test::TestClient::new(Upload::new());
+    /// client.post("/upload").body("12345").send().await.assert_text("5 bytes");
     /// # }
     /// ```
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
@@ -411,17 +351,12 @@ impl<A: App> TestRequest<'_, A> {
     /// is none, as for any in-process call.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Peer;
-    /// # impl App for Peer {
-    /// #     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async move { Response::text(format!("{:?}", req.peer_addr())) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Ip; GET "/ip" => async move { format!("{:?}", req.peer_addr()) } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Peer);
-    /// client.get("/").send().await.assert_text("None");
-    /// let res = client.get("/").peer_addr("10.0.0.1:5555".parse().unwrap()).send().await;
+    /// let client = waymark::test::TestClient::new(Ip::new());
+    /// client.get("/ip").send().await.assert_text("None");
+    /// let res = client.get("/ip").peer_addr("10.0.0.1:5555".parse().unwrap()).send().await;
     /// res.assert_text("Some(10.0.0.1:5555)");
     /// # }
     /// ```
@@ -433,16 +368,10 @@ impl<A: App> TestRequest<'_, A> {
     /// Calls the application and reads the whole response, a streamed body included.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = waymark::test::TestClient::new(Hello);
-    /// let res = client.get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// assert_eq!(res.text(), "hello");
     /// # }
     /// ```
@@ -505,16 +434,12 @@ fn encode_component(out: &mut String, s: &str) {
 /// `&Self` to chain.
 ///
 /// ```
-/// # use waymark::{App, Json, IntoResponse, Request, Response, StatusCode};
-/// # struct Created;
-/// # impl App for Created {
-/// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-/// #         async { (StatusCode::CREATED, Json(serde_json::json!({ "id": 7 }))).into_response() }
-/// #     }
-/// # }
+/// use waymark::{Json, StatusCode};
+///
+/// waymark::routes! { Users; POST "/users" => async { (StatusCode::CREATED, Json(serde_json::json!({ "id": 7 }))) } }
+///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let client = waymark::test::TestClient::new(Created);
-/// let res = client.post("/users").send().await;
+/// let res = waymark::test::TestClient::new(Users::new()).post("/users").send().await;
 /// res.assert_status(StatusCode::CREATED)
 ///     .assert_header("content-type", "application/json")
 ///     .assert_json(&serde_json::json!({ "id": 7 }));
@@ -533,16 +458,13 @@ impl TestResponse {
     /// The status.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response, StatusCode, IntoResponse};
-    /// # struct Teapot;
-    /// # impl App for Teapot {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { StatusCode::IM_A_TEAPOT.into_response() }
-    /// #     }
-    /// # }
+    /// use waymark::StatusCode;
+    ///
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Teapot).get("/").send().await;
-    /// assert_eq!(res.status(), StatusCode::IM_A_TEAPOT);
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/missing").send().await;
+    /// assert_eq!(res.status(), StatusCode::NOT_FOUND);
     /// # }
     /// ```
     pub fn status(&self) -> StatusCode {
@@ -553,64 +475,50 @@ impl TestResponse {
     /// UTF-8.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// assert_eq!(res.header("Content-Type"), Some("text/plain; charset=utf-8"));
     /// assert_eq!(res.header("x-missing"), None);
     /// # }
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        let (_, value) = self.headers.iter().find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))?;
-        value.to_str().ok()
+        self.values(name).next()?.to_str().ok()
     }
 
     /// Every value of a header, in order (for `set-cookie` and the like).
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
+    /// use waymark::Response;
     /// use waymark::header::{HeaderValue, SET_COOKIE};
-    /// # struct Cookies;
-    /// # impl App for Cookies {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async {
-    /// #             let mut res = Response::text("");
-    /// #             res.append_header(SET_COOKIE, HeaderValue::from_static("a=1"));
-    /// #             res.append_header(SET_COOKIE, HeaderValue::from_static("b=2"));
-    /// #             res
-    /// #         }
-    /// #     }
-    /// # }
+    ///
+    /// waymark::routes! {
+    ///     Login;
+    ///     POST "/login" => async {
+    ///         let mut res = Response::text("welcome");
+    ///         res.append_header(SET_COOKIE, HeaderValue::from_static("session=abc"));
+    ///         res.append_header(SET_COOKIE, HeaderValue::from_static("theme=dark"));
+    ///         res
+    ///     },
+    /// }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Cookies).get("/").send().await;
-    /// assert_eq!(res.header_all("set-cookie").collect::<Vec<_>>(), ["a=1", "b=2"]);
+    /// let res = waymark::test::TestClient::new(Login::new()).post("/login").send().await;
+    /// assert_eq!(res.header_all("set-cookie").collect::<Vec<_>>(), ["session=abc", "theme=dark"]);
     /// # }
     /// ```
     pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name))
-            .filter_map(|(_, v)| v.to_str().ok())
+        self.values(name).filter_map(|v| v.to_str().ok())
     }
 
     /// Every header, in the order the application set them (the content type first).
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// let names: Vec<&str> = res.headers().map(|(name, _)| name.as_str()).collect();
     /// assert_eq!(names, ["content-type"]);
     /// # }
@@ -619,18 +527,18 @@ impl TestResponse {
         self.headers.iter().map(|(n, v)| (n, v))
     }
 
+    /// The values of the headers named `name` (case-insensitively), in order.
+    fn values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a HeaderValue> {
+        self.headers.iter().filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
     /// The body bytes.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response, IntoResponse};
-    /// # struct Bin;
-    /// # impl App for Bin {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { vec![0u8, 159, 146, 150].into_response() }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Logo; GET "/logo.bin" => async { vec![0u8, 159, 146, 150] } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Bin).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Logo::new()).get("/logo.bin").send().await;
     /// assert_eq!(res.bytes().as_ref(), [0, 159, 146, 150]);
     /// # }
     /// ```
@@ -645,15 +553,10 @@ impl TestResponse {
     /// When the body is not UTF-8; use [`bytes`](Self::bytes) for binary bodies.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// assert_eq!(res.text(), "hello");
     /// # }
     /// ```
@@ -673,22 +576,19 @@ impl TestResponse {
     /// [`try_json`](Self::try_json) to handle the error instead.
     ///
     /// ```
-    /// # use waymark::{App, Json, IntoResponse, Request, Response};
-    /// # struct User;
-    /// # impl App for User {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Json(serde_json::json!({ "id": 7, "name": "Ada" })).into_response() }
-    /// #     }
-    /// # }
-    /// #[derive(serde::Deserialize)]
-    /// struct UserOut {
+    /// use waymark::Json;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct User {
     ///     id: u64,
     ///     name: String,
     /// }
     ///
+    /// waymark::routes! { Users; GET "/users/{id: u64}" => async move { Json(User { id, name: "Ada".into() }) } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(User).get("/users/7").send().await;
-    /// let user: UserOut = res.json();
+    /// let res = waymark::test::TestClient::new(Users::new()).get("/users/7").send().await;
+    /// let user: User = res.json();
     /// assert_eq!((user.id, user.name.as_str()), (7, "Ada"));
     /// # }
     /// ```
@@ -707,15 +607,10 @@ impl TestResponse {
     /// When the body is not JSON, or not the JSON of a `T`.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// assert!(res.try_json::<serde_json::Value>().is_err());
     /// # }
     /// ```
@@ -730,17 +625,15 @@ impl TestResponse {
     /// When the status differs; the message shows the response.
     ///
     /// ```should_panic
-    /// # use waymark::{App, Request, Response, StatusCode, IntoResponse};
-    /// # struct Missing;
-    /// # impl App for Missing {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { (StatusCode::NOT_FOUND, "no such user").into_response() }
-    /// #     }
-    /// # }
+    /// use waymark::StatusCode;
+    ///
+    /// waymark::routes! { Users; GET "/users/{id: u64}" => async move { format!("user {id}") } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Missing).get("/users/7").send().await;
-    /// // panics: GET /users/7: expected status 200 OK, got 404 Not Found ... no such user
-    /// res.assert_status(StatusCode::OK);
+    /// let client = waymark::test::TestClient::new(Users::new());
+    /// client.get("/users/7").send().await.assert_status(StatusCode::OK);
+    /// // panics: GET /users/seven: expected status 200 OK, got 400 Bad Request, then the response
+    /// client.get("/users/seven").send().await.assert_status(StatusCode::OK);
     /// # }
     /// ```
     #[track_caller]
@@ -758,15 +651,10 @@ impl TestResponse {
     /// When the header is absent or has another value.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// res.assert_header("content-type", "text/plain; charset=utf-8");
     /// # }
     /// ```
@@ -786,15 +674,10 @@ impl TestResponse {
     /// When the header is present.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Hello::new()).get("/").send().await;
     /// res.assert_no_header("set-cookie");
     /// # }
     /// ```
@@ -813,16 +696,10 @@ impl TestResponse {
     /// When the body differs or is not UTF-8.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Hello; GET "/" => async { "hello" } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
-    /// res.assert_text("hello");
+    /// waymark::test::TestClient::new(Hello::new()).get("/").send().await.assert_text("hello");
     /// # }
     /// ```
     #[track_caller]
@@ -840,16 +717,10 @@ impl TestResponse {
     /// When the body does not contain it or is not UTF-8.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Hello;
-    /// # impl App for Hello {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text("hello, world") }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Page; GET "/" => async { waymark::Html("<h1>hello, world</h1>") } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Hello).get("/").send().await;
-    /// res.assert_text_contains("world");
+    /// waymark::test::TestClient::new(Page::new()).get("/").send().await.assert_text_contains("hello, world");
     /// # }
     /// ```
     #[track_caller]
@@ -868,15 +739,10 @@ impl TestResponse {
     /// When the body is not JSON or not equal.
     ///
     /// ```
-    /// # use waymark::{App, Request, Response};
-    /// # struct Raw;
-    /// # impl App for Raw {
-    /// #     fn handle<'a>(&'a self, _: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    /// #         async { Response::text(r#"{ "b": [1, 2], "a": null }"#) }
-    /// #     }
-    /// # }
+    /// waymark::routes! { Raw; GET "/" => async { r#"{ "b": [1, 2], "a": null }"# } }
+    ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let res = waymark::test::TestClient::new(Raw).get("/").send().await;
+    /// let res = waymark::test::TestClient::new(Raw::new()).get("/").send().await;
     /// res.assert_json(&serde_json::json!({ "a": null, "b": [1, 2] }));
     /// # }
     /// ```
@@ -936,6 +802,9 @@ mod tests {
     use super::*;
 
     /// Answers by path: enough behaviour to observe everything the client sends and receives.
+    /// (Written by hand: `routes!` expands to `::waymark::` paths, which do not resolve inside
+    /// this crate.)
+    #[derive(Debug)]
     struct Echo;
 
     impl App for Echo {
@@ -1063,6 +932,22 @@ mod tests {
         res.assert_status(StatusCode::OK).assert_header("content-length", "3000");
         assert!(res.bytes().is_empty());
         assert_eq!(client().get("/big").send().await.bytes().len(), 3000);
+    }
+
+    #[tokio::test]
+    async fn head_drops_a_streamed_body_without_a_length() {
+        let res = client().head("/stream").send().await;
+        res.assert_status(StatusCode::OK).assert_no_header("content-length");
+        assert!(res.bytes().is_empty());
+    }
+
+    #[test]
+    fn debug_shows_the_app_and_the_request() {
+        let c = client();
+        assert_eq!(format!("{c:?}"), "TestClient { app: Echo }");
+        let shown = format!("{:?}", c.get("/echo?a=1"));
+        assert!(shown.starts_with("TestRequest { req: ") && shown.ends_with(", .. }"), "{shown}");
+        assert!(shown.contains("/echo?a=1"), "{shown}");
     }
 
     #[tokio::test]
