@@ -1,0 +1,28 @@
+//! Shared bits of the benchmark servers.
+
+use std::time::Duration;
+
+/// The plaintext body every server answers on `/plaintext`.
+pub const HELLO: &str = "Hello, World!";
+
+/// The JSON body of `/json`: `{"message":"Hello, World!"}`.
+#[derive(serde::Serialize)]
+pub struct Message {
+    pub message: &'static str,
+}
+
+/// `127.0.0.1:PORT` from the first argument (default 8080).
+pub fn addr() -> std::net::SocketAddr {
+    let port: u16 = std::env::args().nth(1).map_or(8080, |p| p.parse().expect("port"));
+    ([127, 0, 0, 1], port).into()
+}
+
+/// Every server exits by itself after `BENCH_SERVER_MAX_SECS` (default 900 s), whatever the script does.
+pub fn watchdog() {
+    let secs: u64 = std::env::var("BENCH_SERVER_MAX_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(900);
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(secs));
+        eprintln!("watchdog: exiting after {secs} s");
+        std::process::exit(3);
+    });
+}
