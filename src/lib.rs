@@ -24,7 +24,7 @@
 //! ```
 //!
 //! The DSL, the matching rules and the conflict rules are documented on [`routes!`]. Testing
-//! without a socket: [`test`]. The server and its limits: [`Server`].
+//! without a socket: [`test`](mod@test). The server and its limits: [`Server`].
 #![forbid(unsafe_code)]
 
 #[doc = include_str!("../docs/routes.md")]

@@ -305,7 +305,8 @@ impl<A: App> TestRequest<'_, A> {
         self
     }
 
-    /// Sets the body to `value` serialized as JSON, and `content-type: application/json`.
+    /// Sets the body to `value` serialized as JSON, and `content-type: application/json` unless a
+    /// content type was set already (so a test can send JSON under another type).
     ///
     /// # Panics
     ///
@@ -329,7 +330,12 @@ impl<A: App> TestRequest<'_, A> {
             Ok(bytes) => bytes,
             Err(e) => panic!("the test request body failed to serialize as JSON: {e}"),
         };
-        self.header("content-type", "application/json").body(bytes)
+        let req = if self.req.header_bytes("content-type").is_some() {
+            self
+        } else {
+            self.header("content-type", "application/json")
+        };
+        req.body(bytes)
     }
 
     /// Sets the body as it is; set a `content-type` header yourself if the application needs one.
@@ -1049,5 +1055,14 @@ mod tests {
             encode_component(&mut out, raw);
             assert_eq!(out, want, "{raw}");
         }
+    }
+
+    #[tokio::test]
+    async fn json_keeps_an_explicit_content_type() {
+        let client = TestClient::new(Echo);
+        let res = client.post("/echo").header("content-type", "text/plain").json(&[1]).send().await;
+        let echoed: serde_json::Value = res.json();
+        assert_eq!(echoed["headers"], serde_json::json!([["content-type", "text/plain"]]));
+        assert_eq!(echoed["body"], "[1]");
     }
 }
