@@ -96,7 +96,7 @@ fn percent_decode(raw: &str) -> Option<String> {
             && i + 2 < b.len()
             && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
         {
-            out.push((h * 16 + l) as u8);
+            out.push(u8::try_from(h * 16 + l).expect("two hex digits fit in a byte"));
             i += 3;
         } else {
             out.push(b[i]);
@@ -167,9 +167,8 @@ impl Reference {
     /// Among the routes of `method` matching `segs`, the best by the rules: compare segment kinds
     /// left to right, a literal before a parameter; then declaration order.
     fn best(&self, method: &str, segs: &[&str]) -> Option<(usize, Vec<(String, String)>)> {
-        let rank = |r: usize| -> Vec<u8> {
-            self.routes[r].segs.iter().map(|s| if matches!(s, Seg::Lit(_)) { 0 } else { 1 }).collect()
-        };
+        let rank =
+            |r: usize| -> Vec<u8> { self.routes[r].segs.iter().map(|s| u8::from(!matches!(s, Seg::Lit(_)))).collect() };
         (0..self.routes.len())
             .filter(|&r| self.routes[r].method == method)
             .filter_map(|r| self.full_match(r, segs).map(|p| (r, p)))
@@ -291,7 +290,7 @@ impl XorShift {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        usize::try_from(self.next() % n as u64).expect("below n")
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -300,7 +299,7 @@ impl XorShift {
 }
 
 fn join(segs: &[String]) -> String {
-    if segs.is_empty() { "/".to_owned() } else { segs.iter().map(|s| format!("/{s}")).collect() }
+    if segs.is_empty() { "/".to_owned() } else { segs.iter().flat_map(|s| ["/", s.as_str()]).collect() }
 }
 
 /// Route `route` instantiated with `pick(kind, param index)` for its parameters.
@@ -377,7 +376,7 @@ fn requests(reference: &Reference) -> Vec<(&'static str, &'static str, String)> 
                 out.push(("near-miss", m, join(&changed)));
                 changed[i] = l.to_uppercase();
                 out.push(("near-miss", m, join(&changed)));
-                changed[i] = l[..l.len() - 1].to_owned();
+                l[..l.len() - 1].clone_into(&mut changed[i]);
                 out.push(("near-miss", m, join(&changed)));
             }
         }
@@ -417,7 +416,7 @@ fn requests(reference: &Reference) -> Vec<(&'static str, &'static str, String)> 
             for _ in 0..rng.below(3) {
                 let at = rng.below(segs.len() + 1);
                 match rng.below(4) {
-                    0 if at < segs.len() => segs[at] = rng.pick(&vocab).clone(),
+                    0 if at < segs.len() => segs[at].clone_from(rng.pick(&vocab)),
                     1 if at < segs.len() => segs[at] = rng.pick(&values).to_string(),
                     2 => segs.insert(at, rng.pick(&vocab).clone()),
                     _ if at < segs.len() => {
@@ -500,7 +499,7 @@ async fn generated_dispatcher_agrees_with_the_reference() {
             mismatches.push(format!("[{category}] {method} {target}\n    want {want:?}\n    got  {got:?}"));
         }
     }
-    by_status.sort();
+    by_status.sort_unstable();
     println!(
         "{} distinct requests compared; by category {by_category:?}; expected statuses {by_status:?}",
         requests.len()

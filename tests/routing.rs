@@ -117,7 +117,7 @@ async fn methods_head_options() {
     assert_eq!(res.header("allow"), Some("GET, HEAD, DELETE, OPTIONS"));
     let res = app().call(Request::new(Method::HEAD, "/health")).await;
     assert_eq!((res.status(), res.header("content-length")), (StatusCode::OK, Some("2")));
-    assert_eq!(res.body_bytes().map(|b| b.len()), Some(0));
+    assert_eq!(res.body_bytes().map(waymark::Bytes::len), Some(0));
     let res = app().call(Request::new(Method::OPTIONS, "/users/7")).await;
     assert_eq!((res.status(), res.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, DELETE, OPTIONS")));
     assert_eq!(send(Request::new(Method::DELETE, "/users/3")).await, (StatusCode::OK, "deleted 3".into()));

@@ -125,7 +125,7 @@ impl<'a> Cx<'a> {
                     self.items(&scope.items, &inner, false);
                 }
                 Item::Fallback(f) if !root => {
-                    self.error(f.kw.span(), "`fallback` is only allowed at the top level of `routes!`, not in a scope")
+                    self.error(f.kw.span(), "`fallback` is only allowed at the top level of `routes!`, not in a scope");
                 }
                 Item::Fallback(f) => match self.table.fallback {
                     Some(first) => {

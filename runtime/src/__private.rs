@@ -205,13 +205,13 @@ pub trait Handler: Future + Send + Sized {}
 impl<F: Future + Send> Handler for F {}
 
 /// Passes a handler future through, checking it is one.
-#[inline(always)]
+#[inline]
 pub fn handler<F: Handler>(f: F) -> F {
     f
 }
 
 /// Turns a handler's output into a response.
-#[inline(always)]
+#[inline]
 pub fn into_response<T: IntoResponse>(t: T) -> Response {
     t.into_response()
 }

@@ -83,7 +83,7 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
                 match given_length {
                     // RFC 9110 §9.3.2: a HEAD answer stripped of its body keeps the GET length.
                     Some(v) if ex.head_request && bytes.is_empty() => {
-                        append_field(out, b"content-length", v.as_bytes())
+                        append_field(out, b"content-length", v.as_bytes());
                     }
                     _ => append_length(out, bytes.len()),
                 }

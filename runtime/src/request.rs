@@ -217,7 +217,7 @@ impl fmt::Debug for Request {
             .field("headers", &Headers(self))
             .field("body_len", &self.body.len())
             .field("peer", &self.peer)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -222,7 +222,7 @@ impl fmt::Debug for Response {
             .field("status", &self.status)
             .field("headers", &self.headers().collect::<Vec<_>>())
             .field("body", &self.body)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -402,7 +402,7 @@ mod tests {
         for (res, status, ct, body) in cases {
             assert_eq!(res.status(), status);
             assert_eq!(res.header("content-type"), ct);
-            assert_eq!(res.body_bytes().map(|b| b.as_ref()), Some(body));
+            assert_eq!(res.body_bytes().map(AsRef::as_ref), Some(body));
         }
     }
 

@@ -123,6 +123,10 @@ pub struct Server {
 
 impl Server {
     /// Binds with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be resolved or bound (in use, no permission).
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<Server> {
         Server::builder().bind(addr).await
     }
@@ -150,7 +154,12 @@ impl Server {
         self.local_addr
     }
 
-    /// Serves `app` until the process ends. Returns only if the server cannot go on.
+    /// Serves `app` until the process ends.
+    ///
+    /// # Errors
+    ///
+    /// None at present: accept errors are logged and retried after a pause instead of ending
+    /// the server. The `Result` leaves room for errors that must stop it.
     pub async fn serve(self, app: impl App) -> io::Result<()> {
         self.serve_with_shutdown(app, std::future::pending()).await
     }
@@ -158,6 +167,10 @@ impl Server {
     /// Serves `app` until `signal` completes, then shuts down gracefully: stops accepting, lets
     /// in-flight requests finish (their responses say `connection: close`) for up to the
     /// [shutdown grace period](ServerBuilder::shutdown_grace), closes idle connections, and returns.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Server::serve`].
     pub async fn serve_with_shutdown(self, app: impl App, signal: impl Future<Output = ()> + Send) -> io::Result<()> {
         let Server { listener, config, .. } = self;
         let app = Arc::new(app);
@@ -236,6 +249,7 @@ fn is_per_connection(e: &io::Error) -> bool {
 
 /// Sets the server's limits, then binds. Each method documents its default and why.
 #[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `.bind(addr)`"]
 pub struct ServerBuilder {
     config: Config,
 }
@@ -317,6 +331,10 @@ impl ServerBuilder {
     }
 
     /// Binds the listening socket.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be resolved or bound (in use, no permission).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;

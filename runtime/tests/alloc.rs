@@ -75,9 +75,9 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
     }
     assert!(settled, "every window of 500 requests allocated: allocation per request");
 
-    const N: usize = 5000;
+    let requests: usize = 5000;
     let region = Region::new(GLOBAL);
-    for _ in 0..N {
+    for _ in 0..requests {
         round_trip(&mut stream, &mut buf, response_len);
     }
     let stats = region.change();
@@ -85,7 +85,7 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
     assert_eq!(
         (stats.allocations, stats.reallocations),
         (0, 0),
-        "{N} requests on one keep-alive connection allocated: {stats:?}"
+        "{requests} requests on one keep-alive connection allocated: {stats:?}"
     );
 
     // An idle keep-alive connection releases its buffers: what a new connection holds once it
@@ -98,7 +98,8 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
     round_trip(&mut idle, &mut buf, response_len);
     std::thread::sleep(Duration::from_millis(1500));
     let stats = region.change();
-    let held = stats.bytes_allocated as i64 + stats.bytes_reallocated as i64 - stats.bytes_deallocated as i64;
+    let held =
+        stats.bytes_allocated.saturating_add_signed(stats.bytes_reallocated).saturating_sub(stats.bytes_deallocated);
     eprintln!("idle connection holds {held} bytes");
     assert!(held <= 4096, "an idle connection holds {held} bytes: {stats:?}");
     drop(idle);

@@ -65,7 +65,7 @@ async fn malformed_request_battery() {
     .await;
     let port = server.addr.port().to_string();
     let output = tokio::time::timeout(
-        Duration::from_secs(120),
+        Duration::from_mins(2),
         tokio::task::spawn_blocking(move || Command::new("python3").arg(&script).arg(&cases).arg(&port).output()),
     )
     .await

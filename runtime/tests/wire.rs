@@ -1,4 +1,8 @@
 //! Wire-level tests: a real server on 127.0.0.1:0, raw bytes in, responses parsed strictly.
+#![allow(
+    clippy::large_futures,
+    reason = "each test future holds a client and its buffers on the stack; fine in a test"
+)]
 
 mod common;
 
@@ -424,9 +428,7 @@ async fn shutdown_grace_period_is_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_client() {
     let curl = |args: &[&str]| std::process::Command::new("curl").args(args).output();
-    if curl(&["--version"]).is_err() {
-        panic!("curl is not installed: this test needs it as an independent HTTP client");
-    }
+    assert!(curl(&["--version"]).is_ok(), "curl is not installed: this test needs it as an independent HTTP client");
     bounded(20, async {
         let server = start(builder()).await;
         let base = format!("http://{}", server.addr);

@@ -242,8 +242,8 @@ fn from_rocket(route: &str) -> String {
         let close = open + rest[open..].find('>').unwrap_or_else(|| panic!("unclosed `<` in {route}"));
         let inner = &rest[open + 1..close];
         match inner.strip_suffix("..") {
-            Some(name) => out.push_str(&format!("{{*{name}}}")),
-            None => out.push_str(&format!("{{{inner}}}")),
+            Some(name) => out.extend(["{*", name, "}"]),
+            None => out.extend(["{", inner, "}"]),
         }
         rest = &rest[close + 1..];
     }

@@ -206,7 +206,7 @@ impl Client {
     pub async fn closed_within(&mut self, ms: u64) -> bool {
         let mut chunk = [0u8; 1024];
         match tokio::time::timeout(Duration::from_millis(ms), self.stream.read(&mut chunk)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => self.buf.is_empty(),
+            Ok(Ok(0) | Err(_)) => self.buf.is_empty(),
             Ok(Ok(n)) => panic!("unexpected bytes: {:?}", String::from_utf8_lossy(&chunk[..n])),
             Err(_) => false,
         }
