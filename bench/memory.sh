@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 N=${1:-5000}
 ROUNDS=${2:-2}
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"   # raise the soft limit to the hard one (5,000 conns + the server's fds)
 cargo build --release --bins -q
 
 PID=
