@@ -141,7 +141,7 @@ fn dispatcher(input: &Input, table: &Table<'_>) -> TokenStream {
             fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
-                async move { #wrapped.await }
+                #wrapped
             }
         }
     }
@@ -207,23 +207,23 @@ fn router(table: &Table<'_>) -> TokenStream {
         let checks = routes.iter().map(|&i| bad_param_check(&table.routes[i]));
         quote! {
             #[inline]
-            fn #matcher<'p>(__path: &'p str, __segs: &[&'p str; #depth], __starts: &[usize; #depth], __n: usize)
-                -> ::core::option::Option<__Route<'p>> {
-                if __n > #depth { return ::core::option::Option::None; }
+            fn #matcher<'p>(__path: &'p str) -> ::core::option::Option<__Route<'p>> {
+                let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
+                    return ::core::option::Option::None;
+                };
                 #trie
                 ::core::option::Option::None
             }
             #[cold]
-            fn #bad(__path: &str, __segs: &[&str; #depth], __starts: &[usize; #depth], __n: usize)
+            fn #bad(__s: &::waymark::__private::Segments<'_, #depth>)
                 -> ::core::option::Option<(&'static str, &'static str)> {
-                if __n > #depth { return ::core::option::Option::None; }
+                if __s.n > #depth { return ::core::option::Option::None; }
                 #(#checks)*
                 ::core::option::Option::None
             }
         }
     });
-    let args = quote! { __path, &__segs, &__starts, __n };
-    let by_method = |prefix: &str| {
+    let by_method = |prefix: &str, args: TokenStream| {
         let arms = methods.iter().map(|m| {
             let f = method_fn(prefix, m);
             let konst = Ident::new(m, Span::call_site());
@@ -242,12 +242,12 @@ fn router(table: &Table<'_>) -> TokenStream {
         });
         quote! { #head #(#arms)* { ::core::option::Option::None } }
     };
-    let find = by_method("match");
-    let find_bad = by_method("bad");
+    let find = by_method("match", quote! { __path });
+    let find_bad = by_method("bad", quote! { &__s });
     let allow = methods.iter().map(|m| {
         let f = method_fn("match", m);
         let head = (*m == "GET").then(|| quote! { __allow.push("HEAD"); });
-        quote! { if #f(#args).is_some() { __allow.push(#m); #head } }
+        quote! { if #f(__path).is_some() { __allow.push(#m); #head } }
     });
     let arms = table.routes.iter().enumerate().map(|(i, r)| route_arm(i, r));
     let fallback = match table.fallback {
@@ -265,14 +265,12 @@ fn router(table: &Table<'_>) -> TokenStream {
         }
         #(#match_fns)*
         let __path = #req.path();
-        let mut __segs: [&str; #depth] = [""; #depth];
-        let mut __starts: [usize; #depth] = [0; #depth];
-        let __n = ::waymark::__private::split_path(__path, &mut __segs, &mut __starts);
         let __method = #req.method();
         let __found: ::core::option::Option<__Route<'_>> = #find;
         match __found {
             #(#arms)*
             _ => {
+                let __s = ::waymark::__private::Segments::<#depth>::split(__path);
                 if let ::core::option::Option::Some((__name, __ty)) = #find_bad {
                     return ::waymark::__private::bad_param(__name, __ty);
                 }
@@ -341,51 +339,75 @@ fn parse_expr(ty: &ParamTy, raw: &TokenStream) -> TokenStream {
     }
 }
 
-/// The raw text of a path parameter: its segment, or for a catch-all the rest of the path.
+/// The raw text of a path parameter in the `400` check: its segment, or the rest of the path.
 fn raw_param(p: &PathParam) -> TokenStream {
     let d = p.index;
     if p.catch_all {
-        quote! { &__path[__starts[#d]..] }
+        quote! { __s.rest(#d) }
     } else {
-        quote! { __segs[#d] }
+        quote! { __s.segs[#d] }
     }
 }
 
-/// Returns route `i` if every one of its parameters parses; falls through otherwise.
+fn seg_var(d: usize) -> Ident {
+    format_ident!("__seg{}", d)
+}
+
+/// The rest of the path from segment `d` on: `None` when the path has no segment `d`.
+fn rest_var(d: usize) -> Ident {
+    format_ident!("__r{}", d)
+}
+
+/// Returns route `i` if every one of its parameters parses; falls through otherwise. Segment
+/// values are the `__seg{d}` (and, for a catch-all, `__rest{d}`) bound by the enclosing nodes.
 fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
     let v = variant(i);
     let params = &table.routes[i].params;
     let vars: Vec<Ident> = params.iter().map(|p| var(p.index)).collect();
     let ret = quote! { return ::core::option::Option::Some(__Route::#v(#(#vars),*)); };
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
-        let parse = parse_expr(&p.ty, &raw_param(p));
+        let raw = if p.catch_all { format_ident!("__rest{}", p.index) } else { seg_var(p.index) };
+        let parse = parse_expr(&p.ty, &quote! { #raw });
         quote! { if let ::core::option::Option::Some(#var) = #parse { #inner } }
     })
 }
 
+/// The matcher for the routes below `node`, whose segment `d` (if the path has one) starts the
+/// string `__r{d}`. Segments are taken one at a time, only as deep as the trie goes.
 fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
-    let terminal = node.terminal.map(|i| {
-        let leaf = leaf(i, table);
-        quote! { if __n == #d { #leaf } }
-    });
+    let (here, rest, seg, next) = (rest_var(d), format_ident!("__rest{}", d), seg_var(d), rest_var(d + 1));
+    let terminal = node.terminal.map(|i| leaf(i, table));
     let literals = (!node.literals.is_empty()).then(|| {
+        // Byte patterns, not string patterns: rustc turns them into a decision tree on the length and
+        // then byte by byte, where string patterns become one `==` call per literal.
         let arms = node.literals.iter().map(|(lit, child)| {
             let child = emit_node(child, d + 1, table);
             quote! { #lit => { #child } }
         });
-        quote! { match __segs[#d] { #(#arms)* _ => {} } }
+        quote! { match #seg { #(#arms)* _ => {} } }
     });
     let param = node.param.as_ref().map(|child| {
         let child = emit_node(child, d + 1, table);
-        quote! { if !__segs[#d].is_empty() { #child } }
+        quote! { if !#seg.is_empty() { #child } }
     });
+    let split = (literals.is_some() || param.is_some())
+        .then(|| quote! { let (#seg, #next) = ::waymark::__private::next_segment(#rest); });
     let catch_all = node.catch_all.map(|i| {
         let leaf = leaf(i, table);
-        quote! { if !__path[__starts[#d]..].is_empty() { #leaf } }
+        quote! { if !#rest.is_empty() { #leaf } }
     });
-    let children: Vec<TokenStream> = literals.into_iter().chain(param).chain(catch_all).collect();
-    let children = (!children.is_empty()).then(|| quote! { if __n > #d { #(#children)* } });
-    quote! { #terminal #children }
+    let deeper = (split.is_some() || catch_all.is_some()).then(|| {
+        quote! {
+            if let ::core::option::Option::Some(#rest) = #here {
+                #split
+                #literals
+                #param
+                #catch_all
+            }
+        }
+    });
+    let terminal = terminal.map(|leaf| quote! { if #here.is_none() { #leaf } });
+    quote! { #terminal #deeper }
 }
 
 /// For the `400` answer: if the path has this route's shape, the first parameter that fails.
@@ -393,18 +415,18 @@ fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
     let mut shape = Vec::new();
     for (d, seg) in r.segments.iter().enumerate() {
         match seg {
-            Segment::Literal(l) => shape.push(quote! { __segs[#d] == #l }),
-            Segment::Param(_) => shape.push(quote! { !__segs[#d].is_empty() }),
-            Segment::CatchAll(_) => shape.push(quote! { !__path[__starts[#d]..].is_empty() }),
+            Segment::Literal(l) => shape.push(quote! { __s.segs[#d] == #l }),
+            Segment::Param(_) => shape.push(quote! { !__s.segs[#d].is_empty() }),
+            Segment::CatchAll(_) => shape.push(quote! { !__s.rest(#d).is_empty() }),
         }
     }
     let len = r.segments.len();
     let count = match r.segments.last() {
         Some(Segment::CatchAll(_)) => {
             let at = len - 1;
-            quote! { __n > #at }
+            quote! { __s.n > #at }
         }
-        _ => quote! { __n == #len },
+        _ => quote! { __s.n == #len },
     };
     let checks = r.params.iter().map(|p| {
         let parse = parse_expr(&p.ty, &raw_param(p));
@@ -469,12 +491,18 @@ fn route_arm(i: usize, r: &RouteDef<'_>) -> TokenStream {
     });
     let handler = r.handler;
     let run = handler_call(&quote! { #handler }, handler.span());
-    let inner = quote! { async move { #(#query)* #body #run } };
-    let wrapped = wrap_all(inner, &r.wraps);
+    // Without scope middleware the route runs inline in the router's future: one future less to
+    // poll, and the response is moved one time less.
+    let run = if r.wraps.is_empty() {
+        quote! { #(#query)* #body #run }
+    } else {
+        let wrapped = wrap_all(quote! { async move { #(#query)* #body #run } }, &r.wraps);
+        quote! { #wrapped.await }
+    };
     quote! {
         ::core::option::Option::Some(__Route::#v(#(#vars),*)) => {
             #(#bindings)*
-            #wrapped.await
+            #run
         }
     }
 }

@@ -14,34 +14,83 @@ pub use crate::{App, Next, Request, Response};
 pub use http::header;
 pub use http::{Method, StatusCode};
 
-/// Splits `/a/b/c` into segments (`/` alone has none), recording where each starts so that a
-/// catch-all can take the rest of the path. Returns the number of segments, or `N` when there are
-/// at least `N` (no route is that deep, but a catch-all may still take the rest).
+/// The path after its leading `/`, from which the matcher takes segments one by one: `Ok(None)`
+/// for `/`, which has no segments; `Err` for a path that does not start with `/` (nothing matches).
 #[inline]
-pub fn split_path<'a, const N: usize>(path: &'a str, segs: &mut [&'a str; N], starts: &mut [usize; N]) -> usize {
-    let Some(rest) = path.strip_prefix('/') else { return usize::MAX };
-    if rest.is_empty() {
-        return 0;
+#[allow(clippy::result_unit_err, reason = "generated code only checks for it")]
+pub fn path_rest(path: &str) -> Result<Option<&str>, ()> {
+    match path.strip_prefix('/') {
+        Some("") => Ok(None),
+        Some(rest) => Ok(Some(rest)),
+        None => Err(()),
     }
-    let mut n = 0;
-    let mut start = 1;
-    for seg in rest.split('/') {
-        if n == N {
-            return N;
+}
+
+/// Takes the first segment of `rest`; the rest after it is `None` when there is no further `/`
+/// (so `a/` gives `a` and then one empty segment).
+///
+/// Segments are short, so instead of memchr (whose setup costs more than it saves here) this looks
+/// at eight bytes at a time with the classic zero-byte test on `word ^ b'/'s`, then finishes
+/// byte by byte.
+#[inline]
+pub fn next_segment(rest: &str) -> (&str, Option<&str>) {
+    match rest.bytes().position(|b| b == b'/') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    }
+}
+
+/// A request path split into all its segments, for the `400` check (a cold path).
+///
+/// At most `N` segments are kept: no route is that deep, but a catch-all may still take the rest of
+/// a deeper path through [`Self::rest`].
+#[derive(Debug)]
+pub struct Segments<'a, const N: usize> {
+    path: &'a str,
+    /// The segments, still percent-encoded.
+    pub segs: [&'a str; N],
+    starts: [usize; N],
+    /// The number of segments: `N` means at least `N`, and more than `N` that the path does not
+    /// start with `/` (nothing matches it).
+    pub n: usize,
+}
+
+impl<'a, const N: usize> Segments<'a, N> {
+    /// Splits `path` at `/`.
+    pub fn split(path: &'a str) -> Self {
+        let mut s = Self { path, segs: [""; N], starts: [0; N], n: 0 };
+        let Ok(mut rest) = path_rest(path) else {
+            s.n = usize::MAX;
+            return s;
+        };
+        while let Some(r) = rest {
+            if s.n == N {
+                break;
+            }
+            let (seg, next) = next_segment(r);
+            s.segs[s.n] = seg;
+            s.starts[s.n] = path.len() - r.len();
+            s.n += 1;
+            rest = next;
         }
-        segs[n] = seg;
-        starts[n] = start;
-        start += seg.len() + 1;
-        n += 1;
+        s
     }
-    n
+
+    /// The rest of the path from segment `d` on (what a catch-all there takes).
+    pub fn rest(&self, d: usize) -> &'a str {
+        self.path.get(self.starts[d]..).unwrap_or("")
+    }
 }
 
 /// Percent-decodes a path segment; `None` when the result is not UTF-8. Borrows when there is
 /// nothing to decode. Malformed escapes such as `%zz` are kept as they are.
 #[inline]
 pub fn decode(raw: &str) -> Option<Cow<'_, str>> {
-    percent_encoding::percent_decode_str(raw).decode_utf8().ok()
+    if raw.bytes().any(|b| b == b'%') {
+        percent_encoding::percent_decode_str(raw).decode_utf8().ok()
+    } else {
+        Some(Cow::Borrowed(raw))
+    }
 }
 
 /// A type a path or query parameter can be parsed into. Implemented for every `FromStr` type:
@@ -67,7 +116,10 @@ impl<T: FromStr> FromParam for T {
 /// Decodes and parses one path segment (or a catch-all's rest).
 #[inline]
 pub fn parse_param<T: FromParam>(raw: &str) -> Option<T> {
-    T::from_param(&decode(raw)?)
+    match decode(raw)? {
+        Cow::Borrowed(s) => T::from_param(s),
+        Cow::Owned(s) => T::from_param(&s),
+    }
 }
 
 /// The first value of query parameter `name` (`+` is a space, as in HTML forms).
@@ -244,20 +296,44 @@ mod tests {
     #[test]
     fn splits_paths_into_segments() {
         let cases: &[(&str, &[&str])] =
-            &[("/", &[]), ("/a", &["a"]), ("/a/", &["a", ""]), ("//", &["", ""]), ("/a/b/c", &["a", "b", "c"])];
-        for (path, want) in cases {
-            let mut segs = [""; 4];
-            let mut starts = [0; 4];
-            let n = split_path(path, &mut segs, &mut starts);
-            assert_eq!(&segs[..n], *want, "{path}");
-            for i in 0..n {
-                assert_eq!(&path[starts[i]..starts[i] + segs[i].len()], segs[i]);
+            &[("/", &[]), ("/a", &["a"]), ("/a/", &["a", ""]), ("//", &["", ""]), ("/a/b%20c/d", &["a", "b%20c", "d"])];
+        for &(path, want) in cases {
+            let s = Segments::<4>::split(path);
+            assert_eq!(&s.segs[..s.n], want, "{path}");
+            for d in 0..s.n {
+                assert!(s.rest(d).starts_with(s.segs[d]), "{path} {d}");
+            }
+            let mut lazily = Vec::new();
+            let mut rest = path_rest(path).unwrap();
+            while let Some(r) = rest {
+                let (seg, next) = next_segment(r);
+                lazily.push(seg);
+                rest = next;
+            }
+            assert_eq!(lazily, want, "{path}");
+        }
+        let s = Segments::<2>::split("/a/b/c/d");
+        assert_eq!((s.n, s.rest(1)), (2, "b/c/d"));
+        assert_eq!(Segments::<2>::split("a").n, usize::MAX);
+        assert_eq!(path_rest(""), Err(()));
+    }
+
+    #[test]
+    fn next_segment_finds_the_first_slash_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut text = "x".repeat(len);
+                if at < len {
+                    text.replace_range(at..=at, "/");
+                    text.push_str("/tail");
+                }
+                let want = match text.find('/') {
+                    Some(i) => (&text[..i], Some(&text[i + 1..])),
+                    None => (text.as_str(), None),
+                };
+                assert_eq!(next_segment(&text), want, "{text:?}");
             }
         }
-        let (mut segs, mut starts) = ([""; 2], [0; 2]);
-        assert_eq!(split_path("/a/b/c/d", &mut segs, &mut starts), 2);
-        assert_eq!(&"/a/b/c/d"[starts[1]..], "b/c/d");
-        assert_eq!(split_path("a", &mut segs, &mut starts), usize::MAX);
     }
 
     #[test]
