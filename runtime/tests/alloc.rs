@@ -41,7 +41,8 @@ fn round_trip(stream: &mut TcpStream, buf: &mut [u8], response_len: usize) {
 
 #[test]
 fn small_get_on_a_reused_connection_does_not_allocate() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    // One worker, so that the one-time allocation below can happen once, not once per worker.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     let server = runtime.block_on(Server::bind("127.0.0.1:0")).expect("bind");
     let addr = server.local_addr();
     runtime.spawn(server.serve(Static));
@@ -82,9 +83,13 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
     }
     let stats = region.change();
     assert!(buf[..response_len].ends_with(b"hello"));
-    assert_eq!(
-        (stats.allocations, stats.reallocations),
-        (0, 0),
+    // At most one allocation of 64 bytes, once: the first time the connection task runs out of
+    // tokio's cooperative budget (about 128 socket operations without waiting), the worker parks
+    // its waker in a deferred-wakeup list that grows from empty (tokio's `Defer::defer`, seen in
+    // a backtrace) and is then kept for the worker's life. When that first happens depends on
+    // timing, so it may fall in this window or not. A per-request allocation would count 5000.
+    assert!(
+        stats.allocations <= 1 && stats.bytes_allocated <= 64 && stats.reallocations == 0,
         "{requests} requests on one keep-alive connection allocated: {stats:?}"
     );
 
