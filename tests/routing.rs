@@ -139,3 +139,61 @@ async fn body_and_middleware() {
     assert_eq!(Api::ROUTES.len(), 11);
     assert_eq!(Api::ROUTES[4].handler, "user(state, id)");
 }
+
+routes! {
+    /// More routes than fit in one chunk of the generated code, with state and scope middleware.
+    Many(state: Db);
+    GET "/r0" => async move { format!("r0 {}", state.name) },
+    GET "/r1" => async move { format!("r1 {}", state.name) },
+    GET "/r2" => async move { format!("r2 {}", state.name) },
+    GET "/r3" => async move { format!("r3 {}", state.name) },
+    GET "/r4" => async move { format!("r4 {}", state.name) },
+    GET "/r5" => async move { format!("r5 {}", state.name) },
+    GET "/r6" => async move { format!("r6 {}", state.name) },
+    GET "/r7" => async move { format!("r7 {}", state.name) },
+    GET "/r8" => async move { format!("r8 {}", state.name) },
+    GET "/r9" => async move { format!("r9 {}", state.name) },
+    GET "/r10" => async move { format!("r10 {}", state.name) },
+    GET "/r11" => async move { format!("r11 {}", state.name) },
+    GET "/r12" => async move { format!("r12 {}", state.name) },
+    GET "/r13" => async move { format!("r13 {}", state.name) },
+    GET "/r14" => async move { format!("r14 {}", state.name) },
+    GET "/r15" => async move { format!("r15 {}", state.name) },
+    GET "/r16" => async move { format!("r16 {}", state.name) },
+    GET "/r17" => async move { format!("r17 {}", state.name) },
+    GET "/r18" => async move { format!("r18 {}", state.name) },
+    GET "/r19" => async move { format!("r19 {}", state.name) },
+    GET "/r20" => async move { format!("r20 {}", state.name) },
+    GET "/r21" => async move { format!("r21 {}", state.name) },
+    GET "/r22" => async move { format!("r22 {}", state.name) },
+    GET "/r23" => async move { format!("r23 {}", state.name) },
+    GET "/r24" => async move { format!("r24 {}", state.name) },
+    GET "/r25" => async move { format!("r25 {}", state.name) },
+    GET "/r26" => async move { format!("r26 {}", state.name) },
+    GET "/r27" => async move { format!("r27 {}", state.name) },
+    GET "/r28" => async move { format!("r28 {}", state.name) },
+    GET "/r29" => async move { format!("r29 {}", state.name) },
+    GET "/r30" => async move { format!("r30 {}", state.name) },
+    GET "/r31" => async move { format!("r31 {}", state.name) },
+    GET "/r32" => async move { format!("r32 {}", state.name) },
+    GET "/r33" => async move { format!("r33 {}", state.name) },
+    GET "/r34" => async move { format!("r34 {}", state.name) },
+    GET "/r35" => async move { format!("r35 {}", state.name) },
+    scope "/guarded" {
+        wrap guard(state, req, next);
+        GET "/x/{id: u64}" => async move { format!("x {id} {}", state.name) },
+    }
+}
+
+#[tokio::test]
+async fn tables_larger_than_one_chunk_keep_state_and_middleware() {
+    let app = Many::new(Db { name: "db".into() });
+    let body = |res: Response| String::from_utf8(res.body_bytes().unwrap().to_vec()).unwrap();
+    assert_eq!(body(app.call(Request::new(Method::GET, "/r0")).await), "r0 db");
+    assert_eq!(body(app.call(Request::new(Method::GET, "/r35")).await), "r35 db");
+    let denied = app.call(Request::new(Method::GET, "/guarded/x/5")).await;
+    assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
+    let allowed = app.call(Request::new(Method::GET, "/guarded/x/5").with_header("authorization", "db")).await;
+    assert_eq!(body(allowed), "x 5 db");
+    assert_eq!(app.call(Request::new(Method::POST, "/r7")).await.status(), StatusCode::METHOD_NOT_ALLOWED);
+}

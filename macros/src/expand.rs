@@ -121,7 +121,7 @@ fn dispatcher(input: &Input, table: &Table<'_>) -> TokenStream {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
         quote! { ::waymark::__private::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
     });
-    let router = router(table);
+    let router = router(name, state.as_ref().map(|(bind, _)| bind), table);
     let wrapped = wrap_all(quote! { async move { #router } }, &table.wraps);
     quote! {
         impl #name {
@@ -178,6 +178,17 @@ fn variant(i: usize) -> Ident {
     format_ident!("R{}", i)
 }
 
+/// Routes are run in chunks of this many: rustc's time to check one async body grows with the
+/// square of the futures it awaits (10 s for 1,000 handler futures in one body, under 2 s in
+/// chunks of 32). A table of at most this many routes runs in one body, with no extra future.
+const CHUNK: usize = 32;
+
+/// The enum (`__C{chunk}`) holding route `i`'s matched parameters; it is also the variant of
+/// `__Route` that holds it.
+fn chunk_ident(i: usize) -> Ident {
+    format_ident!("__C{}", i / CHUNK)
+}
+
 fn var(index: usize) -> Ident {
     format_ident!("__p{}", index)
 }
@@ -187,19 +198,12 @@ fn method_fn(prefix: &str, method: &str) -> Ident {
 }
 
 /// The body of the routing future: split the path, match, run the route or answer the miss.
-fn router(table: &Table<'_>) -> TokenStream {
+fn router(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> TokenStream {
     let req = req_ident();
     let depth = table.routes.iter().map(|r| r.segments.len()).max().unwrap_or(0) + 1;
     let methods: Vec<&str> = METHODS.iter().copied().filter(|m| table.routes.iter().any(|r| r.method == *m)).collect();
 
-    let variants = table.routes.iter().enumerate().map(|(i, r)| {
-        let v = variant(i);
-        let tys = r.params.iter().map(|p| match &p.ty {
-            ParamTy::Str => quote! { ::std::borrow::Cow<'p, str> },
-            ParamTy::Parsed { ty, .. } => quote! { #ty },
-        });
-        quote! { #v(#(#tys),*) }
-    });
+    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(name, state, table);
     let match_fns = methods.iter().map(|m| {
         let routes: Vec<usize> = (0..table.routes.len()).filter(|&i| table.routes[i].method == *m).collect();
         let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
@@ -249,7 +253,6 @@ fn router(table: &Table<'_>) -> TokenStream {
         let head = (*m == "GET").then(|| quote! { __allow.push("HEAD"); });
         quote! { if #f(__path).is_some() { __allow.push(#m); #head } }
     });
-    let arms = table.routes.iter().enumerate().map(|(i, r)| route_arm(i, r));
     let fallback = match table.fallback {
         Some(f) => {
             let handler = &f.handler;
@@ -258,8 +261,9 @@ fn router(table: &Table<'_>) -> TokenStream {
         None => quote! { ::waymark::__private::not_found() },
     };
     quote! {
+        #(#chunk_enums)*
         enum __Route<'p> {
-            #(#variants,)*
+            #(#chunk_variants,)*
             #[allow(dead_code)]
             __Lifetime(::core::marker::PhantomData<&'p ()>),
         }
@@ -268,7 +272,7 @@ fn router(table: &Table<'_>) -> TokenStream {
         let __method = #req.method();
         let __found: ::core::option::Option<__Route<'_>> = #find;
         match __found {
-            #(#arms)*
+            #(#chunk_arms)*
             _ => {
                 let __s = ::waymark::__private::Segments::<#depth>::split(__path);
                 if let ::core::option::Option::Some((__name, __ty)) = #find_bad {
@@ -287,6 +291,65 @@ fn router(table: &Table<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// The per-chunk enums of matched parameters, the `__Route` variants holding them, and the
+/// router's `match` arms that run them (see [`CHUNK`]).
+struct Chunks {
+    enums: Vec<TokenStream>,
+    variants: Vec<TokenStream>,
+    arms: Vec<TokenStream>,
+}
+
+fn chunks(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> Chunks {
+    let req = req_ident();
+    let single = table.routes.len() <= CHUNK;
+    let mut out = Chunks { enums: Vec::new(), variants: Vec::new(), arms: Vec::new() };
+    let indexed: Vec<_> = table.routes.iter().enumerate().collect();
+    for (c, routes) in indexed.chunks(CHUNK).enumerate() {
+        let chunk = format_ident!("__C{}", c);
+        let variants = routes.iter().map(|&(i, r)| {
+            let v = variant(i);
+            let tys = r.params.iter().map(|p| match &p.ty {
+                ParamTy::Str => quote! { ::std::borrow::Cow<'p, str> },
+                ParamTy::Parsed { ty, .. } => quote! { #ty },
+            });
+            quote! { #v(#(#tys),*) }
+        });
+        out.enums.push(quote! {
+            enum #chunk<'p> {
+                #(#variants,)*
+                #[allow(dead_code)]
+                __Lifetime(::core::marker::PhantomData<&'p ()>, ::core::convert::Infallible),
+            }
+        });
+        out.variants.push(quote! { #chunk(#chunk<'p>) });
+        let arms = routes.iter().map(|&(i, r)| route_arm(i, r));
+        let dispatch = quote! {
+            match __route {
+                #(#arms)*
+                #chunk::__Lifetime(_, never) => match never {},
+            }
+        };
+        out.arms.push(if single {
+            quote! { ::core::option::Option::Some(__Route::#chunk(__route)) => #dispatch, }
+        } else {
+            let run = format_ident!("__run{}", c);
+            let state_binding = state.map(|bind| quote! { let #bind = &__this.state; });
+            quote! {
+                ::core::option::Option::Some(__Route::#chunk(__route)) => {
+                    #[allow(unused_variables, clippy::all, clippy::pedantic)]
+                    fn #run<'a>(__this: &'a #name, #req: &'a ::waymark::__private::Request, __route: #chunk<'a>)
+                        -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                        #state_binding
+                        async move { #dispatch }
+                    }
+                    #run(self, #req, __route).await
+                }
+            }
+        });
+    }
+    out
 }
 
 /// A per-method trie over segment kinds: literal children, then the parameter child, then a
@@ -364,7 +427,8 @@ fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
     let v = variant(i);
     let params = &table.routes[i].params;
     let vars: Vec<Ident> = params.iter().map(|p| var(p.index)).collect();
-    let ret = quote! { return ::core::option::Option::Some(__Route::#v(#(#vars),*)); };
+    let chunk = chunk_ident(i);
+    let ret = quote! { return ::core::option::Option::Some(__Route::#chunk(#chunk::#v(#(#vars),*))); };
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
         let raw = if p.catch_all { format_ident!("__rest{}", p.index) } else { seg_var(p.index) };
         let parse = parse_expr(&p.ty, &quote! { #raw });
@@ -377,14 +441,21 @@ fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
 fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
     let (here, rest, seg, next) = (rest_var(d), format_ident!("__rest{}", d), seg_var(d), rest_var(d + 1));
     let terminal = node.terminal.map(|i| leaf(i, table));
+    // A `match` on the length, then `==` chains: a `match` over string literals costs rustc's
+    // exhaustiveness check time quadratic in the number of literals (13 s for 1,000), and at run
+    // time it compares them one by one anyway.
     let literals = (!node.literals.is_empty()).then(|| {
-        // Byte patterns, not string patterns: rustc turns them into a decision tree on the length and
-        // then byte by byte, where string patterns become one `==` call per literal.
-        let arms = node.literals.iter().map(|(lit, child)| {
+        let mut by_len: Vec<(usize, Vec<TokenStream>)> = Vec::new();
+        for (lit, child) in &node.literals {
             let child = emit_node(child, d + 1, table);
-            quote! { #lit => { #child } }
-        });
-        quote! { match #seg { #(#arms)* _ => {} } }
+            let test = quote! { if #seg == #lit { #child } };
+            match by_len.iter_mut().find(|(len, _)| *len == lit.len()) {
+                Some((_, tests)) => tests.push(test),
+                None => by_len.push((lit.len(), vec![test])),
+            }
+        }
+        let arms = by_len.iter().map(|(len, tests)| quote! { #len => { #(#tests else)* {} } });
+        quote! { match #seg.len() { #(#arms)* _ => {} } }
     });
     let param = node.param.as_ref().map(|child| {
         let child = emit_node(child, d + 1, table);
@@ -439,7 +510,7 @@ fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
 /// The `match` arm that runs route `i`: bindings, query, body, handler, scope middleware.
 fn route_arm(i: usize, r: &RouteDef<'_>) -> TokenStream {
     let req = req_ident();
-    let v = variant(i);
+    let (v, chunk) = (variant(i), chunk_ident(i));
     let vars: Vec<Ident> = r.params.iter().map(|p| var(p.index)).collect();
     let bindings = r.params.iter().zip(&vars).map(|(p, var)| {
         let name = &p.name;
@@ -500,7 +571,7 @@ fn route_arm(i: usize, r: &RouteDef<'_>) -> TokenStream {
         quote! { #wrapped.await }
     };
     quote! {
-        ::core::option::Option::Some(__Route::#v(#(#vars),*)) => {
+        #chunk::#v(#(#vars),*) => {
             #(#bindings)*
             #run
         }
