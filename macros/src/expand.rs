@@ -441,38 +441,53 @@ fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
 fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
     let (here, rest, seg, next) = (rest_var(d), format_ident!("__rest{}", d), seg_var(d), rest_var(d + 1));
     let terminal = node.terminal.map(|i| leaf(i, table));
-    // A `match` on the length, then `==` chains: a `match` over string literals costs rustc's
-    // exhaustiveness check time quadratic in the number of literals (13 s for 1,000), and at run
-    // time it compares them one by one anyway.
+    // Literals are compared with the front of the rest of the path, without looking for the end of
+    // the segment first; a `match` on the first byte picks the few candidates. (A `match` over
+    // string literals would cost rustc an exhaustiveness check quadratic in their number: 13 s
+    // for 1,000; this is a `match` on a `u8`.)
     let literals = (!node.literals.is_empty()).then(|| {
-        let mut by_len: Vec<(usize, Vec<TokenStream>)> = Vec::new();
+        let mut by_first: Vec<(Option<u8>, Vec<TokenStream>)> = Vec::new();
         for (lit, child) in &node.literals {
             let child = emit_node(child, d + 1, table);
-            let test = quote! { if #seg == #lit { #child } };
-            match by_len.iter_mut().find(|(len, _)| *len == lit.len()) {
+            let test = quote! {
+                if let ::core::option::Option::Some(#next) = ::waymark::__private::strip_literal(#rest, #lit) {
+                    #child
+                }
+            };
+            let first = lit.bytes().next();
+            match by_first.iter_mut().find(|(b, _)| *b == first) {
                 Some((_, tests)) => tests.push(test),
-                None => by_len.push((lit.len(), vec![test])),
+                None => by_first.push((first, vec![test])),
             }
         }
-        let arms = by_len.iter().map(|(len, tests)| quote! { #len => { #(#tests else)* {} } });
-        quote! { match #seg.len() { #(#arms)* _ => {} } }
+        let arms = by_first.iter().map(|(first, tests)| {
+            let pattern = match first {
+                Some(b) => {
+                    let b = proc_macro2::Literal::u8_unsuffixed(*b);
+                    quote! { ::core::option::Option::Some(#b) }
+                }
+                None => quote! { ::core::option::Option::None },
+            };
+            quote! { #pattern => { #(#tests)* } }
+        });
+        quote! { match #rest.as_bytes().first() { #(#arms)* _ => {} } }
     });
     let param = node.param.as_ref().map(|child| {
         let child = emit_node(child, d + 1, table);
-        quote! { if !#seg.is_empty() { #child } }
+        quote! {
+            let (#seg, #next) = ::waymark::__private::next_segment(#rest);
+            if !#seg.is_empty() { #child }
+        }
     });
-    let split = (literals.is_some() || param.is_some())
-        .then(|| quote! { let (#seg, #next) = ::waymark::__private::next_segment(#rest); });
     let catch_all = node.catch_all.map(|i| {
         let leaf = leaf(i, table);
         quote! { if !#rest.is_empty() { #leaf } }
     });
-    let deeper = (split.is_some() || catch_all.is_some()).then(|| {
+    let deeper = (literals.is_some() || param.is_some() || catch_all.is_some()).then(|| {
         quote! {
             if let ::core::option::Option::Some(#rest) = #here {
-                #split
                 #literals
-                #param
+                { #param }
                 #catch_all
             }
         }

@@ -40,6 +40,19 @@ pub fn next_segment(rest: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// If the first segment of `rest` is `lit`, the rest after it (`None` when it was the last
+/// segment). Compares with the front of `rest` directly: no search for the segment's end.
+#[allow(clippy::inline_always, reason = "measured: inlined, `lit` is a constant and the compare needs no memcmp call")]
+#[inline(always)]
+pub fn strip_literal<'a>(rest: &'a str, lit: &str) -> Option<Option<&'a str>> {
+    let tail = rest.strip_prefix(lit)?;
+    match tail.as_bytes().first() {
+        None => Some(None),
+        Some(b'/') => Some(tail.get(1..)),
+        Some(_) => None,
+    }
+}
+
 /// A request path split into all its segments, for the `400` check (a cold path).
 ///
 /// At most `N` segments are kept: no route is that deep, but a catch-all may still take the rest of
@@ -333,6 +346,23 @@ mod tests {
                 };
                 assert_eq!(next_segment(&text), want, "{text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn strip_literal_matches_whole_segments_only() {
+        let cases = [
+            ("users", "users", Some(None)),
+            ("users/7", "users", Some(Some("7"))),
+            ("users/", "users", Some(Some(""))),
+            ("usersx/7", "users", None),
+            ("user", "users", None),
+            ("", "", Some(None)),
+            ("/x", "", Some(Some("x"))),
+            ("a", "", None),
+        ];
+        for (rest, lit, want) in cases {
+            assert_eq!(strip_literal(rest, lit), want, "{rest:?} {lit:?}");
         }
     }
 
