@@ -23,11 +23,40 @@
 //! }
 //! ```
 //!
-//! The DSL, the matching rules and the conflict rules are documented on [`routes!`]. Testing
+//! Below: the DSL's grammar, its bindings, the matching rules and the conflict rules. Testing
 //! without a socket: [`test`](mod@test). The server and its limits: [`Server`].
+//!
+#![doc = include_str!("../docs/routes.md")]
 #![forbid(unsafe_code)]
 
-#[doc = include_str!("../docs/routes.md")]
+/// Declares every route of an application in one block, checks the table at compile time and
+/// expands to a static dispatcher.
+///
+/// The [crate documentation](crate) gives the grammar, the bindings a handler sees, the
+/// [matching rules](crate#matching-rules) and the [conflict rules](crate#conflict-rules), with
+/// examples.
+///
+/// ```
+/// use waymark::{Method, Request, StatusCode, routes};
+///
+/// async fn user(id: u64) -> String {
+///     format!("user {id}")
+/// }
+///
+/// routes! {
+///     /// The application.
+///     pub Api;
+///     GET "/users/{id: u64}" => user(id),
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let res = Api::new().call(Request::new(Method::GET, "/users/7")).await;
+/// assert_eq!(res.status(), StatusCode::OK);
+/// let res = Api::new().call(Request::new(Method::GET, "/users/seven")).await;
+/// assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+/// # }
+/// ```
 pub use waymark_macros::routes;
 pub use waymark_runtime::{
     App, Body, Bytes, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode, Version, header,
