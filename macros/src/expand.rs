@@ -32,23 +32,21 @@ fn conflicts(table: &Table<'_>) -> Vec<syn::Error> {
     for c in conflict::find(&shapes) {
         let (first, later) = (&table.routes[c.earlier], &table.routes[c.later]);
         let (a, b) = (format!("{} {}", first.method, first.full), format!("{} {}", later.method, later.full));
-        let msg = if first.full == later.full {
-            format!("route `{b}` is declared twice; remove one of them")
+        let (msg, note) = if first.full == later.full {
+            (format!("route `{b}` is declared twice; remove one of them"), format!("`{a}` is first declared here"))
         } else {
             let both = match &c.witness {
                 Some(path) => format!("both match `{path}`"),
                 None => format!("both have the shape `{}`", conflict::shape_text(&later.segments)),
             };
-            format!(
-                "route `{b}` conflicts with `{a}`: {both}; parameters at the same place do not order routes, so remove one or make a literal segment differ"
+            (
+                format!(
+                    "route `{b}` conflicts with `{a}`: {both}; parameters at the same place do not order routes, so remove one or make a literal segment differ"
+                ),
+                format!("`{a}` is declared here first; `{b}` conflicts with it"),
             )
         };
         errors.push(syn::Error::new(later.lit.span(), msg));
-        let note = if first.full == later.full {
-            format!("`{a}` is first declared here")
-        } else {
-            format!("`{a}` is declared here first; `{b}` conflicts with it")
-        };
         errors.push(syn::Error::new(first.lit.span(), note));
     }
     errors
