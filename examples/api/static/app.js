@@ -54,8 +54,8 @@ function row(b) {
   del.onclick = async () => {
     try {
       await call("DELETE", `/bookmarks/${b.id}`);
-      li.remove();
-      showError(null);
+      // Reload rather than only remove the row: the count, and the offset in `next`, changed too.
+      await load(tag);
     } catch (err) {
       showError(err);
     }
