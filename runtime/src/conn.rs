@@ -2,38 +2,49 @@
 //! while the connection persists (RFC 9112 §9.3).
 //!
 //! Buffers are owned by the connection and reused for every request on it, so a busy connection
-//! answering small requests allocates nothing per request. A connection that stays idle for
-//! [`IDLE_SHRINK_AFTER`] releases them and waits for readiness with no buffer at all.
+//! answering small requests allocates nothing per request. The socket is read into a scratch
+//! buffer owned by the worker thread ([`READ_CHUNK`] per thread, not per connection) and only the
+//! bytes read are copied to the connection's buffer, which therefore holds what the client sent
+//! (a few hundred bytes), not a fixed 4 KiB. A connection that stays idle for
+//! [`IDLE_SHRINK_AFTER`] releases its buffers and waits for readiness with none at all.
 //!
 //! Pipelined requests (RFC 9112 §9.3.2) are parsed straight from the read buffer while complete
 //! ones remain; their responses are appended to one write buffer, which is flushed only before the
 //! connection would wait for more input (or once it passes [`WRITE_BATCH`]).
 
-use std::future::Future;
+use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::io;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, StatusCode, Version};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
-use crate::body::{ChunkedDecoder, MAX_CHUNK_LINE};
+use crate::body::ChunkedDecoder;
 use crate::encode::{self, Exchange, Framing};
 use crate::error::Error;
 use crate::parse::{BodyKind, Head, parse_head};
 use crate::server::Config;
 use crate::{App, Body, Request, Response};
 
-/// Initial read buffer: a typical request head is well under 1 KiB. It grows (doubling) up to the
-/// head size limit only for a request that needs it.
-const READ_BUF: usize = 4096;
+/// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as
+/// a pipelining client's burst is likely to be, since it costs memory per thread only.
+const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// The worker thread's read buffer: a read lands here and its bytes are appended to the
+    /// connection's buffer in the same poll, so it is never borrowed across an await.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
 
 /// A connection idle this long releases its read and write buffers; a busy one keeps them.
 const IDLE_SHRINK_AFTER: Duration = Duration::from_secs(1);
@@ -65,11 +76,12 @@ pub(crate) struct Conn<A> {
     accepted: Instant,
     /// The idle timer (keep-alive timeout, buffer release), one per connection.
     timer: Pin<Box<Sleep>>,
-    /// Input; the unparsed bytes are `rbuf[start..end]`. Kept at full length (zero-filled once) so
-    /// it can be read into without `unsafe`.
+    /// Input as read; the unparsed bytes are `rbuf[start..]`.
     rbuf: Vec<u8>,
     start: usize,
-    end: usize,
+    /// Whether the thread's cached `Date` may be used as is: the task has not waited since it last
+    /// read the clock, so no time has passed and it has not moved to another worker thread.
+    clock_fresh: bool,
     /// Output not yet written.
     wbuf: Vec<u8>,
     req: Request,
@@ -96,7 +108,7 @@ impl<A: App> Conn<A> {
             timer: Box::pin(sleep_until(accepted)),
             rbuf: Vec::new(),
             start: 0,
-            end: 0,
+            clock_fresh: false,
             wbuf: Vec::new(),
             req,
             served: 0,
@@ -142,16 +154,22 @@ impl<A: App> Conn<A> {
             self.read_body(&head).await?;
 
             let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-            let mut res = self.call().await;
-            if *self.shutdown.borrow() {
+            let (mut res, waited) = self.call().await;
+            if waited {
+                self.clock_fresh = false;
+            }
+            // Only ever set to `true` (once); an atomic load, where `borrow` takes a lock.
+            if self.shutdown.has_changed().unwrap_or(true) {
                 keep_alive = false;
             }
             let mut ex = Exchange {
                 head_request: self.req.method() == Method::HEAD,
                 http10: self.req.version() == Version::HTTP_10,
                 keep_alive,
+                check_clock: !self.clock_fresh,
             };
             let framing = encode::write_head(&mut self.wbuf, &res, &mut ex);
+            self.clock_fresh = !ex.check_clock;
             let status = res.status();
             self.write_body(res.take_body(), framing).await?;
             if let Some(started) = started {
@@ -164,7 +182,9 @@ impl<A: App> Conn<A> {
                 );
             }
             // The body may be large; do not keep it until the next request replaces it.
-            self.req.set_body(Bytes::new());
+            if !self.req.body().is_empty() {
+                self.req.set_body(Bytes::new());
+            }
             if !ex.keep_alive {
                 return Ok(End::AfterResponse);
             }
@@ -178,8 +198,8 @@ impl<A: App> Conn<A> {
     async fn read_head(&mut self, idle_deadline: Option<Instant>) -> Result<Option<Head>, Error> {
         let mut deadline = None;
         loop {
-            if self.start < self.end {
-                if let Some(head) = parse_head(&self.rbuf[self.start..self.end], &self.cfg, &mut self.req)? {
+            if self.start < self.rbuf.len() {
+                if let Some(head) = parse_head(&self.rbuf[self.start..], &self.cfg, &mut self.req)? {
                     self.start += head.len;
                     return Ok(Some(head));
                 }
@@ -201,8 +221,15 @@ impl<A: App> Conn<A> {
     /// timeout passed, the peer closed, or the server is shutting down: close quietly.
     async fn read_idle(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
         self.flush().await?;
-        if *self.shutdown.borrow() {
+        if self.shutdown.has_changed().unwrap_or(true) {
             return Ok(false);
+        }
+        // Often the next requests are already there (pipelining, or a client that answered while
+        // we wrote): then no clock and no timer. Otherwise this first poll registers the wake-up.
+        let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+        self.clock_fresh = false;
+        if let Poll::Ready(read) = poll_fn(|cx| Poll::Ready(poll_fill(stream, rbuf, start, cx))).await {
+            return Ok(read? > 0);
         }
         let now = Instant::now();
         let deadline = deadline.unwrap_or(now + self.cfg.keep_alive_timeout);
@@ -215,9 +242,10 @@ impl<A: App> Conn<A> {
             self.timer.as_mut().reset(shrink_at.min(deadline));
         }
         loop {
+            let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
             tokio::select! {
                 biased;
-                ready = self.stream.readable() => ready?,
+                read = poll_fn(|cx| poll_fill(stream, rbuf, start, cx)) => return Ok(read? > 0),
                 _ = self.shutdown.changed() => return Ok(false),
                 () = self.timer.as_mut() => {
                     let now = Instant::now();
@@ -230,18 +258,7 @@ impl<A: App> Conn<A> {
                     }
                     let next = if shrunk { deadline } else { shrink_at.min(deadline) };
                     self.timer.as_mut().reset(next);
-                    continue;
                 }
-            }
-            self.make_room()?;
-            match self.stream.try_read(&mut self.rbuf[self.end..]) {
-                Ok(0) => return Ok(false),
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -249,12 +266,10 @@ impl<A: App> Conn<A> {
     /// Reads more of a request that has started; `Ok(0)` is end of input.
     async fn read_more(&mut self, deadline: Instant) -> Result<usize, Error> {
         self.flush().await?;
-        self.make_room()?;
-        match timeout_at(deadline, self.stream.read(&mut self.rbuf[self.end..])).await {
-            Ok(Ok(n)) => {
-                self.end += n;
-                Ok(n)
-            }
+        self.clock_fresh = false;
+        let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+        match timeout_at(deadline, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+            Ok(Ok(n)) => Ok(n),
             Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(Error::Timeout),
         }
@@ -268,18 +283,19 @@ impl<A: App> Conn<A> {
             BodyKind::Length(len) => {
                 // parse_head checked `len` against the body limit.
                 let len = usize::try_from(len).map_err(|_| Error::BodyTooLarge)?;
-                let buffered = self.end - self.start;
+                let buffered = self.rbuf.len() - self.start;
                 if head.expect_continue && buffered < len {
                     self.send_continue().await?;
                 }
-                let deadline = Instant::now() + self.cfg.body_read_timeout;
                 let take = buffered.min(len);
                 let mut body = Vec::with_capacity(len);
                 body.extend_from_slice(&self.rbuf[self.start..self.start + take]);
                 self.start += take;
                 if take < len {
                     // The rest goes straight from the socket into the body, past the read buffer.
+                    let deadline = Instant::now() + self.cfg.body_read_timeout;
                     self.flush().await?;
+                    self.clock_fresh = false;
                     body.resize(len, 0);
                     let mut filled = take;
                     while filled < len {
@@ -295,14 +311,14 @@ impl<A: App> Conn<A> {
                 Ok(())
             }
             BodyKind::Chunked => {
-                if head.expect_continue && self.start == self.end {
+                if head.expect_continue && self.start == self.rbuf.len() {
                     self.send_continue().await?;
                 }
                 let deadline = Instant::now() + self.cfg.body_read_timeout;
                 let mut decoder = ChunkedDecoder::new(self.cfg.max_body_size, self.cfg.max_head_size);
                 let mut body = Vec::new();
                 loop {
-                    self.start += decoder.decode(&self.rbuf[self.start..self.end], &mut body)?;
+                    self.start += decoder.decode(&self.rbuf[self.start..], &mut body)?;
                     if decoder.is_done() {
                         break;
                     }
@@ -323,20 +339,23 @@ impl<A: App> Conn<A> {
     }
 
     /// Calls the application; a panic becomes a 500 for this request and the connection goes on
-    /// (the request was read in full, so the framing is intact).
+    /// (the request was read in full, so the framing is intact). Also says whether the handler
+    /// had to wait (was not ready when first polled).
     ///
     /// The handler future is polled inside `catch_unwind` right here, pinned on this task's stack:
     /// no extra task and no allocation per request, unlike spawning the handler and mapping
     /// `JoinError::is_panic`.
-    async fn call(&self) -> Response {
+    async fn call(&self) -> (Response, bool) {
         let handler = pin!(self.app.handle(&self.req));
-        match (CatchUnwind { inner: handler }).await {
+        let mut waited = false;
+        let res = match (CatchUnwind { inner: handler, waited: &mut waited }).await {
             Ok(res) => res,
             Err(_) => {
                 tracing::error!(method = %self.req.method(), path = self.req.path(), "handler panicked; answering 500");
                 Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
             }
-        }
+        };
+        (res, waited)
     }
 
     async fn write_body(&mut self, body: Body, framing: Framing) -> Result<(), Error> {
@@ -353,6 +372,7 @@ impl<A: App> Conn<A> {
                 let chunked = framing == Framing::Chunked;
                 // The head goes out before the first chunk, which may be slow to come.
                 self.flush().await?;
+                self.clock_fresh = false;
                 while let Some(chunk) = chunks.recv().await {
                     if chunk.is_empty() {
                         continue; // an empty chunk would end a chunked body
@@ -382,49 +402,21 @@ impl<A: App> Conn<A> {
         Ok(())
     }
 
+    /// Writes out the write buffer. Writing may wait, so the clock is read again afterwards.
     async fn flush(&mut self) -> Result<(), Error> {
         if !self.wbuf.is_empty() {
+            self.clock_fresh = false;
             self.stream.write_all(&self.wbuf).await?;
             self.wbuf.clear();
         }
         Ok(())
     }
 
-    /// Makes room at the end of the read buffer: allocate it after an idle spell, move unparsed
-    /// bytes to the front, or grow it up to the largest thing that must be buffered whole.
-    fn make_room(&mut self) -> Result<(), Error> {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
-        if self.rbuf.is_empty() {
-            self.rbuf.resize(READ_BUF, 0);
-        }
-        if self.end == self.rbuf.len() {
-            if self.start > 0 {
-                self.rbuf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            } else {
-                let max = self.cfg.max_head_size.max(MAX_CHUNK_LINE);
-                if self.rbuf.len() >= max {
-                    // Parsers reject anything this large before asking for more; never read
-                    // into an empty slice, which would look like end of input.
-                    return Err(Error::HeadTooLarge);
-                }
-                let grown = (self.rbuf.len() * 2).min(max);
-                self.rbuf.resize(grown, 0);
-            }
-        }
-        Ok(())
-    }
-
     /// Releases the buffers of an idle connection.
     fn shrink(&mut self) {
-        if self.start == self.end {
+        if self.start == self.rbuf.len() {
             self.rbuf = Vec::new();
             self.start = 0;
-            self.end = 0;
         }
         if self.wbuf.is_empty() {
             self.wbuf = Vec::new();
@@ -438,27 +430,62 @@ impl<A: App> Conn<A> {
             return;
         }
         let deadline = Instant::now() + LINGER;
-        self.start = 0;
-        self.end = 0;
-        if self.rbuf.is_empty() {
-            self.rbuf.resize(READ_BUF, 0);
+        loop {
+            self.rbuf.clear();
+            self.start = 0;
+            let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+            match timeout_at(deadline, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+                Ok(Ok(1..)) => {}
+                _ => return,
+            }
         }
-        while let Ok(Ok(1..)) = timeout_at(deadline, self.stream.read(&mut self.rbuf)).await {}
     }
 }
 
-/// Polls a pinned future inside `catch_unwind`.
+/// Reads from the socket into the thread's scratch buffer and appends what came to `rbuf`;
+/// `Ready(Ok(0))` is end of input. Reading through `AsyncRead` (rather than `try_read`) lets tokio
+/// note that a short read drained the socket, which saves the `EAGAIN` read before the next wait.
+fn poll_fill(
+    stream: &mut TcpStream,
+    rbuf: &mut Vec<u8>,
+    start: &mut usize,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let mut read = ReadBuf::new(&mut scratch[..]);
+        ready!(Pin::new(stream).poll_read(cx, &mut read))?;
+        let filled = read.filled();
+        append(rbuf, start, filled);
+        Poll::Ready(Ok(filled.len()))
+    })
+}
+
+/// Appends `bytes` to the unparsed input `rbuf[*start..]`, first dropping what was parsed.
+fn append(rbuf: &mut Vec<u8>, start: &mut usize, bytes: &[u8]) {
+    if *start > 0 {
+        rbuf.drain(..*start);
+        *start = 0;
+    }
+    rbuf.extend_from_slice(bytes);
+}
+
+/// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`.
 struct CatchUnwind<'a, F: ?Sized> {
     inner: Pin<&'a mut F>,
+    waited: &'a mut bool,
 }
 
 impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {
     type Output = std::thread::Result<F::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.inner.as_mut();
+        let this = &mut *self;
+        let inner = this.inner.as_mut();
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Pending) => {
+                *this.waited = true;
+                Poll::Pending
+            }
             Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
             Err(panic) => Poll::Ready(Err(panic)),
         }

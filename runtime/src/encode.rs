@@ -4,7 +4,7 @@
 use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use http::{HeaderValue, StatusCode};
 
-use crate::date::append_date;
+use crate::date::append_date_field;
 use crate::response::{Body, Response};
 
 /// How the body that follows the head is delimited.
@@ -22,11 +22,16 @@ pub(crate) enum Framing {
 
 /// What the encoder needs to know about the request being answered.
 #[derive(Debug, Clone, Copy)]
+#[expect(clippy::struct_excessive_bools, reason = "four independent facts about one exchange, not a state machine")]
 pub(crate) struct Exchange {
     pub(crate) head_request: bool,
     pub(crate) http10: bool,
     /// Whether the connection stays open; the response may turn it off.
     pub(crate) keep_alive: bool,
+    /// Whether to read the clock for `Date`; `false` when the connection has not waited since
+    /// it last did (a batch of pipelined responses), see [`crate::date`]. Set to `false` once
+    /// the clock has been read.
+    pub(crate) check_clock: bool,
 }
 
 /// Appends the head of `res` to `out`, deciding the framing and updating `ex.keep_alive`.
@@ -36,11 +41,7 @@ pub(crate) struct Exchange {
 pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -> Framing {
     let status = res.status();
     // RFC 9110 §6.2: we answer with our own version, 1.1, whatever the 1.x of the request.
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\n");
+    append_status_line(out, status);
 
     let mut given_length: Option<&HeaderValue> = None;
     let mut has_date = false;
@@ -62,9 +63,8 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
         append_field(out, name.as_str().as_bytes(), value.as_bytes());
     }
     if !has_date {
-        out.extend_from_slice(b"date: ");
-        append_date(out);
-        out.extend_from_slice(b"\r\n");
+        append_date_field(out, ex.check_clock);
+        ex.check_clock = false;
     }
 
     let framing = if status.is_informational() || status == StatusCode::NO_CONTENT {
@@ -112,13 +112,9 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
 
 /// A response the server makes itself, for a request it could not hand to the application.
 pub(crate) fn write_error(out: &mut Vec<u8>, status: StatusCode, message: &str) {
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\ndate: ");
-    append_date(out);
-    out.extend_from_slice(b"\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n");
+    append_status_line(out, status);
+    append_date_field(out, true);
+    out.extend_from_slice(b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\n");
     append_length(out, message.len() + 1);
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(message.as_bytes());
@@ -130,6 +126,27 @@ pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// The last chunk and an empty trailer section (RFC 9112 §7.1).
 pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// `HTTP/1.1 <code> <reason>\r\n`; the most common lines are copied whole.
+fn append_status_line(out: &mut Vec<u8>, status: StatusCode) {
+    let line: &[u8] = match status.as_u16() {
+        200 => b"HTTP/1.1 200 OK\r\n",
+        201 => b"HTTP/1.1 201 Created\r\n",
+        204 => b"HTTP/1.1 204 No Content\r\n",
+        304 => b"HTTP/1.1 304 Not Modified\r\n",
+        400 => b"HTTP/1.1 400 Bad Request\r\n",
+        404 => b"HTTP/1.1 404 Not Found\r\n",
+        _ => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            out.extend_from_slice(status.as_str().as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+            out.extend_from_slice(b"\r\n");
+            return;
+        }
+    };
+    out.extend_from_slice(line);
+}
 
 fn append_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
@@ -168,7 +185,7 @@ mod tests {
 
     fn encode(res: &Response, head_request: bool, http10: bool, keep_alive: bool) -> (String, Framing, bool) {
         let mut out = Vec::new();
-        let mut ex = Exchange { head_request, http10, keep_alive };
+        let mut ex = Exchange { head_request, http10, keep_alive, check_clock: true };
         let framing = write_head(&mut out, res, &mut ex);
         let text = String::from_utf8(out).unwrap();
         // The date changes; everything else is fixed.

@@ -237,8 +237,27 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
 /// `Host = uri-host [ ":" port ]` (RFC 9110 §7.2): reg-name, IPv4 or IP-literal characters only,
 /// so no userinfo (`@`), path, whitespace or control bytes. An empty value is allowed (§7.2).
 fn valid_host(v: &[u8]) -> bool {
-    v.iter().all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b))
+    v.iter().all(|&b| HOST_BYTES[usize::from(b)])
 }
+
+/// The bytes [`valid_host`] accepts, as a table: one load per byte.
+static HOST_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)] // b < 256
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"-._~!$&'()*+,;=%:[]";
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6): no sign, no list, no whitespace inside, no overflow.
 fn parse_content_length(v: &[u8]) -> Result<u64, Error> {
