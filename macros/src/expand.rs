@@ -119,9 +119,11 @@ fn dispatcher(input: &Input, table: &Table<'_>) -> TokenStream {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
         quote! { ::waymark::__private::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
     });
-    let router = router(name, state.as_ref().map(|(bind, _)| bind), table);
-    let wrapped = wrap_all(quote! { async move { #router } }, &table.wraps);
+    let Router { items, body } = router(vis, state.as_ref().map(|(bind, _)| bind), table);
+    let wrapped = wrap_all(quote! { async move { #body } }, &table.wraps);
     quote! {
+        #items
+
         impl #name {
             /// The route table in declaration order: method, full pattern, handler expression.
             #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = &[#(#routes_info),*];
@@ -181,10 +183,15 @@ fn variant(i: usize) -> Ident {
 /// chunks of 32). A table of at most this many routes runs in one body, with no extra future.
 const CHUNK: usize = 32;
 
-/// The enum (`__C{chunk}`) holding route `i`'s matched parameters; it is also the variant of
-/// `__Route` that holds it.
-fn chunk_ident(i: usize) -> Ident {
-    format_ident!("__C{}", i / CHUNK)
+/// The enum holding route `i`'s matched parameters (one per chunk), and the variant of the route
+/// enum that holds it. Module-level items, hidden, named after the generated type.
+fn chunk_ident(table: &Table<'_>, i: usize) -> (Ident, Ident) {
+    (format_ident!("__Waymark{}C{}", table.name, i / CHUNK), format_ident!("C{}", i / CHUNK))
+}
+
+/// The enum of matched routes with their parameters: what the matcher returns.
+fn route_enum(table: &Table<'_>) -> Ident {
+    format_ident!("__Waymark{}Route", table.name)
 }
 
 fn var(index: usize) -> Ident {
@@ -195,50 +202,36 @@ fn method_fn(prefix: &str, method: &str) -> Ident {
     format_ident!("__{}_{}", prefix, method.to_ascii_lowercase())
 }
 
-/// The body of the routing future: split the path, match, run the route or answer the miss.
-fn router(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> TokenStream {
+/// The matcher as module-level items (the route enums and hidden associated functions of the
+/// generated type, so that they can be benchmarked on their own), and the body of the routing
+/// future that uses them: match, then run the route or answer the miss.
+struct Router {
+    items: TokenStream,
+    body: TokenStream,
+}
+
+fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Router {
+    let (name, route) = (table.name, route_enum(table));
     let req = req_ident();
     let depth = table.routes.iter().map(|r| r.segments.len()).max().unwrap_or(0) + 1;
     let methods: Vec<&str> = METHODS.iter().copied().filter(|m| table.routes.iter().any(|r| r.method == *m)).collect();
 
-    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(name, state, table);
-    let match_fns = methods.iter().map(|m| {
-        let routes: Vec<usize> = (0..table.routes.len()).filter(|&i| table.routes[i].method == *m).collect();
-        let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
-        let trie = emit_node(&build_trie(table, &routes), 0, table);
-        let checks = routes.iter().map(|&i| bad_param_check(&table.routes[i]));
-        quote! {
-            #[inline]
-            fn #matcher<'p>(__path: &'p str) -> ::core::option::Option<__Route<'p>> {
-                let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
-                    return ::core::option::Option::None;
-                };
-                #trie
-                ::core::option::Option::None
-            }
-            #[cold]
-            fn #bad(__s: &::waymark::__private::Segments<'_, #depth>)
-                -> ::core::option::Option<(&'static str, &'static str)> {
-                if __s.n > #depth { return ::core::option::Option::None; }
-                #(#checks)*
-                ::core::option::Option::None
-            }
-        }
-    });
+    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(state, table);
+    let match_fns = methods.iter().map(|m| method_matcher(table, m, depth));
     let by_method = |prefix: &str, args: TokenStream| {
         let arms = methods.iter().map(|m| {
             let f = method_fn(prefix, m);
             let konst = Ident::new(m, Span::call_site());
-            quote! { if *__method == ::waymark::__private::Method::#konst { #f(#args) } else }
+            quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(#args) } else }
         });
         // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
         let head = (methods.contains(&"GET")).then(|| {
             let get = method_fn(prefix, "GET");
             let first = if methods.contains(&"HEAD") {
                 let head = method_fn(prefix, "HEAD");
-                quote! { #head(#args).or_else(|| #get(#args)) }
+                quote! { Self::#head(#args).or_else(|| Self::#get(#args)) }
             } else {
-                quote! { #get(#args) }
+                quote! { Self::#get(#args) }
             };
             quote! { if *__method == ::waymark::__private::Method::HEAD { #first } else }
         });
@@ -249,7 +242,7 @@ fn router(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> TokenStream
     let allow = methods.iter().map(|m| {
         let f = method_fn("match", m);
         let head = (*m == "GET").then(|| quote! { __allow.push("HEAD"); });
-        quote! { if #f(__path).is_some() { __allow.push(#m); #head } }
+        quote! { if Self::#f(__path).is_some() { __allow.push(#m); #head } }
     });
     let fallback = match table.fallback {
         Some(f) => {
@@ -258,22 +251,43 @@ fn router(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> TokenStream
         }
         None => quote! { ::waymark::__private::not_found() },
     };
-    quote! {
+    let items = quote! {
         #(#chunk_enums)*
-        enum __Route<'p> {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        enum #route<'p> {
             #(#chunk_variants,)*
             #[allow(dead_code)]
             __Lifetime(::core::marker::PhantomData<&'p ()>),
         }
-        #(#match_fns)*
+        #[allow(private_interfaces, clippy::all, clippy::pedantic)]
+        impl #name {
+            #(#match_fns)*
+
+            /// The route a request would take, with its parameters parsed: the whole matching
+            /// step, without running anything. For benchmarks; not a stable API.
+            #[doc(hidden)]
+            #[inline]
+            #vis fn __lookup<'p>(__method: &::waymark::__private::Method, __path: &'p str)
+                -> ::core::option::Option<#route<'p>> {
+                #find
+            }
+
+            #[cold]
+            fn __bad_lookup(__method: &::waymark::__private::Method, __s: &::waymark::__private::Segments<'_, #depth>)
+                -> ::core::option::Option<(&'static str, &'static str)> {
+                #find_bad
+            }
+        }
+    };
+    let body = quote! {
         let __path = #req.path();
         let __method = #req.method();
-        let __found: ::core::option::Option<__Route<'_>> = #find;
-        match __found {
+        match Self::__lookup(__method, __path) {
             #(#chunk_arms)*
             _ => {
                 let __s = ::waymark::__private::Segments::<#depth>::split(__path);
-                if let ::core::option::Option::Some((__name, __ty)) = #find_bad {
+                if let ::core::option::Option::Some((__name, __ty)) = Self::__bad_lookup(__method, &__s) {
                     return ::waymark::__private::bad_param(__name, __ty);
                 }
                 let mut __allow = ::waymark::__private::Allow::default();
@@ -288,6 +302,33 @@ fn router(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> TokenStream
                 #fallback
             }
         }
+    };
+    Router { items, body }
+}
+
+/// The trie matcher of one method (`__match_get`) and its cold `400` check (`__bad_get`).
+fn method_matcher(table: &Table<'_>, m: &str, depth: usize) -> TokenStream {
+    let route = route_enum(table);
+    let routes: Vec<usize> = (0..table.routes.len()).filter(|&i| table.routes[i].method == m).collect();
+    let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
+    let trie = emit_node(&build_trie(table, &routes), 0, table);
+    let checks = routes.iter().map(|&i| bad_param_check(&table.routes[i]));
+    quote! {
+        #[inline]
+        fn #matcher(__path: &str) -> ::core::option::Option<#route<'_>> {
+            let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
+                return ::core::option::Option::None;
+            };
+            #trie
+            ::core::option::Option::None
+        }
+        #[cold]
+        fn #bad(__s: &::waymark::__private::Segments<'_, #depth>)
+            -> ::core::option::Option<(&'static str, &'static str)> {
+            if __s.n > #depth { return ::core::option::Option::None; }
+            #(#checks)*
+            ::core::option::Option::None
+        }
     }
 }
 
@@ -299,30 +340,32 @@ struct Chunks {
     arms: Vec<TokenStream>,
 }
 
-fn chunks(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> Chunks {
-    let req = req_ident();
+fn chunks(state: Option<&Ident>, table: &Table<'_>) -> Chunks {
+    let (name, route, req) = (table.name, route_enum(table), req_ident());
     let single = table.routes.len() <= CHUNK;
     let mut out = Chunks { enums: Vec::new(), variants: Vec::new(), arms: Vec::new() };
-    let indexed: Vec<_> = table.routes.iter().enumerate().collect();
-    for (c, routes) in indexed.chunks(CHUNK).enumerate() {
-        let chunk = format_ident!("__C{}", c);
-        let variants = routes.iter().map(|&(i, r)| {
+    let indices: Vec<usize> = (0..table.routes.len()).collect();
+    for (c, routes) in indices.chunks(CHUNK).enumerate() {
+        let (chunk, in_route) = chunk_ident(table, c * CHUNK);
+        let variants = routes.iter().map(|&i| {
             let v = variant(i);
-            let tys = r.params.iter().map(|p| match &p.ty {
+            let tys = table.routes[i].params.iter().map(|p| match &p.ty {
                 ParamTy::Str => quote! { ::std::borrow::Cow<'p, str> },
                 ParamTy::Parsed { ty, .. } => quote! { #ty },
             });
             quote! { #v(#(#tys),*) }
         });
         out.enums.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
             enum #chunk<'p> {
                 #(#variants,)*
                 #[allow(dead_code)]
                 __Lifetime(::core::marker::PhantomData<&'p ()>, ::core::convert::Infallible),
             }
         });
-        out.variants.push(quote! { #chunk(#chunk<'p>) });
-        let arms = routes.iter().map(|&(i, r)| route_arm(i, r));
+        out.variants.push(quote! { #in_route(#chunk<'p>) });
+        let arms = routes.iter().map(|&i| route_arm(i, table));
         let dispatch = quote! {
             match __route {
                 #(#arms)*
@@ -330,12 +373,12 @@ fn chunks(name: &Ident, state: Option<&Ident>, table: &Table<'_>) -> Chunks {
             }
         };
         out.arms.push(if single {
-            quote! { ::core::option::Option::Some(__Route::#chunk(__route)) => #dispatch, }
+            quote! { ::core::option::Option::Some(#route::#in_route(__route)) => #dispatch, }
         } else {
             let run = format_ident!("__run{}", c);
             let state_binding = state.map(|bind| quote! { let #bind = &__this.state; });
             quote! {
-                ::core::option::Option::Some(__Route::#chunk(__route)) => {
+                ::core::option::Option::Some(#route::#in_route(__route)) => {
                     #[allow(unused_variables, clippy::all, clippy::pedantic)]
                     fn #run<'a>(__this: &'a #name, #req: &'a ::waymark::__private::Request, __route: #chunk<'a>)
                         -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
@@ -425,8 +468,8 @@ fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
     let v = variant(i);
     let params = &table.routes[i].params;
     let vars: Vec<Ident> = params.iter().map(|p| var(p.index)).collect();
-    let chunk = chunk_ident(i);
-    let ret = quote! { return ::core::option::Option::Some(__Route::#chunk(#chunk::#v(#(#vars),*))); };
+    let ((chunk, in_route), route) = (chunk_ident(table, i), route_enum(table));
+    let ret = quote! { return ::core::option::Option::Some(#route::#in_route(#chunk::#v(#(#vars),*))); };
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
         let raw = if p.catch_all { format_ident!("__rest{}", p.index) } else { seg_var(p.index) };
         let parse = parse_expr(&p.ty, &quote! { #raw });
@@ -521,9 +564,10 @@ fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
 }
 
 /// The `match` arm that runs route `i`: bindings, query, body, handler, scope middleware.
-fn route_arm(i: usize, r: &RouteDef<'_>) -> TokenStream {
+fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
+    let r = &table.routes[i];
     let req = req_ident();
-    let (v, chunk) = (variant(i), chunk_ident(i));
+    let (v, (chunk, _)) = (variant(i), chunk_ident(table, i));
     let vars: Vec<Ident> = r.params.iter().map(|p| var(p.index)).collect();
     let bindings = r.params.iter().zip(&vars).map(|(p, var)| {
         let name = &p.name;

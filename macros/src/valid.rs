@@ -11,6 +11,8 @@ pub(crate) const METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "PATCH", "D
 
 /// The checked table: every route with its scope prefix applied and its types parsed.
 pub(crate) struct Table<'a> {
+    /// The generated type's name, which the generated helper items are named after.
+    pub(crate) name: &'a Ident,
     pub(crate) routes: Vec<RouteDef<'a>>,
     pub(crate) wraps: Vec<&'a Expr>,
     pub(crate) fallback: Option<&'a Fallback>,
@@ -71,7 +73,7 @@ pub(crate) enum QueryKind {
 /// Checks every declaration; returns the table and every error found.
 pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
     let mut cx = Cx {
-        table: Table { routes: Vec::new(), wraps: Vec::new(), fallback: None },
+        table: Table { name: &input.name, routes: Vec::new(), wraps: Vec::new(), fallback: None },
         errors: Vec::new(),
         state: input.state.as_ref().map(|(binding, _)| binding.to_string()),
     };
