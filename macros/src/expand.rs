@@ -216,7 +216,7 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
     let depth = table.routes.iter().map(|r| r.segments.len()).max().unwrap_or(0) + 1;
     let methods: Vec<&str> = METHODS.iter().copied().filter(|m| table.routes.iter().any(|r| r.method == *m)).collect();
 
-    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(state, table);
+    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(vis, state, table);
     let match_fns = methods.iter().map(|m| method_matcher(table, m, depth));
     let by_method = |prefix: &str, args: TokenStream| {
         let arms = methods.iter().map(|m| {
@@ -254,8 +254,8 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
     let items = quote! {
         #(#chunk_enums)*
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        enum #route<'p> {
+        #[allow(non_camel_case_types, private_interfaces)]
+        #vis enum #route<'p> {
             #(#chunk_variants,)*
             #[allow(dead_code)]
             __Lifetime(::core::marker::PhantomData<&'p ()>),
@@ -340,7 +340,7 @@ struct Chunks {
     arms: Vec<TokenStream>,
 }
 
-fn chunks(state: Option<&Ident>, table: &Table<'_>) -> Chunks {
+fn chunks(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Chunks {
     let (name, route, req) = (table.name, route_enum(table), req_ident());
     let single = table.routes.len() <= CHUNK;
     let mut out = Chunks { enums: Vec::new(), variants: Vec::new(), arms: Vec::new() };
@@ -357,8 +357,8 @@ fn chunks(state: Option<&Ident>, table: &Table<'_>) -> Chunks {
         });
         out.enums.push(quote! {
             #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            enum #chunk<'p> {
+            #[allow(non_camel_case_types, private_interfaces)]
+            #vis enum #chunk<'p> {
                 #(#variants,)*
                 #[allow(dead_code)]
                 __Lifetime(::core::marker::PhantomData<&'p ()>, ::core::convert::Infallible),
