@@ -339,7 +339,7 @@ pub struct Json<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_vec(&self.0) {
+        match serialize_json(&self.0) {
             Ok(bytes) => Response::new(bytes).with_content_type(JSON),
             Err(e) => {
                 tracing::error!(error = %e, "response failed to serialize as JSON");
@@ -347,6 +347,27 @@ impl<T: Serialize> IntoResponse for Json<T> {
             }
         }
     }
+}
+
+thread_local! {
+    /// Where this thread serializes JSON responses. Each body is split off as `Bytes` sharing the
+    /// arena's allocation; once the responses written from it are dropped, `reserve` takes the
+    /// space back, so a steady stream of small JSON responses allocates nothing per response.
+    static JSON_ARENA: std::cell::RefCell<bytes::BytesMut> = std::cell::RefCell::new(bytes::BytesMut::new());
+}
+
+/// Room kept free in the arena before serializing; a larger body grows it as it is written.
+const JSON_ARENA_RESERVE: usize = 4096;
+
+fn serialize_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Bytes> {
+    use bytes::BufMut;
+    JSON_ARENA.with(|arena| {
+        let mut arena = arena.borrow_mut();
+        arena.reserve(JSON_ARENA_RESERVE);
+        let written = serde_json::to_writer((&mut *arena).writer(), value);
+        let body = arena.split().freeze();
+        written.map(|()| body)
+    })
 }
 
 /// An HTML body (`text/html; charset=utf-8`).
@@ -404,6 +425,25 @@ mod tests {
             assert_eq!(res.header("content-type"), ct);
             assert_eq!(res.body_bytes().map(AsRef::as_ref), Some(body));
         }
+    }
+
+    #[test]
+    fn json_bodies_from_the_arena_are_independent() {
+        let a = Json(serde_json::json!({"a": 1})).into_response();
+        let b = Json(vec!["x"; 2000]).into_response();
+        let c = Json("c").into_response();
+        assert_eq!(a.body_bytes().map(AsRef::as_ref), Some(&br#"{"a":1}"#[..]));
+        assert_eq!(b.body_bytes().map(Bytes::len), Some(2 + 2000 * 4 - 1));
+        assert_eq!(c.body_bytes().map(AsRef::as_ref), Some(&br#""c""#[..]));
+        struct Fails;
+        impl Serialize for Fails {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no"))
+            }
+        }
+        assert_eq!(Json(Fails).into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
+        // A failed serialization leaves nothing behind in the arena for the next body.
+        assert_eq!(Json(1).into_response().body_bytes().map(AsRef::as_ref), Some(&b"1"[..]));
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
-use waymark_runtime::{App, Request, Response, Server};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, Stats, StatsAlloc};
+use waymark_runtime::{App, IntoResponse, Json, Request, Response, Server};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -21,16 +21,20 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 struct Static;
 
 impl App for Static {
-    async fn handle(&self, _req: &Request) -> Response {
-        Response::text("hello")
+    async fn handle(&self, req: &Request) -> Response {
+        match req.path() {
+            "/json" => Json(("hello", 42)).into_response(),
+            _ => Response::text("hello"),
+        }
     }
 }
 
-const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n\r\n";
+const GET_TEXT: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n\r\n";
+const GET_JSON: &[u8] = b"GET /json HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\r\n";
 
 /// Sends one request and reads one response of the known length into `buf`.
-fn round_trip(stream: &mut TcpStream, buf: &mut [u8], response_len: usize) {
-    stream.write_all(REQUEST).expect("write");
+fn round_trip(stream: &mut TcpStream, request: &[u8], buf: &mut [u8], response_len: usize) {
+    stream.write_all(request).expect("write");
     let mut got = 0;
     while got < response_len {
         let n = stream.read(&mut buf[got..response_len]).expect("read");
@@ -39,24 +43,17 @@ fn round_trip(stream: &mut TcpStream, buf: &mut [u8], response_len: usize) {
     }
 }
 
-#[test]
-fn small_get_on_a_reused_connection_does_not_allocate() {
-    // One worker, so that the one-time allocation below can happen once, not once per worker.
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    let server = runtime.block_on(Server::bind("127.0.0.1:0")).expect("bind");
-    let addr = server.local_addr();
-    runtime.spawn(server.serve(Static));
-
+/// On a new keep-alive connection: one request to learn the response length (the `Date` header
+/// has a fixed width), a warm-up, then `requests` requests counted by the allocator.
+fn allocations_per_connection(addr: std::net::SocketAddr, request: &[u8], body: &str, requests: usize) -> Stats {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     stream.set_nodelay(true).expect("nodelay");
-
-    // The first response tells the length of every response (the Date header has a fixed width).
     let mut buf = vec![0u8; 4096];
-    stream.write_all(REQUEST).expect("write");
+    stream.write_all(request).expect("write");
     let n = stream.read(&mut buf).expect("read");
     let first = std::str::from_utf8(&buf[..n]).expect("utf-8");
-    assert!(first.starts_with("HTTP/1.1 200 OK\r\n") && first.ends_with("\r\n\r\nhello"), "{first}");
+    assert!(first.starts_with("HTTP/1.1 200 OK\r\n") && first.ends_with(&format!("\r\n\r\n{body}")), "{first}");
     let response_len = n;
 
     // Warm up until a window of requests allocates nothing: the first requests size the
@@ -67,7 +64,7 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
     for _ in 0..20 {
         let window = Region::new(GLOBAL);
         for _ in 0..500 {
-            round_trip(&mut stream, &mut buf, response_len);
+            round_trip(&mut stream, request, &mut buf, response_len);
         }
         if window.change().allocations == 0 {
             settled = true;
@@ -76,31 +73,50 @@ fn small_get_on_a_reused_connection_does_not_allocate() {
     }
     assert!(settled, "every window of 500 requests allocated: allocation per request");
 
-    let requests: usize = 5000;
     let region = Region::new(GLOBAL);
     for _ in 0..requests {
-        round_trip(&mut stream, &mut buf, response_len);
+        round_trip(&mut stream, request, &mut buf, response_len);
     }
     let stats = region.change();
-    assert!(buf[..response_len].ends_with(b"hello"));
-    // At most one allocation of 64 bytes, once: the first time the connection task runs out of
-    // tokio's cooperative budget (about 128 socket operations without waiting), the worker parks
-    // its waker in a deferred-wakeup list that grows from empty (tokio's `Defer::defer`, seen in
-    // a backtrace) and is then kept for the worker's life. When that first happens depends on
-    // timing, so it may fall in this window or not. A per-request allocation would count 5000.
-    assert!(
-        stats.allocations <= 1 && stats.bytes_allocated <= 64 && stats.reallocations == 0,
-        "{requests} requests on one keep-alive connection allocated: {stats:?}"
-    );
+    assert!(buf[..response_len].ends_with(body.as_bytes()));
+    stats
+}
+
+#[test]
+fn small_get_on_a_reused_connection_does_not_allocate() {
+    // One worker, so that the one-time allocation below can happen once, not once per worker.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(Server::bind("127.0.0.1:0")).expect("bind");
+    let addr = server.local_addr();
+    runtime.spawn(server.serve(Static));
+
+    // A static text body, and a small JSON body (serialized into a per-thread arena whose space is
+    // reused once the response is written).
+    for (request, body) in [(GET_TEXT, "hello"), (GET_JSON, r#"["hello",42]"#)] {
+        let requests = 5000;
+        let stats = allocations_per_connection(addr, request, body, requests);
+        // At most one allocation of 64 bytes, once: the first time the connection task runs out
+        // of tokio's cooperative budget (about 128 socket operations without waiting), the worker
+        // parks its waker in a deferred-wakeup list that grows from empty (tokio's
+        // `Defer::defer`, seen in a backtrace) and is then kept for the worker's life. When that
+        // first happens depends on timing, so it may fall in this window or not. A per-request
+        // allocation would count 5000.
+        assert!(
+            stats.allocations <= 1 && stats.bytes_allocated <= 64 && stats.reallocations == 0,
+            "{requests} requests for {body} on one keep-alive connection allocated: {stats:?}"
+        );
+    }
 
     // An idle keep-alive connection releases its buffers: what a new connection holds once it
     // has served a request and gone idle is the task and the socket, well under 4 KiB.
-    drop(stream);
     std::thread::sleep(Duration::from_millis(200));
+    let mut buf = vec![0u8; 4096];
     let region = Region::new(GLOBAL);
     let mut idle = TcpStream::connect(addr).expect("connect");
     idle.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    round_trip(&mut idle, &mut buf, response_len);
+    idle.write_all(GET_TEXT).expect("write");
+    let n = idle.read(&mut buf).expect("read");
+    assert!(buf[..n].ends_with(b"hello"));
     std::thread::sleep(Duration::from_millis(1500));
     let stats = region.change();
     let held =
