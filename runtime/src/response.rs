@@ -429,18 +429,19 @@ mod tests {
 
     #[test]
     fn json_bodies_from_the_arena_are_independent() {
-        let a = Json(serde_json::json!({"a": 1})).into_response();
-        let b = Json(vec!["x"; 2000]).into_response();
-        let c = Json("c").into_response();
-        assert_eq!(a.body_bytes().map(AsRef::as_ref), Some(&br#"{"a":1}"#[..]));
-        assert_eq!(b.body_bytes().map(Bytes::len), Some(2 + 2000 * 4 - 1));
-        assert_eq!(c.body_bytes().map(AsRef::as_ref), Some(&br#""c""#[..]));
         struct Fails;
         impl Serialize for Fails {
             fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
                 Err(serde::ser::Error::custom("no"))
             }
         }
+
+        let a = Json(serde_json::json!({"a": 1})).into_response();
+        let b = Json(vec!["x"; 2000]).into_response();
+        let c = Json("c").into_response();
+        assert_eq!(a.body_bytes().map(AsRef::as_ref), Some(&br#"{"a":1}"#[..]));
+        assert_eq!(b.body_bytes().map(Bytes::len), Some(2 + 2000 * 4 - 1));
+        assert_eq!(c.body_bytes().map(AsRef::as_ref), Some(&br#""c""#[..]));
         assert_eq!(Json(Fails).into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
         // A failed serialization leaves nothing behind in the arena for the next body.
         assert_eq!(Json(1).into_response().body_bytes().map(AsRef::as_ref), Some(&b"1"[..]));
