@@ -137,7 +137,12 @@ fn dispatcher(input: &Input, table: &Table<'_>) -> TokenStream {
         }
 
         impl ::waymark::__private::App for #name {
-            #[allow(unused_variables, clippy::all, clippy::pedantic)]
+            #[allow(
+                unused_variables,
+                clippy::all,
+                clippy::pedantic,
+                reason = "generated: every route binds `req` and the state, whether its handler uses them or not"
+            )]
             fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
@@ -254,13 +259,22 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
     let items = quote! {
         #(#chunk_enums)*
         #[doc(hidden)]
-        #[allow(non_camel_case_types, private_interfaces)]
+        #[allow(
+            non_camel_case_types,
+            private_interfaces,
+            reason = "generated, hidden; holds the user's parameter types whatever their visibility"
+        )]
         #vis enum #route<'p> {
             #(#chunk_variants,)*
-            #[allow(dead_code)]
+            #[allow(dead_code, reason = "never built: it only uses the lifetime of an empty table")]
             __Lifetime(::core::marker::PhantomData<&'p ()>),
         }
-        #[allow(private_interfaces, clippy::all, clippy::pedantic)]
+        #[allow(
+            private_interfaces,
+            clippy::all,
+            clippy::pedantic,
+            reason = "generated matcher code, hidden from the user's API"
+        )]
         impl #name {
             #(#match_fns)*
 
@@ -357,10 +371,14 @@ fn chunks(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ch
         });
         out.enums.push(quote! {
             #[doc(hidden)]
-            #[allow(non_camel_case_types, private_interfaces)]
+            #[allow(
+                non_camel_case_types,
+                private_interfaces,
+                reason = "generated, hidden; holds the user's parameter types whatever their visibility"
+            )]
             #vis enum #chunk<'p> {
                 #(#variants,)*
-                #[allow(dead_code)]
+                #[allow(dead_code, reason = "uninhabited: it only uses the lifetime")]
                 __Lifetime(::core::marker::PhantomData<&'p ()>, ::core::convert::Infallible),
             }
         });
@@ -379,7 +397,12 @@ fn chunks(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ch
             let state_binding = state.map(|bind| quote! { let #bind = &__this.state; });
             quote! {
                 ::core::option::Option::Some(#route::#in_route(__route)) => {
-                    #[allow(unused_variables, clippy::all, clippy::pedantic)]
+                    #[allow(
+                        unused_variables,
+                        clippy::all,
+                        clippy::pedantic,
+                        reason = "generated: every route binds `req` and the state, whether its handler uses them or not"
+                    )]
                     fn #run<'a>(__this: &'a #name, #req: &'a ::waymark::__private::Request, __route: #chunk<'a>)
                         -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                         #state_binding

@@ -245,7 +245,7 @@ static HOST_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
-        #[allow(clippy::cast_possible_truncation)] // b < 256
+        #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
         let c = b as u8;
         table[b] = c.is_ascii_alphanumeric();
         b += 1;
