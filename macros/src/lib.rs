@@ -1,9 +1,9 @@
 //! The `routes!` macro of [waymark](https://docs.rs/waymark). The DSL, the matching rules and the
-//! conflict rules are documented once, on the facade crate's `routes!` re-export.
+//! conflict rules are documented once, in the facade crate's documentation.
 //!
-//! The pipeline has one stage per module: [`ast`] parses tokens, [`pattern`] parses the pattern
-//! strings, [`valid`] checks each route on its own, [`conflict`] checks routes against each other,
-//! [`expand`] emits the dispatcher (or a stub, when there were errors).
+//! The pipeline has one stage per module: `ast` parses tokens, `pattern` parses the pattern
+//! strings, `valid` checks each route on its own, `conflict` checks routes against each other,
+//! `expand` emits the dispatcher (or a stub, when there were errors).
 #![forbid(unsafe_code)]
 
 mod ast;
