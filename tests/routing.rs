@@ -121,6 +121,9 @@ async fn methods_head_options() {
     let res = app().call(Request::new(Method::OPTIONS, "/users/7")).await;
     assert_eq!((res.status(), res.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, DELETE, OPTIONS")));
     assert_eq!(send(Request::new(Method::DELETE, "/users/3")).await, (StatusCode::OK, "deleted 3".into()));
+    let res = app().call(Request::new(Method::OPTIONS, "*")).await;
+    assert_eq!((res.status(), res.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, POST, DELETE, OPTIONS")));
+    assert_eq!(app().call(Request::new(Method::GET, "*")).await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -244,6 +244,8 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
     };
     let find = by_method("match", quote! { __path });
     let find_bad = by_method("bad", quote! { &__s });
+    let every: Vec<&str> =
+        methods.iter().flat_map(|m| if *m == "GET" { vec!["GET", "HEAD"] } else { vec![*m] }).collect();
     let allow = methods.iter().map(|m| {
         let f = method_fn("match", m);
         let head = (*m == "GET").then(|| quote! { __allow.push("HEAD"); });
@@ -305,6 +307,10 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
                     return ::waymark::__private::bad_param(__name, __ty);
                 }
                 let mut __allow = ::waymark::__private::Allow::default();
+                // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method.
+                if __path == "*" && *__method == ::waymark::__private::Method::OPTIONS {
+                    #(__allow.push(#every);)*
+                }
                 #(#allow)*
                 if !__allow.is_empty() {
                     __allow.push("OPTIONS");
