@@ -200,6 +200,22 @@ impl Reference {
 
     fn expect(&self, method: &str, target: &str) -> Expected {
         let path = target.split('?').next().unwrap_or("");
+        // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method of the table.
+        if path == "*" && method == "OPTIONS" {
+            let mut allow: Vec<&str> = Vec::new();
+            for m in ALLOW_ORDER {
+                if self.routes.iter().any(|r| r.method == m) && !allow.contains(&m) {
+                    allow.push(m);
+                    if m == "GET" {
+                        allow.push("HEAD");
+                    }
+                }
+            }
+            if !allow.contains(&"OPTIONS") {
+                allow.push("OPTIONS");
+            }
+            return Expected { status: 204, body: String::new(), allow: Some(allow.join(", ")) };
+        }
         let segs: Vec<&str> = match path.strip_prefix('/') {
             Some("") => Vec::new(),
             Some(rest) => rest.split('/').collect(),

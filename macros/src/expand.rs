@@ -223,27 +223,8 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
 
     let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(vis, state, table);
     let match_fns = methods.iter().map(|m| method_matcher(table, m, depth));
-    let by_method = |prefix: &str, args: TokenStream| {
-        let arms = methods.iter().map(|m| {
-            let f = method_fn(prefix, m);
-            let konst = Ident::new(m, Span::call_site());
-            quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(#args) } else }
-        });
-        // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
-        let head = (methods.contains(&"GET")).then(|| {
-            let get = method_fn(prefix, "GET");
-            let first = if methods.contains(&"HEAD") {
-                let head = method_fn(prefix, "HEAD");
-                quote! { Self::#head(#args).or_else(|| Self::#get(#args)) }
-            } else {
-                quote! { Self::#get(#args) }
-            };
-            quote! { if *__method == ::waymark::__private::Method::HEAD { #first } else }
-        });
-        quote! { #head #(#arms)* { ::core::option::Option::None } }
-    };
-    let find = by_method("match", quote! { __path });
-    let find_bad = by_method("bad", quote! { &__s });
+    let find = by_method(&methods, "match", &quote! { __path });
+    let find_bad = by_method(&methods, "bad", &quote! { &__s });
     let every: Vec<&str> =
         methods.iter().flat_map(|m| if *m == "GET" { vec!["GET", "HEAD"] } else { vec![*m] }).collect();
     let allow = methods.iter().map(|m| {
@@ -324,6 +305,28 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
         }
     };
     Router { items, body }
+}
+
+/// Calls the matcher (or the `400` check) of the request's method: `prefix` names the function
+/// family, `args` its arguments.
+fn by_method(methods: &[&str], prefix: &str, args: &TokenStream) -> TokenStream {
+    let arms = methods.iter().map(|m| {
+        let f = method_fn(prefix, m);
+        let konst = Ident::new(m, Span::call_site());
+        quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(#args) } else }
+    });
+    // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
+    let head = methods.contains(&"GET").then(|| {
+        let get = method_fn(prefix, "GET");
+        let first = if methods.contains(&"HEAD") {
+            let head = method_fn(prefix, "HEAD");
+            quote! { Self::#head(#args).or_else(|| Self::#get(#args)) }
+        } else {
+            quote! { Self::#get(#args) }
+        };
+        quote! { if *__method == ::waymark::__private::Method::HEAD { #first } else }
+    });
+    quote! { #head #(#arms)* { ::core::option::Option::None } }
 }
 
 /// The trie matcher of one method (`__match_get`) and its cold `400` check (`__bad_get`).
