@@ -17,7 +17,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     errors.extend(conflicts(&table));
     let header = header(input);
     if errors.is_empty() {
-        let body = dispatcher(input, &table);
+        let body = dispatcher(&table);
         quote! { #header #body }
     } else {
         let errors = errors.iter().map(syn::Error::to_compile_error);
@@ -111,15 +111,14 @@ fn req_ident() -> Ident {
     Ident::new("req", Span::call_site())
 }
 
-fn dispatcher(input: &Input, table: &Table<'_>) -> TokenStream {
-    let Input { vis, name, state, .. } = input;
-    let req = req_ident();
-    let state_binding = state.as_ref().map(|(bind, _)| quote! { let #bind = &self.state; });
+fn dispatcher(table: &Table<'_>) -> TokenStream {
+    let (vis, name, req) = (table.vis, table.name, req_ident());
+    let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
         quote! { ::waymark::__private::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
     });
-    let Router { items, body } = router(vis, state.as_ref().map(|(bind, _)| bind), table);
+    let Router { items, body } = router(table);
     let wrapped = wrap_all(quote! { async move { #body } }, &table.wraps);
     quote! {
         #items
@@ -215,22 +214,20 @@ struct Router {
     body: TokenStream,
 }
 
-fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Router {
-    let (name, route) = (table.name, route_enum(table));
+fn router(table: &Table<'_>) -> Router {
+    let (vis, name, route) = (table.vis, table.name, route_enum(table));
     let req = req_ident();
     let depth = table.routes.iter().map(|r| r.segments.len()).max().unwrap_or(0) + 1;
     let methods: Vec<&str> = METHODS.iter().copied().filter(|m| table.routes.iter().any(|r| r.method == *m)).collect();
 
-    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(vis, state, table);
+    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(table);
     let match_fns = methods.iter().map(|m| method_matcher(table, m, depth));
     let find = by_method(&methods, "match", &quote! { __path });
     let find_bad = by_method(&methods, "bad", &quote! { &__s });
-    let every: Vec<&str> =
-        methods.iter().flat_map(|m| if *m == "GET" { vec!["GET", "HEAD"] } else { vec![*m] }).collect();
+    let every = methods.iter().flat_map(|m| allowed_by(m));
     let allow = methods.iter().map(|m| {
-        let f = method_fn("match", m);
-        let head = (*m == "GET").then(|| quote! { __allow.push("HEAD"); });
-        quote! { if Self::#f(__path).is_some() { __allow.push(#m); #head } }
+        let (f, names) = (method_fn("match", m), allowed_by(m));
+        quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
     });
     let fallback = match table.fallback {
         Some(f) => {
@@ -307,16 +304,22 @@ fn router(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ro
     Router { items, body }
 }
 
+/// The methods an `Allow` header lists for a route of method `m`: `GET` serves `HEAD` too.
+fn allowed_by(m: &str) -> Vec<&str> {
+    if m == "GET" { vec!["GET", "HEAD"] } else { vec![m] }
+}
+
 /// Calls the matcher (or the `400` check) of the request's method: `prefix` names the function
 /// family, `args` its arguments.
 fn by_method(methods: &[&str], prefix: &str, args: &TokenStream) -> TokenStream {
-    let arms = methods.iter().map(|m| {
+    let head_falls_back = methods.contains(&"GET");
+    let arms = methods.iter().filter(|m| !(head_falls_back && **m == "HEAD")).map(|m| {
         let f = method_fn(prefix, m);
         let konst = Ident::new(m, Span::call_site());
         quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(#args) } else }
     });
     // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
-    let head = methods.contains(&"GET").then(|| {
+    let head = head_falls_back.then(|| {
         let get = method_fn(prefix, "GET");
         let first = if methods.contains(&"HEAD") {
             let head = method_fn(prefix, "HEAD");
@@ -355,16 +358,16 @@ fn method_matcher(table: &Table<'_>, m: &str, depth: usize) -> TokenStream {
     }
 }
 
-/// The per-chunk enums of matched parameters, the `__Route` variants holding them, and the
-/// router's `match` arms that run them (see [`CHUNK`]).
+/// The per-chunk enums of matched parameters, the variants of the route enum holding them, and
+/// the router's `match` arms that run them (see [`CHUNK`]).
 struct Chunks {
     enums: Vec<TokenStream>,
     variants: Vec<TokenStream>,
     arms: Vec<TokenStream>,
 }
 
-fn chunks(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Chunks {
-    let (name, route, req) = (table.name, route_enum(table), req_ident());
+fn chunks(table: &Table<'_>) -> Chunks {
+    let (vis, name, route, req) = (table.vis, table.name, route_enum(table), req_ident());
     let single = table.routes.len() <= CHUNK;
     let mut out = Chunks { enums: Vec::new(), variants: Vec::new(), arms: Vec::new() };
     let indices: Vec<usize> = (0..table.routes.len()).collect();
@@ -403,7 +406,7 @@ fn chunks(vis: &syn::Visibility, state: Option<&Ident>, table: &Table<'_>) -> Ch
             quote! { ::core::option::Option::Some(#route::#in_route(__route)) => #dispatch, }
         } else {
             let run = format_ident!("__run{}", c);
-            let state_binding = state.map(|bind| quote! { let #bind = &__this.state; });
+            let state_binding = table.state.map(|bind| quote! { let #bind = &__this.state; });
             quote! {
                 ::core::option::Option::Some(#route::#in_route(__route)) => {
                     #[allow(
@@ -494,6 +497,11 @@ fn rest_var(d: usize) -> Ident {
     format_ident!("__r{}", d)
 }
 
+/// The same rest once known to be there (what a catch-all at `d` takes).
+fn found_rest_var(d: usize) -> Ident {
+    format_ident!("__rest{}", d)
+}
+
 /// Returns route `i` if every one of its parameters parses; falls through otherwise. Segment
 /// values are the `__seg{d}` (and, for a catch-all, `__rest{d}`) bound by the enclosing nodes.
 fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
@@ -503,7 +511,7 @@ fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
     let ((chunk, in_route), route) = (chunk_ident(table, i), route_enum(table));
     let ret = quote! { return ::core::option::Option::Some(#route::#in_route(#chunk::#v(#(#vars),*))); };
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
-        let raw = if p.catch_all { format_ident!("__rest{}", p.index) } else { seg_var(p.index) };
+        let raw = if p.catch_all { found_rest_var(p.index) } else { seg_var(p.index) };
         let parse = parse_expr(&p.ty, &quote! { #raw });
         quote! { if let ::core::option::Option::Some(#var) = #parse { #inner } }
     })
@@ -512,7 +520,7 @@ fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
 /// The matcher for the routes below `node`, whose segment `d` (if the path has one) starts the
 /// string `__r{d}`. Segments are taken one at a time, only as deep as the trie goes.
 fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
-    let (here, rest, seg, next) = (rest_var(d), format_ident!("__rest{}", d), seg_var(d), rest_var(d + 1));
+    let (here, rest, seg, next) = (rest_var(d), found_rest_var(d), seg_var(d), rest_var(d + 1));
     let terminal = node.terminal.map(|i| leaf(i, table));
     // Literals are compared with the front of the rest of the path, without looking for the end of
     // the segment first; a `match` on the first byte picks the few candidates. (A `match` over

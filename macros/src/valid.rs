@@ -1,7 +1,7 @@
 //! Checks each declaration on its own and flattens scopes into a table of routes.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::{Expr, Ident, Lit, LitStr, Type};
+use syn::{Expr, Ident, Lit, LitStr, Type, Visibility};
 
 use crate::ast::{Fallback, Input, Item};
 use crate::pattern::{self, Segment};
@@ -11,8 +11,11 @@ pub(crate) const METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "PATCH", "D
 
 /// The checked table: every route with its scope prefix applied and its types parsed.
 pub(crate) struct Table<'a> {
-    /// The generated type's name, which the generated helper items are named after.
+    /// The generated type's name (the generated helper items are named after it), visibility,
+    /// and state binding.
     pub(crate) name: &'a Ident,
+    pub(crate) vis: &'a Visibility,
+    pub(crate) state: Option<&'a Ident>,
     pub(crate) routes: Vec<RouteDef<'a>>,
     pub(crate) wraps: Vec<&'a Expr>,
     pub(crate) fallback: Option<&'a Fallback>,
@@ -73,7 +76,14 @@ pub(crate) enum QueryKind {
 /// Checks every declaration; returns the table and every error found.
 pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
     let mut cx = Cx {
-        table: Table { name: &input.name, routes: Vec::new(), wraps: Vec::new(), fallback: None },
+        table: Table {
+            name: &input.name,
+            vis: &input.vis,
+            state: input.state.as_ref().map(|(binding, _)| binding),
+            routes: Vec::new(),
+            wraps: Vec::new(),
+            fallback: None,
+        },
         errors: Vec::new(),
         state: input.state.as_ref().map(|(binding, _)| binding.to_string()),
     };

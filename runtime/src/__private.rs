@@ -143,22 +143,18 @@ pub fn query_value<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
 
 /// A required query parameter.
 pub fn query_required<T: FromParam>(req: &Request, name: &str, ty: &str) -> Result<T, Response> {
-    match query_value(req, name) {
-        Some(v) => T::from_param(&v).ok_or_else(|| bad_query(name, ty)),
-        None => Err(bad_request(format!("missing query parameter `{name}` of type `{ty}`"))),
-    }
+    query_optional(req, name, ty)?
+        .ok_or_else(|| bad_request(format!("missing query parameter `{name}` of type `{ty}`")))
 }
 
 /// An optional query parameter: absent is `None`, present but unparsable is a 400.
 pub fn query_optional<T: FromParam>(req: &Request, name: &str, ty: &str) -> Result<Option<T>, Response> {
     match query_value(req, name) {
-        Some(v) => T::from_param(&v).map(Some).ok_or_else(|| bad_query(name, ty)),
+        Some(v) => T::from_param(&v)
+            .map(Some)
+            .ok_or_else(|| bad_request(format!("invalid query parameter `{name}`: expected `{ty}`"))),
         None => Ok(None),
     }
-}
-
-fn bad_query(name: &str, ty: &str) -> Response {
-    bad_request(format!("invalid query parameter `{name}`: expected `{ty}`"))
 }
 
 /// The answer when a path's shape matched but parameter `name` did not parse as `ty`.
