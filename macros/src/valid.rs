@@ -85,9 +85,8 @@ pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
             fallback: None,
         },
         errors: Vec::new(),
-        state: input.state.as_ref().map(|(binding, _)| binding.to_string()),
     };
-    let root = Prefix { text: String::new(), segments: Vec::new(), wraps: Vec::new(), valid: true };
+    let root = Prefix { text: String::new(), wraps: Vec::new(), valid: true };
     cx.items(&input.items, &root, true);
     (cx.table, cx.errors)
 }
@@ -95,14 +94,11 @@ pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
 struct Cx<'a> {
     table: Table<'a>,
     errors: Vec<syn::Error>,
-    /// The state binding's name, which parameters must not shadow.
-    state: Option<String>,
 }
 
 /// What enclosing scopes contribute to a route.
 struct Prefix<'a> {
     text: String,
-    segments: Vec<Segment>,
     wraps: Vec<&'a Expr>,
     /// False when a scope prefix had an error: its routes are not checked again.
     valid: bool,
@@ -127,7 +123,7 @@ impl<'a> Cx<'a> {
                 Item::Route(_) | Item::Scope(_) | Item::Fallback(_) => seen_route = true,
             }
         }
-        let here = Prefix { text: outer.text.clone(), segments: outer.segments.clone(), wraps, valid: outer.valid };
+        let here = Prefix { text: outer.text.clone(), wraps, valid: outer.valid };
         for item in items {
             match item {
                 Item::Wrap(_) => {}
@@ -152,12 +148,8 @@ impl<'a> Cx<'a> {
 
     fn scope_prefix(&mut self, lit: &LitStr, outer: &Prefix<'a>) -> Prefix<'a> {
         let value = lit.value();
-        let mut inner = Prefix {
-            text: format!("{}{value}", outer.text),
-            segments: outer.segments.clone(),
-            wraps: outer.wraps.clone(),
-            valid: outer.valid,
-        };
+        let mut inner =
+            Prefix { text: format!("{}{value}", outer.text), wraps: outer.wraps.clone(), valid: outer.valid };
         let problem = if value.contains('?') {
             Some(format!("scope prefix `{value}` cannot have query parameters; declare them on the routes"))
         } else if value == "/" || value.ends_with('/') {
@@ -170,10 +162,7 @@ impl<'a> Cx<'a> {
                 Ok(segs) if segs.iter().any(|s| matches!(s, Segment::CatchAll(_))) => Some(format!(
                     "scope prefix `{value}` cannot contain a catch-all; it must be followed by the routes' segments"
                 )),
-                Ok(segs) => {
-                    inner.segments.extend(segs);
-                    None
-                }
+                Ok(_) => None,
             }
         };
         if let Some(msg) = problem {
@@ -219,7 +208,8 @@ impl<'a> Cx<'a> {
         };
         let Some(method) = method else { return };
         let names = parsed.segments.iter().filter_map(Segment::param).map(|p| &p.name);
-        if let Some(name) = names.chain(parsed.query.iter().map(|q| &q.name)).find(|n| Some(*n) == self.state.as_ref())
+        if let Some(name) =
+            names.chain(parsed.query.iter().map(|q| &q.name)).find(|n| self.table.state.is_some_and(|state| state == n))
         {
             return self.error(
                 lit.span(),
