@@ -5,7 +5,7 @@
 //! connection can read more and call it again: running out of input is never an error.
 
 use crate::error::Error;
-use crate::parse::is_tchar;
+use crate::parse::{has_bare_lf, is_tchar};
 
 /// Longest chunk-size line, extensions included. RFC 9112 §7.1.1 leaves the limit to us ("ought to
 /// limit the total length of chunk extensions"); 4 KiB is far more than any real extension.
@@ -95,7 +95,7 @@ impl ChunkedDecoder {
                 },
                 State::Trailers => match parse_trailers(rest) {
                     Ok(Some(n)) => {
-                        if memchr::memchr_iter(b'\n', &rest[..n]).any(|i| i == 0 || rest[i - 1] != b'\r') {
+                        if has_bare_lf(&rest[..n]) {
                             return Err(Error::BareLf);
                         }
                         pos += n;

@@ -5,7 +5,7 @@
 //! answering small requests allocates nothing per request. The socket is read into a scratch
 //! buffer owned by the worker thread ([`READ_CHUNK`] per thread, not per connection) and only the
 //! bytes read are copied to the connection's buffer, which therefore holds what the client sent
-//! (a few hundred bytes), not a fixed 4 KiB. A connection that stays idle for
+//! (a few hundred bytes). A connection that stays idle for
 //! [`IDLE_SHRINK_AFTER`] releases its buffers and waits for readiness with none at all.
 //!
 //! Pipelined requests (RFC 9112 §9.3.2) are parsed straight from the read buffer while complete
@@ -97,15 +97,17 @@ impl<A: App> Conn<A> {
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         let mut req = Request::empty();
-        req.set_peer_addr(Some(peer));
+        req.set_peer_addr(peer);
         let accepted = Instant::now();
+        // Armed at a real deadline, so that the first wait re-arms it instead of waking at once.
+        let timer = Box::pin(sleep_until(accepted + cfg.header_read_timeout));
         Self {
             stream,
             app,
             cfg,
             shutdown,
             accepted,
-            timer: Box::pin(sleep_until(accepted)),
+            timer,
             rbuf: Vec::new(),
             start: 0,
             clock_fresh: false,
@@ -117,27 +119,26 @@ impl<A: App> Conn<A> {
 
     /// Serves requests until the connection ends; never fails, never panics on client input.
     pub(crate) async fn run(mut self) {
-        match self.serve().await {
-            Ok(End::Quiet) => {}
-            Ok(End::AfterResponse) => {
-                if self.flush().await.is_ok() {
-                    self.linger().await;
-                }
-            }
+        let last_words = match self.serve().await {
+            Ok(End::Quiet) => false,
+            Ok(End::AfterResponse) => true,
             Err(e) => match e.status() {
                 Some(status) => {
                     tracing::debug!(status = status.as_u16(), error = e.message(), "rejected request");
                     encode::write_error(&mut self.wbuf, status, e.message());
-                    if self.flush().await.is_ok() {
-                        self.linger().await;
-                    }
+                    true
                 }
                 None => {
                     if let Error::Io(io) = &e {
                         tracing::trace!(error = %io, "connection failed");
                     }
+                    false
                 }
             },
+        };
+        // A last response to deliver: flush it, half-close, and drain before closing.
+        if last_words && self.flush().await.is_ok() {
+            self.linger().await;
         }
     }
 
@@ -361,18 +362,12 @@ impl<A: App> Conn<A> {
     async fn write_body(&mut self, body: Body, framing: Framing) -> Result<(), Error> {
         match (framing, body) {
             (Framing::Length, Body::Full(bytes)) => {
-                if bytes.len() > LARGE_WRITE {
-                    self.flush().await?;
-                    self.stream.write_all(&bytes).await?;
-                } else {
-                    self.wbuf.extend_from_slice(&bytes);
-                }
+                self.write_bytes(&bytes).await?;
             }
             (Framing::Chunked | Framing::Close, Body::Stream(mut chunks)) => {
                 let chunked = framing == Framing::Chunked;
                 // The head goes out before the first chunk, which may be slow to come.
                 self.flush().await?;
-                self.clock_fresh = false;
                 while let Some(chunk) = chunks.recv().await {
                     if chunk.is_empty() {
                         continue; // an empty chunk would end a chunked body
@@ -380,12 +375,7 @@ impl<A: App> Conn<A> {
                     if chunked {
                         encode::append_chunk_size(&mut self.wbuf, chunk.len());
                     }
-                    if chunk.len() > LARGE_WRITE {
-                        self.flush().await?;
-                        self.stream.write_all(&chunk).await?;
-                    } else {
-                        self.wbuf.extend_from_slice(&chunk);
-                    }
+                    self.write_bytes(&chunk).await?;
                     if chunked {
                         self.wbuf.extend_from_slice(b"\r\n");
                     }
@@ -398,6 +388,17 @@ impl<A: App> Conn<A> {
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Queues `bytes` in the write buffer, or writes a large piece from where it is.
+    async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.len() > LARGE_WRITE {
+            self.flush().await?;
+            self.stream.write_all(bytes).await?;
+        } else {
+            self.wbuf.extend_from_slice(bytes);
         }
         Ok(())
     }
@@ -431,10 +432,8 @@ impl<A: App> Conn<A> {
         }
         let deadline = Instant::now() + LINGER;
         loop {
-            self.rbuf.clear();
-            self.start = 0;
-            let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
-            match timeout_at(deadline, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+            let stream = &mut self.stream;
+            match timeout_at(deadline, poll_fn(|cx| poll_read_scratch(stream, cx, |_discarded| {}))).await {
                 Ok(Ok(1..)) => {}
                 _ => return,
             }
@@ -451,11 +450,20 @@ fn poll_fill(
     start: &mut usize,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<usize>> {
+    poll_read_scratch(stream, cx, |bytes| append(rbuf, start, bytes))
+}
+
+/// Reads from the socket into the thread's scratch buffer and hands what came to `take`.
+fn poll_read_scratch(
+    stream: &mut TcpStream,
+    cx: &mut Context<'_>,
+    take: impl FnOnce(&[u8]),
+) -> Poll<io::Result<usize>> {
     SCRATCH.with_borrow_mut(|scratch| {
         let mut read = ReadBuf::new(&mut scratch[..]);
         ready!(Pin::new(stream).poll_read(cx, &mut read))?;
         let filled = read.filled();
-        append(rbuf, start, filled);
+        take(filled);
         Poll::Ready(Ok(filled.len()))
     })
 }

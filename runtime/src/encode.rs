@@ -5,7 +5,8 @@ use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use http::{HeaderValue, StatusCode};
 
 use crate::date::append_date_field;
-use crate::response::{Body, Response};
+use crate::parse::list;
+use crate::response::{Body, Response, TEXT};
 
 /// How the body that follows the head is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +55,7 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
             continue;
         }
         if *name == CONNECTION {
-            if value.as_bytes().split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close")) {
+            if list(value.as_bytes()).any(|t| t.eq_ignore_ascii_case(b"close")) {
                 ex.keep_alive = false;
             }
             continue;
@@ -114,7 +115,9 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
 pub(crate) fn write_error(out: &mut Vec<u8>, status: StatusCode, message: &str) {
     append_status_line(out, status);
     append_date_field(out, true);
-    out.extend_from_slice(b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\n");
+    out.extend_from_slice(b"content-type: ");
+    out.extend_from_slice(TEXT.as_bytes());
+    out.extend_from_slice(b"\r\nconnection: close\r\n");
     append_length(out, message.len() + 1);
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(message.as_bytes());

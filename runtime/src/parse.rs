@@ -193,7 +193,8 @@ fn version_error(buf: &[u8]) -> Error {
     }
 }
 
-fn has_bare_lf(head: &[u8]) -> bool {
+/// Whether a line ends in a bare LF (RFC 9112 §2.2: we reject it rather than guess).
+pub(crate) fn has_bare_lf(head: &[u8]) -> bool {
     memchr::memchr_iter(b'\n', head).any(|i| i == 0 || head[i - 1] != b'\r')
 }
 
@@ -306,7 +307,7 @@ impl TransferCodings {
 
 /// The non-empty elements of a comma-separated list, trimmed (RFC 9110 §5.6.1: empty elements
 /// are ignored).
-fn list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     value.split(|&b| b == b',').map(trim_ows).filter(|t| !t.is_empty())
 }
 

@@ -109,7 +109,7 @@ impl Request {
 
     /// The raw query string after `?`, if the target has one.
     pub fn query(&self) -> Option<&str> {
-        self.target.get(self.path_len + 1..).filter(|_| self.target.len() > self.path_len)
+        self.target.get(self.path_len + 1..)
     }
 
     /// The first value of a header, looked up case-insensitively; `None` if it is absent or not
@@ -157,8 +157,8 @@ impl Request {
         self.version = version;
     }
 
-    pub(crate) fn set_peer_addr(&mut self, peer: Option<SocketAddr>) {
-        self.peer = peer;
+    pub(crate) fn set_peer_addr(&mut self, peer: SocketAddr) {
+        self.peer = Some(peer);
     }
 
     pub(crate) fn set_body(&mut self, body: Bytes) {
@@ -166,9 +166,7 @@ impl Request {
     }
 
     pub(crate) fn set_target(&mut self, target: &str) {
-        self.target.clear();
-        self.target.push_str(target);
-        self.path_len = target.find('?').unwrap_or(target.len());
+        self.set_target_prefixed("", target);
     }
 
     /// Sets the target to `prefix` followed by `rest` (absolute-form turned into origin-form).

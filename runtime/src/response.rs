@@ -5,7 +5,7 @@ use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 
-const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+pub(crate) const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream");
@@ -153,9 +153,8 @@ impl Response {
         self
     }
 
-    fn with_content_type(mut self, value: HeaderValue) -> Self {
-        self.content_type = Some(value);
-        self
+    fn with_content_type(self, value: HeaderValue) -> Self {
+        self.with_header(CONTENT_TYPE, value)
     }
 
     /// The status.
@@ -170,21 +169,20 @@ impl Response {
 
     /// Sets a header, replacing any earlier value of it.
     pub fn insert_header(&mut self, name: HeaderName, value: HeaderValue) {
-        if name == CONTENT_TYPE {
-            self.content_type = Some(value);
-            return;
+        if name != CONTENT_TYPE {
+            self.headers.retain(|(n, _)| *n != name);
         }
-        self.headers.retain(|(n, _)| *n != name);
-        self.headers.push((name, value));
+        self.append_header(name, value);
     }
 
-    /// Adds a header, keeping earlier values of it (for `set-cookie` and the like).
+    /// Adds a header, keeping earlier values of it (for `set-cookie` and the like). A response
+    /// has one content type: setting it again replaces it.
     pub fn append_header(&mut self, name: HeaderName, value: HeaderValue) {
         if name == CONTENT_TYPE {
             self.content_type = Some(value);
-            return;
+        } else {
+            self.headers.push((name, value));
         }
-        self.headers.push((name, value));
     }
 
     /// The first value of a header, looked up case-insensitively, if it is valid UTF-8.

@@ -176,7 +176,7 @@ impl Server {
         let app = Arc::new(app);
         let config = Arc::new(config);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+        let slots = Arc::new(Semaphore::new(config.max_connections));
         let mut conns = JoinSet::new();
         let mut signal = pin!(signal);
 
