@@ -15,12 +15,12 @@ use waymark::test::{TestClient, TestResponse};
 const TOKEN: &str = "test-token";
 
 /// The example's application with its three example bookmarks:
-/// 1 `rust, lang`, 2 `docs, rust`, 3 `http, spec`.
+/// 1 `lang, rust`, 2 `docs, rust`, 3 `http, spec`.
 fn client() -> TestClient<Api> {
     TestClient::new(Api::new(Store::with_examples(TOKEN)))
 }
 
-/// Asserts a JSON error with this status, and returns its message.
+/// Asserts a JSON error with this status, and returns the error body.
 #[track_caller]
 fn error(res: &TestResponse, status: StatusCode) -> ErrorBody {
     res.assert_status(status).assert_header("content-type", "application/json");
@@ -428,12 +428,12 @@ async fn end_to_end_over_a_real_socket() {
             .expect("POST /bookmarks");
         assert_eq!(res.status(), 201);
         assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some("/bookmarks/4"));
-        let created: Bookmark = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        let created: Bookmark = res.body_mut().read_json().unwrap();
         assert_eq!((created.id, created.title.as_str()), (4, "Over the wire"));
 
         let mut res = agent.get(format!("{base}/bookmarks?tag=e2e")).call().expect("GET /bookmarks");
         assert_eq!(res.status(), 200);
-        let page: Page = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        let page: Page = res.body_mut().read_json().unwrap();
         assert_eq!(ids(&page.items), [4]);
 
         let res = agent.delete(format!("{base}/bookmarks/4")).call().expect("DELETE");
@@ -441,7 +441,7 @@ async fn end_to_end_over_a_real_socket() {
 
         let mut res = agent.get(format!("{base}/bookmarks/abc")).call().expect("GET bad id");
         assert_eq!(res.status(), 400);
-        let err: ErrorBody = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        let err: ErrorBody = res.body_mut().read_json().unwrap();
         assert!(err.error.contains("u64"), "{}", err.error);
 
         let mut res = agent.get(format!("{base}/")).call().expect("GET /");

@@ -80,6 +80,13 @@ impl Request {
         self
     }
 
+    /// Replaces the request target, path and query (builder style).
+    #[must_use]
+    pub fn with_target(mut self, target: &str) -> Self {
+        self.set_target(target);
+        self
+    }
+
     /// Sets the HTTP version (builder style).
     #[must_use]
     pub fn with_version(mut self, version: Version) -> Self {

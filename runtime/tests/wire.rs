@@ -424,7 +424,7 @@ async fn shutdown_grace_period_is_bounded() {
     .await;
 }
 
-/// An independent client: curl, if it is installed (it is on the project's machines).
+/// An independent client: curl, which must be installed (`.ci/run` installs it if missing).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_client() {
     let curl = |args: &[&str]| std::process::Command::new("curl").args(args).output();

@@ -15,7 +15,8 @@ use waymark_runtime::header::{ALLOW, HeaderValue};
 use waymark_runtime::{App, Body, Bytes, IntoResponse, Method, Request, Response, Server, ServerBuilder, StatusCode};
 
 /// Answers like a small routed application: GET and POST on `/`, a few special paths, HEAD served
-/// by GET with the body stripped (as the generated router does).
+/// by GET with the body stripped (as the generated `Api::call` does; the server then keeps the given
+/// `content-length`).
 #[derive(Debug, Clone, Copy)]
 pub struct TestApp;
 
