@@ -58,10 +58,14 @@
 /// # }
 /// ```
 pub use waymark_macros::routes;
+#[cfg(feature = "tower")]
+pub use waymark_runtime::tower;
 pub use waymark_runtime::{
     App, Body, Bytes, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode, Version, header,
 };
-pub use waymark_runtime::{Server, ServerBuilder};
+pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
+#[cfg(feature = "tls")]
+pub use waymark_runtime::{TlsConfig, rustls};
 
 pub mod test;
 

@@ -24,8 +24,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, StatusCode, Version};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
@@ -68,8 +67,15 @@ enum End {
     AfterResponse,
 }
 
-pub(crate) struct Conn<A> {
-    stream: TcpStream,
+/// The byte streams a connection runs over: a `TcpStream`, a TLS stream, a Unix socket, an
+/// in-memory `tokio::io::duplex`. `Conn` is generic over it (monomorphized, nothing boxed), so
+/// the TCP path compiles to the same code as when it was the only one.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for S {}
+
+pub(crate) struct Conn<A, S> {
+    stream: S,
     app: Arc<A>,
     cfg: Arc<Config>,
     shutdown: watch::Receiver<bool>,
@@ -88,9 +94,9 @@ pub(crate) struct Conn<A> {
     served: u64,
 }
 
-impl<A: App> Conn<A> {
+impl<A: App, S: Io> Conn<A, S> {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: S,
         peer: SocketAddr,
         app: Arc<A>,
         cfg: Arc<Config>,
@@ -441,11 +447,74 @@ impl<A: App> Conn<A> {
     }
 }
 
+/// The client connection preface (RFC 9113 §3.4); a plain connection that opens with it speaks
+/// HTTP/2 with prior knowledge.
+#[cfg(feature = "http2")]
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// What a connection's first bytes say it speaks.
+#[cfg(feature = "http2")]
+pub(crate) enum Sniffed {
+    /// HTTP/1.x, or anything else: the native server answers it.
+    Http1,
+    /// The HTTP/2 preface.
+    Http2,
+    /// Nothing to serve: the peer closed, failed, or sent nothing within the header timeout.
+    Gone,
+}
+
+/// The parts of a connection that an HTTP/2 server takes over.
+#[cfg(feature = "http2")]
+pub(crate) struct Parts<A, S> {
+    pub(crate) stream: S,
+    pub(crate) peer: Option<SocketAddr>,
+    /// What was read and not yet parsed: the preface and whatever came with it.
+    pub(crate) input: Vec<u8>,
+    pub(crate) app: Arc<A>,
+    pub(crate) cfg: Arc<Config>,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+#[cfg(feature = "http2")]
+impl<A: App, S: Io> Conn<A, S> {
+    /// Reads until the first bytes are known to be the HTTP/2 preface or not. The bytes read stay
+    /// buffered: an HTTP/1 request is then parsed from them with no extra read, so a plain
+    /// HTTP/1.1 connection pays nothing for the check.
+    pub(crate) async fn sniff(&mut self) -> Sniffed {
+        let deadline = self.accepted + self.cfg.header_read_timeout;
+        loop {
+            let input = &self.rbuf[self.start..];
+            let n = input.len().min(PREFACE.len());
+            if input[..n] != PREFACE[..n] {
+                return Sniffed::Http1;
+            }
+            if n == PREFACE.len() {
+                return Sniffed::Http2;
+            }
+            match self.read_more(deadline).await {
+                Ok(1..) => {}
+                Ok(0) | Err(_) => return Sniffed::Gone,
+            }
+        }
+    }
+
+    pub(crate) fn into_parts(mut self) -> Parts<A, S> {
+        self.rbuf.drain(..self.start);
+        let peer = self.req.peer_addr();
+        Parts { stream: self.stream, peer, input: self.rbuf, app: self.app, cfg: self.cfg, shutdown: self.shutdown }
+    }
+
+    /// Whether plain connections are checked for the HTTP/2 preface.
+    pub(crate) fn h2c(&self) -> bool {
+        self.cfg.h2c
+    }
+}
+
 /// Reads from the socket into the thread's scratch buffer and appends what came to `rbuf`;
 /// `Ready(Ok(0))` is end of input. Reading through `AsyncRead` (rather than `try_read`) lets tokio
 /// note that a short read drained the socket, which saves the `EAGAIN` read before the next wait.
-fn poll_fill(
-    stream: &mut TcpStream,
+fn poll_fill<S: AsyncRead + Unpin>(
+    stream: &mut S,
     rbuf: &mut Vec<u8>,
     start: &mut usize,
     cx: &mut Context<'_>,
@@ -454,8 +523,8 @@ fn poll_fill(
 }
 
 /// Reads from the socket into the thread's scratch buffer and hands what came to `take`.
-fn poll_read_scratch(
-    stream: &mut TcpStream,
+fn poll_read_scratch<S: AsyncRead + Unpin>(
+    stream: &mut S,
     cx: &mut Context<'_>,
     take: impl FnOnce(&[u8]),
 ) -> Poll<io::Result<usize>> {
@@ -478,9 +547,9 @@ fn append(rbuf: &mut Vec<u8>, start: &mut usize, bytes: &[u8]) {
 }
 
 /// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`.
-struct CatchUnwind<'a, F: ?Sized> {
-    inner: Pin<&'a mut F>,
-    waited: &'a mut bool,
+pub(crate) struct CatchUnwind<'a, F: ?Sized> {
+    pub(crate) inner: Pin<&'a mut F>,
+    pub(crate) waited: &'a mut bool,
 }
 
 impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {

@@ -32,14 +32,22 @@
 
 mod app;
 mod body;
+#[cfg(any(feature = "http2", feature = "tower"))]
+mod bridge;
 mod conn;
 mod date;
 mod encode;
 mod error;
+#[cfg(feature = "http2")]
+mod h2;
 mod parse;
 mod request;
 mod response;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 #[doc(hidden)]
 pub mod __private;
@@ -52,5 +60,14 @@ pub use response::{Body, Html, IntoResponse, Json, Response};
 pub use server::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
-    DEFAULT_SHUTDOWN_GRACE, Server, ServerBuilder,
+    DEFAULT_SHUTDOWN_GRACE, Server, ServerBuilder, serve_connection,
 };
+
+#[cfg(any(feature = "http2", feature = "tower"))]
+pub use bridge::HttpBody;
+#[cfg(feature = "tls")]
+pub use rustls;
+#[cfg(feature = "http2")]
+pub use server::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
+#[cfg(feature = "tls")]
+pub use tls::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig};

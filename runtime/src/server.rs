@@ -7,12 +7,13 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::App;
-use crate::conn;
+use crate::conn::{Conn, Io};
 
 /// Default limit on the request head (request line and header section): 16 KiB.
 ///
@@ -53,6 +54,11 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// Default time in-flight requests get to finish after a shutdown signal: 10 s.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// Default limit on concurrent HTTP/2 streams per connection: 200 (as hyper). RFC 9113 §6.5.2
+/// recommends no less than 100, so that parallelism is not needlessly limited.
+#[cfg(feature = "http2")]
+pub const DEFAULT_H2_MAX_CONCURRENT_STREAMS: u32 = 200;
+
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop.
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
@@ -71,6 +77,12 @@ pub(crate) struct Config {
     pub(crate) max_requests_per_connection: Option<u64>,
     pub(crate) shutdown_grace: Duration,
     pub(crate) nodelay: bool,
+    #[cfg(feature = "http2")]
+    pub(crate) h2c: bool,
+    #[cfg(feature = "http2")]
+    pub(crate) h2_max_concurrent_streams: u32,
+    #[cfg(feature = "tls")]
+    pub(crate) tls_handshake_timeout: Duration,
 }
 
 impl Default for Config {
@@ -87,6 +99,12 @@ impl Default for Config {
             max_requests_per_connection: None,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             nodelay: true,
+            #[cfg(feature = "http2")]
+            h2c: true,
+            #[cfg(feature = "http2")]
+            h2_max_concurrent_streams: DEFAULT_H2_MAX_CONCURRENT_STREAMS,
+            #[cfg(feature = "tls")]
+            tls_handshake_timeout: crate::tls::DEFAULT_TLS_HANDSHAKE_TIMEOUT,
         }
     }
 }
@@ -119,6 +137,8 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     config: Config,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
 }
 
 impl Server {
@@ -146,7 +166,11 @@ impl Server {
     /// # let _ = server; Ok(()) }
     /// ```
     pub fn builder() -> ServerBuilder {
-        ServerBuilder { config: Config::default() }
+        ServerBuilder {
+            config: Config::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
     }
 
     /// The address the server listens on (useful after binding port 0).
@@ -172,6 +196,8 @@ impl Server {
     ///
     /// As for [`Server::serve`].
     pub async fn serve_with_shutdown(self, app: impl App, signal: impl Future<Output = ()> + Send) -> io::Result<()> {
+        #[cfg(feature = "tls")]
+        let tls = self.tls;
         let Server { listener, config, .. } = self;
         let app = Arc::new(app);
         let config = Arc::new(config);
@@ -201,10 +227,27 @@ impl Server {
                     if config.nodelay {
                         let _ = stream.set_nodelay(true);
                     }
-                    let conn =
-                        conn::Conn::new(stream, peer, Arc::clone(&app), Arc::clone(&config), shutdown_rx.clone());
+                    #[cfg(feature = "tls")]
+                    if let Some(tls) = &tls {
+                        // The handshake runs in the connection's task: a slow one never holds
+                        // up the accept loop.
+                        let serve = crate::tls::serve(
+                            stream,
+                            peer,
+                            tls.acceptor(),
+                            Arc::clone(&app),
+                            Arc::clone(&config),
+                            shutdown_rx.clone(),
+                        );
+                        conns.spawn(async move {
+                            serve.await;
+                            drop(permit);
+                        });
+                        continue;
+                    }
+                    let conn = Conn::new(stream, peer, Arc::clone(&app), Arc::clone(&config), shutdown_rx.clone());
                     conns.spawn(async move {
-                        conn.run().await;
+                        serve_conn(conn).await;
                         drop(permit);
                     });
                 }
@@ -239,6 +282,64 @@ impl Server {
     }
 }
 
+/// Serves an accepted connection: natively for HTTP/1.x, or, with the `http2` feature, through
+/// hyper when the client opens with the HTTP/2 preface (h2c with prior knowledge).
+async fn serve_conn<A: App, S: Io>(conn: Conn<A, S>) {
+    #[cfg(feature = "http2")]
+    let conn = {
+        let mut conn = conn;
+        if conn.h2c() {
+            match conn.sniff().await {
+                crate::conn::Sniffed::Http1 => {}
+                crate::conn::Sniffed::Gone => return,
+                crate::conn::Sniffed::Http2 => {
+                    let parts = conn.into_parts();
+                    let io = crate::h2::Prefixed::new(parts.input, parts.stream);
+                    return crate::h2::serve(io, parts.peer, parts.app, parts.cfg, parts.shutdown).await;
+                }
+            }
+        }
+        conn
+    };
+    conn.run().await;
+}
+
+/// Serves one connection over any byte stream with the default limits, until the client closes
+/// it or its keep-alive timeout passes: a TLS stream you terminated yourself, a Unix socket, an
+/// in-memory pipe. With the `http2` feature, a client that opens with the HTTP/2 preface is served
+/// HTTP/2. See [`ServerBuilder::serve_connection`] to set the limits.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use waymark_runtime::{App, Request, Response, serve_connection};
+///
+/// struct Hello;
+///
+/// impl App for Hello {
+///     fn handle<'a>(&'a self, _req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+///         async { Response::text("hello") }
+///     }
+/// }
+///
+/// let (mut client, server) = tokio::io::duplex(4096);
+/// tokio::spawn(serve_connection(server, ([127, 0, 0, 1], 1).into(), Arc::new(Hello)));
+/// client.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.unwrap();
+/// let mut response = String::new();
+/// client.read_to_string(&mut response).await.unwrap();
+/// assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+/// assert!(response.ends_with("\r\n\r\nhello"));
+/// # }
+/// ```
+pub async fn serve_connection<A, S>(io: S, peer: SocketAddr, app: Arc<A>)
+where
+    A: App,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    Server::builder().serve_connection(io, peer, app).await;
+}
+
 /// Accept errors that concern one incoming connection only: go on accepting at once.
 fn is_per_connection(e: &io::Error) -> bool {
     matches!(
@@ -252,6 +353,8 @@ fn is_per_connection(e: &io::Error) -> bool {
 #[must_use = "a builder does nothing until `.bind(addr)`"]
 pub struct ServerBuilder {
     config: Config,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
 }
 
 impl ServerBuilder {
@@ -330,6 +433,65 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves HTTPS: every accepted connection first completes a TLS handshake with this
+    /// configuration (a [`rustls::ServerConfig`] or a [`TlsConfig`](crate::TlsConfig), which can
+    /// be reloaded while the server runs). Feature `tls`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use waymark_runtime::{Server, TlsConfig};
+    ///
+    /// let server = Server::builder()
+    ///     .tls(TlsConfig::from_pem_files("cert.pem", "key.pem")?)
+    ///     .bind("0.0.0.0:443")
+    ///     .await?;
+    /// # let _ = server; Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: impl Into<crate::TlsConfig>) -> Self {
+        self.tls = Some(tls.into());
+        self
+    }
+
+    /// Time a client gets to complete its TLS handshake; default
+    /// [`DEFAULT_TLS_HANDSHAKE_TIMEOUT`](crate::DEFAULT_TLS_HANDSHAKE_TIMEOUT) (10 s). The
+    /// handshake runs in the connection's task, so a slow one never delays other accepts.
+    /// Feature `tls`.
+    #[cfg(feature = "tls")]
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.tls_handshake_timeout = timeout;
+        self
+    }
+
+    /// Whether a plain (not TLS) connection that opens with the HTTP/2 preface is served HTTP/2
+    /// ("prior knowledge", RFC 9113 §3.3); default `true`. HTTP/1.x clients are unaffected: the
+    /// first bytes they send are parsed as usual. Feature `http2`.
+    #[cfg(feature = "http2")]
+    pub fn http2_prior_knowledge(mut self, enabled: bool) -> Self {
+        self.config.h2c = enabled;
+        self
+    }
+
+    /// Most concurrent streams a client may open on one HTTP/2 connection; default
+    /// [`DEFAULT_H2_MAX_CONCURRENT_STREAMS`] (200). Feature `http2`.
+    #[cfg(feature = "http2")]
+    pub fn http2_max_concurrent_streams(mut self, n: u32) -> Self {
+        self.config.h2_max_concurrent_streams = n.max(1);
+        self
+    }
+
+    /// Serves one connection over any byte stream with this builder's limits; see
+    /// [`serve_connection`].
+    pub async fn serve_connection<A, S>(&self, io: S, peer: SocketAddr, app: Arc<A>)
+    where
+        A: App,
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        // Never signalled: the connection ends when the client closes it or goes idle.
+        let (_shutdown_tx, shutdown_rx) = watch::channel(false);
+        serve_conn(Conn::new(io, peer, app, Arc::new(self.config.clone()), shutdown_rx)).await;
+    }
+
     /// Binds the listening socket.
     ///
     /// # Errors
@@ -338,6 +500,12 @@ impl ServerBuilder {
     pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        Ok(Server { listener, local_addr, config: self.config })
+        Ok(Server {
+            listener,
+            local_addr,
+            config: self.config,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
+        })
     }
 }

@@ -55,14 +55,15 @@ async fn malformed_request_battery() {
 
     // "wait" cases need the head and body timeouts to outlast the script's 1.5 s read; a short
     // keep-alive timeout lets every answered case end quickly instead of after 1.5 s.
-    let server = start_app(
-        builder()
-            .header_read_timeout(Duration::from_secs(5))
-            .body_read_timeout(Duration::from_secs(5))
-            .keep_alive_timeout(Duration::from_millis(100)),
-        Baseline,
-    )
-    .await;
+    let builder = builder()
+        .header_read_timeout(Duration::from_secs(5))
+        .body_read_timeout(Duration::from_secs(5))
+        .keep_alive_timeout(Duration::from_millis(100));
+    // The battery tests the HTTP/1.1 server; its preface case (RL_H2_PREFACE) is written for an
+    // HTTP/1-only server. h2c with prior knowledge has its own tests (tests/h2.rs).
+    #[cfg(feature = "http2")]
+    let builder = builder.http2_prior_knowledge(false);
+    let server = start_app(builder, Baseline).await;
     let port = server.addr.port().to_string();
     let output = tokio::time::timeout(
         Duration::from_mins(2),

@@ -1,0 +1,282 @@
+//! Conversions between waymark's [`Request`]/[`Response`] and the `http` crate's types, for the
+//! servers and services that speak `http::Request<B>`: hyper's HTTP/2 connection and tower.
+//!
+//! The native HTTP/1.1 path never comes here: these conversions copy headers into an
+//! `http::HeaderMap` and back, which is what hyper and tower expect.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderName, HeaderValue, TRANSFER_ENCODING, UPGRADE};
+use http::{Method, StatusCode};
+use http_body::Frame;
+use http_body_util::BodyExt;
+
+use crate::conn::CatchUnwind;
+use crate::error::Error;
+use crate::server::Config;
+use crate::{App, Body, Request, Response};
+
+/// A waymark response body as an [`http_body::Body`]: the whole body in one frame, or the chunks
+/// of a [`Body::Stream`] as they come.
+///
+/// It is the body type of the responses that [`AppService`](crate::tower::AppService) returns,
+/// and of the responses waymark hands to hyper for HTTP/2.
+pub struct HttpBody {
+    inner: Inner,
+}
+
+enum Inner {
+    Full(Option<Bytes>),
+    Stream(tokio::sync::mpsc::Receiver<Bytes>),
+}
+
+impl HttpBody {
+    fn new(body: Body) -> Self {
+        let inner = match body {
+            Body::Full(bytes) if bytes.is_empty() => Inner::Full(None),
+            Body::Full(bytes) => Inner::Full(Some(bytes)),
+            Body::Stream(rx) => Inner::Stream(rx),
+        };
+        Self { inner }
+    }
+
+    fn empty() -> Self {
+        Self { inner: Inner::Full(None) }
+    }
+}
+
+impl std::fmt::Debug for HttpBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.inner {
+            Inner::Full(bytes) => f.debug_tuple("HttpBody::Full").field(bytes).finish(),
+            Inner::Stream(_) => f.write_str("HttpBody::Stream"),
+        }
+    }
+}
+
+impl http_body::Body for HttpBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match &mut self.inner {
+            Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Inner::Stream(rx) => loop {
+                match rx.poll_recv(cx) {
+                    // An empty chunk carries nothing; skip it, as the HTTP/1.1 writer does.
+                    Poll::Ready(Some(chunk)) if chunk.is_empty() => {}
+                    Poll::Ready(chunk) => return Poll::Ready(chunk.map(|b| Ok(Frame::data(b)))),
+                    Poll::Pending => return Poll::Pending,
+                }
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.inner, Inner::Full(None))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.inner {
+            Inner::Full(bytes) => http_body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Inner::Stream(_) => http_body::SizeHint::default(),
+        }
+    }
+}
+
+/// The error a server answers for a request it cannot hand to the application.
+fn error_response(e: &Error) -> http::Response<HttpBody> {
+    let status = e.status().unwrap_or(StatusCode::BAD_REQUEST);
+    let res = Response::text(format!("{}\n", e.message())).with_status(status);
+    into_http(res, false)
+}
+
+/// Answers one `http::Request` with `app`, applying the server's limits to what the client sent:
+/// request target (414), header count (431), body size (413), body read time (408). A handler
+/// that panics gets a 500.
+pub(crate) async fn handle<A, B>(
+    app: &A,
+    req: http::Request<B>,
+    peer: Option<SocketAddr>,
+    cfg: &Config,
+) -> http::Response<HttpBody>
+where
+    A: App,
+    B: http_body::Body<Data: Send> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    let head = parts.method == Method::HEAD;
+    let mut request = match to_request(&parts, peer, cfg) {
+        Ok(request) => request,
+        Err(e) => return error_response(&e),
+    };
+    match read_body(body, parts.headers.get(CONTENT_LENGTH), cfg).await {
+        Ok(bytes) => request.set_body(bytes),
+        Err(e) => return error_response(&e),
+    }
+    let handler = pin!(app.handle(&request));
+    let mut waited = false;
+    let res = match (CatchUnwind { inner: handler, waited: &mut waited }).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!(method = %request.method(), path = request.path(), "handler panicked; answering 500");
+            Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    };
+    into_http(res, head)
+}
+
+/// The head of an `http::Request` as a waymark [`Request`] (without its body).
+fn to_request(parts: &http::request::Parts, peer: Option<SocketAddr>, cfg: &Config) -> Result<Request, Error> {
+    let target = match parts.uri.path_and_query() {
+        Some(pq) => pq.as_str(),
+        // RFC 9113 §8.3.1: `OPTIONS *` is sent with `:path` `*`, which `http` keeps as a path.
+        None => "/",
+    };
+    if target.len() > cfg.max_target_len {
+        return Err(Error::TargetTooLong);
+    }
+    if parts.headers.len() > cfg.max_headers {
+        return Err(Error::TooManyHeaders);
+    }
+    let mut req = Request::new(parts.method.clone(), target).with_version(parts.version);
+    if let Some(peer) = peer {
+        req.set_peer_addr(peer);
+    }
+    // RFC 9113 §8.3.1: HTTP/2 carries the authority in `:authority`, and a `Host` field, when both
+    // are present, must agree with it. Handlers read `host`, so it is made one when missing.
+    if !parts.headers.contains_key(HOST)
+        && let Some(authority) = parts.uri.authority()
+    {
+        req.push_header(b"host", authority.as_str().as_bytes());
+    }
+    for (name, value) in &parts.headers {
+        req.push_header(name.as_str().as_bytes(), value.as_bytes());
+    }
+    Ok(req)
+}
+
+/// Reads a whole request body, within the body size limit and the body read timeout.
+async fn read_body<B>(body: B, length: Option<&HeaderValue>, cfg: &Config) -> Result<Bytes, Error>
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    // A declared length over the limit is refused before a byte of the body is read.
+    if let Some(length) = length {
+        let length: u64 = length.to_str().ok().and_then(|s| s.parse().ok()).ok_or(Error::BadContentLength)?;
+        if length > cfg.max_body_size {
+            return Err(Error::BodyTooLarge);
+        }
+    }
+    let limit = usize::try_from(cfg.max_body_size).unwrap_or(usize::MAX);
+    let collect = http_body_util::Limited::new(body, limit).collect();
+    match tokio::time::timeout(cfg.body_read_timeout, collect).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(Error::BodyTooLarge),
+        Ok(Err(e)) => {
+            tracing::trace!(error = %e, "request body failed");
+            Err(Error::Closed)
+        }
+        Err(_) => Err(Error::Timeout),
+    }
+}
+
+/// Header fields that name connection-specific semantics: HTTP/2 forbids them (RFC 9113
+/// §8.2.2), and in a tower stack the server below decides framing.
+fn connection_specific(name: &HeaderName) -> bool {
+    *name == CONNECTION
+        || *name == TRANSFER_ENCODING
+        || *name == UPGRADE
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
+
+/// A waymark [`Response`] as an `http::Response`. For a `HEAD` request the body is left out and a
+/// known length is kept in `content-length` (RFC 9110 §9.3.2).
+pub(crate) fn into_http(mut res: Response, head: bool) -> http::Response<HttpBody> {
+    let body = res.take_body();
+    let mut out = http::Response::new(HttpBody::empty());
+    *out.status_mut() = res.status();
+    let headers = out.headers_mut();
+    for (name, value) in res.headers() {
+        if !connection_specific(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let no_content = res.status() == StatusCode::NO_CONTENT || res.status().is_informational();
+    if no_content {
+        headers.remove(CONTENT_LENGTH);
+        return out;
+    }
+    if head || res.status() == StatusCode::NOT_MODIFIED {
+        if let Body::Full(bytes) = &body
+            && !bytes.is_empty()
+        {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        }
+        return out;
+    }
+    // The body is measured here; a length the handler gave is dropped, as on HTTP/1.1.
+    headers.remove(CONTENT_LENGTH);
+    if let Body::Full(bytes) = &body {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    }
+    *out.body_mut() = HttpBody::new(body);
+    out
+}
+
+#[cfg(feature = "tower")]
+/// A waymark [`Request`] as an `http::Request` with the whole body, for a tower service.
+///
+/// # Errors
+///
+/// When the target is not a valid URI (it came through the parser, so only for a request built by
+/// hand).
+pub(crate) fn from_request(req: &Request) -> Result<http::Request<http_body_util::Full<Bytes>>, http::Error> {
+    let mut builder = http::Request::builder().method(req.method().clone()).uri(req.target()).version(req.version());
+    for (name, value) in req.headers() {
+        builder = builder.header(name, value);
+    }
+    if let Some(peer) = req.peer_addr() {
+        builder = builder.extension(peer);
+    }
+    builder.body(http_body_util::Full::new(req.body().clone()))
+}
+
+#[cfg(feature = "tower")]
+/// An `http::Response` as a waymark [`Response`], with its body read whole.
+pub(crate) async fn from_http<B>(res: http::Response<B>) -> Response
+where
+    B: http_body::Body,
+    B::Error: std::fmt::Display,
+{
+    let (parts, body) = res.into_parts();
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            tracing::error!(error = %e, "service response body failed; answering 500");
+            return Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let mut res = Response::new(bytes).with_status(parts.status);
+    // `HeaderMap::into_iter` names a field once, then gives `None` for each further value.
+    let mut current: Option<HeaderName> = None;
+    for (name, value) in parts.headers {
+        if name.is_some() {
+            current = name;
+        }
+        if let Some(name) = &current {
+            res.append_header(name.clone(), value);
+        }
+    }
+    res
+}
