@@ -68,8 +68,12 @@ pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
 pub use waymark_runtime::{TlsConfig, rustls};
 
 pub mod test;
+pub mod url;
+
+pub use url::UrlError;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::url::{UrlBuilder, expect as expect_url};
     pub use waymark_runtime::__private::*;
 }

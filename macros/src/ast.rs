@@ -10,6 +10,8 @@ pub(crate) struct Input {
     pub(crate) name: Ident,
     /// `(state: Db)`: the binding name and the type.
     pub(crate) state: Option<(Ident, Type)>,
+    /// `at "/tools"`: the table's base path.
+    pub(crate) base: Option<LitStr>,
     pub(crate) items: Vec<Item>,
 }
 
@@ -19,6 +21,23 @@ pub(crate) enum Item {
     Route(Route),
     Scope(Scope),
     Fallback(Fallback),
+    Guard(Guard),
+    Mount(Mount),
+}
+
+/// `guard admin: Admin = require_admin(state, req);`
+pub(crate) struct Guard {
+    pub(crate) kw: Ident,
+    pub(crate) name: Ident,
+    pub(crate) ty: Type,
+    pub(crate) expr: Expr,
+}
+
+/// `mount tools::Tools = tools::Tools::new(state.tools.clone());`
+pub(crate) struct Mount {
+    pub(crate) kw: Ident,
+    pub(crate) ty: Type,
+    pub(crate) expr: Expr,
 }
 
 /// `wrap log;` or `wrap check(state, req, next);`
@@ -31,6 +50,8 @@ pub(crate) struct Wrap {
 pub(crate) struct Route {
     pub(crate) method: Ident,
     pub(crate) pattern: LitStr,
+    /// `as home`: the route's name, which gives `Api::home_url(..)`.
+    pub(crate) name: Option<Ident>,
     pub(crate) body: Option<(Ident, Type)>,
     pub(crate) handler: Expr,
 }
@@ -64,9 +85,17 @@ impl Parse for Input {
         } else {
             None
         };
+        let base = if input.peek(Ident) && input.fork().parse::<Ident>().is_ok_and(|i| i == "at") {
+            input.parse::<Ident>()?;
+            Some(input.parse::<LitStr>().map_err(|e| {
+                syn::Error::new(e.span(), "expected the table's base path after `at`, e.g. `at \"/tools\"`")
+            })?)
+        } else {
+            None
+        };
         input.parse::<Token![;]>()?;
         let items = parse_items(input)?;
-        Ok(Self { attrs, vis, name, state, items })
+        Ok(Self { attrs, vis, name, state, base, items })
     }
 }
 
@@ -94,7 +123,34 @@ impl Parse for Item {
             input.parse::<Option<Token![,]>>()?;
             return Ok(Item::Scope(Scope { prefix, items }));
         }
+        if kw == "guard" {
+            let name: Ident = input.parse()?;
+            input.parse::<Token![:]>().map_err(|e| {
+                syn::Error::new(e.span(), format!("expected `: Type` after the guard's name, e.g. `guard {name}: Admin = check(req);`"))
+            })?;
+            let ty: Type = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let expr: Expr = input.parse()?;
+            input.parse::<Token![;]>()?;
+            return Ok(Item::Guard(Guard { kw, name, ty, expr }));
+        }
+        if kw == "mount" {
+            let ty: Type = input.parse()?;
+            input.parse::<Token![=]>().map_err(|e| {
+                syn::Error::new(e.span(), "expected `= EXPR` after the mounted type, e.g. `mount tools::Tools = tools::Tools::new(state.tools.clone());`")
+            })?;
+            let expr: Expr = input.parse()?;
+            input.parse::<Token![;]>()?;
+            return Ok(Item::Mount(Mount { kw, ty, expr }));
+        }
         if kw == "fallback" {
+            if input.peek(Token![as]) {
+                let kw_as: Token![as] = input.parse()?;
+                return Err(syn::Error::new(
+                    kw_as.span,
+                    "a `fallback` cannot be named: it has no path to build a URL for; remove `as ...`",
+                ));
+            }
             input.parse::<Token![=>]>()?;
             let handler: Expr = input.parse()?;
             eat_comma(input)?;
@@ -107,20 +163,29 @@ impl Parse for Item {
                 format!("expected a path pattern string after `{method}`, e.g. `\"/users/{{id: u64}}\"`"),
             )
         })?;
-        let body = if input.peek(Token![=>]) {
-            None
-        } else {
-            let name: Ident = input.parse()?;
-            if name != "body" {
-                return Err(syn::Error::new(name.span(), format!("expected `=>` or `body: Type`, found `{name}`")));
+        let (mut name, mut body) = (None, None);
+        while !input.peek(Token![=>]) {
+            if input.peek(Token![as]) && name.is_none() {
+                input.parse::<Token![as]>()?;
+                name = Some(input.parse::<Ident>().map_err(|e| {
+                    syn::Error::new(e.span(), "expected the route's name after `as`, e.g. `as home`")
+                })?);
+                continue;
+            }
+            let word: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            if word != "body" || body.is_some() {
+                return Err(syn::Error::new(
+                    word.span(),
+                    format!("expected `=>`, `as NAME` or `body: Type`, found `{word}`"),
+                ));
             }
             input.parse::<Token![:]>()?;
-            Some((name, input.parse()?))
-        };
+            body = Some((word, input.parse()?));
+        }
         input.parse::<Token![=>]>()?;
         let handler: Expr = input.parse()?;
         eat_comma(input)?;
-        Ok(Item::Route(Route { method, pattern, body, handler }))
+        Ok(Item::Route(Route { method, pattern, name, body, handler }))
     }
 }
 

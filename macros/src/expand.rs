@@ -1,82 +1,88 @@
 //! Emits the dispatcher: a `match` over the method and the path segments, the route bodies with
-//! their bindings, and the statically composed middleware. On any error, emits the errors and a
-//! stub of the public items instead, so the user sees the real errors and no follow-on ones.
+//! their bindings, guards and statically composed middleware, the mounted tables, and the URL
+//! builders. On any error, emits the errors and a stub of the public items instead, so the user
+//! sees the real errors and no follow-on ones.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
+use waymark_shape::Seg;
 
-use crate::ast::Input;
-use crate::conflict::{self, Shape};
+use crate::ast::{Input, Item, Mount};
+use crate::conflict;
 use crate::pattern::Segment;
-use crate::valid::{self, METHODS, ParamTy, PathParam, QueryKind, RouteDef, Table};
+use crate::trie::{self, Node};
+use crate::valid::{self, METHODS, ParamTy, QueryKind, RouteDef, Table};
 
 pub(crate) fn expand(input: &Input) -> TokenStream {
     let (table, mut errors) = valid::check(input);
-    errors.extend(conflicts(&table));
+    let shapes: Vec<Vec<Seg<'_>>> = table.routes.iter().map(|r| trie::shape(&r.segments)).collect();
+    let keyed: Vec<(&str, Vec<Seg<'_>>)> = table.routes.iter().zip(&shapes).map(|(r, s)| (r.method, s.clone())).collect();
+    let (tries, conflicts) = trie::build(&keyed);
+    errors.extend(conflict::errors(&table, &shapes, &conflicts));
     let header = header(input);
+    let urls = url_builders(&table);
     if errors.is_empty() {
-        let body = dispatcher(&table);
-        quote! { #header #body }
+        let body = dispatcher(&table, &shapes, &tries);
+        quote! { #header #urls #body }
     } else {
         let errors = errors.iter().map(syn::Error::to_compile_error);
         let stub = stub(input);
-        quote! { #header #stub #(#errors)* }
+        quote! { #header #urls #stub #(#errors)* }
     }
 }
 
-fn conflicts(table: &Table<'_>) -> Vec<syn::Error> {
-    let shapes: Vec<_> = table.routes.iter().map(|r| Shape { method: r.method, segments: &r.segments }).collect();
-    let mut errors = Vec::new();
-    for c in conflict::find(&shapes) {
-        let (first, later) = (&table.routes[c.earlier], &table.routes[c.later]);
-        let (a, b) = (format!("{} {}", first.method, first.full), format!("{} {}", later.method, later.full));
-        let (msg, note) = if first.full == later.full {
-            (format!("route `{b}` is declared twice; remove one of them"), format!("`{a}` is first declared here"))
-        } else {
-            let both = match &c.witness {
-                Some(path) => format!("both match `{path}`"),
-                None => format!("both have the shape `{}`", conflict::shape_text(&later.segments)),
-            };
-            (
-                format!(
-                    "route `{b}` conflicts with `{a}`: {both}; parameters at the same place do not order routes, so remove one or make a literal segment differ"
-                ),
-                format!("`{a}` is declared here first; `{b}` conflicts with it"),
-            )
-        };
-        errors.push(syn::Error::new(later.lit.span(), msg));
-        errors.push(syn::Error::new(first.lit.span(), note));
-    }
-    errors
+fn mounts(input: &Input) -> impl Iterator<Item = &Mount> {
+    input.items.iter().filter_map(|i| match i {
+        Item::Mount(m) => Some(m),
+        _ => None,
+    })
 }
 
-/// The generated type, its constructor and its state accessor: the same with or without errors.
+fn mount_field(i: usize) -> Ident {
+    format_ident!("__mount{}", i)
+}
+
+/// The generated type, its constructor (which builds the mounted tables once) and its state
+/// accessor: the same with or without errors.
 fn header(input: &Input) -> TokenStream {
     let Input { attrs, vis, name, state, .. } = input;
     let name_str = name.to_string();
+    let fields: Vec<Ident> = (0..mounts(input).count()).map(mount_field).collect();
+    let tys = mounts(input).map(|m| &m.ty);
+    let binding = state.as_ref().map(|(bind, _)| quote! { let #bind = &state; });
+    let builds = mounts(input).zip(&fields).map(|(m, f)| {
+        let expr = &m.expr;
+        quote! { let #f = { #binding #expr }; }
+    });
     let (field, new) = match state {
         Some((_, ty)) => (
-            quote! { state: #ty },
+            quote! { state: #ty, },
             quote! {
                 /// Creates the application around its shared state.
-                #vis fn new(state: #ty) -> Self { Self { state } }
+                #vis fn new(state: #ty) -> Self {
+                    #(#builds)*
+                    Self { state, #(#fields),* }
+                }
                 /// The shared state.
                 #vis fn state(&self) -> &#ty { &self.state }
             },
         ),
         None => (
-            quote! { _private: () },
+            quote! { _private: (), },
             quote! {
                 /// Creates the application.
-                #vis fn new() -> Self { Self { _private: () } }
+                #vis fn new() -> Self {
+                    #(#builds)*
+                    Self { _private: (), #(#fields),* }
+                }
             },
         ),
     };
     quote! {
         #(#attrs)*
-        #vis struct #name { #field }
+        #vis struct #name { #field #(#fields: #tys,)* }
         impl #name { #new }
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -86,9 +92,11 @@ fn header(input: &Input) -> TokenStream {
     }
 }
 
-/// What a table with errors expands to: the same public items, answering `500`.
+/// What a table with errors expands to: the same public items, answering `500`, and a table with
+/// no routes for the tables that mount it.
 fn stub(input: &Input) -> TokenStream {
     let Input { vis, name, .. } = input;
+    let name_str = name.to_string();
     quote! {
         impl #name {
             /// The route table (empty: the table has errors).
@@ -104,6 +112,25 @@ fn stub(input: &Input) -> TokenStream {
                 async { ::waymark::__private::Response::status_only(::waymark::__private::StatusCode::INTERNAL_SERVER_ERROR) }
             }
         }
+        impl ::waymark::__private::Table for #name {
+            type Found<'p> = ::core::convert::Infallible;
+            const NAME: &'static str = #name_str;
+            const ROUTES: &'static [::waymark::__private::RouteInfo] = &[];
+            const SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = &[];
+            fn find<'p>(_: &::waymark::__private::Method, _: &'p str)
+                -> ::core::option::Option<(Self::Found<'p>, &'static [::waymark::__private::shape::Seg<'static>])> {
+                ::core::option::Option::None
+            }
+            fn bad(_: &::waymark::__private::Method, _: &str) -> ::core::option::Option<(&'static str, &'static str)> {
+                ::core::option::Option::None
+            }
+            fn allow(_: &str, _: &mut ::waymark::__private::Allow) {}
+            fn every(_: &mut ::waymark::__private::Allow) {}
+            fn run<'a>(&'a self, _: &'a ::waymark::__private::Request, found: Self::Found<'a>)
+                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                async move { match found {} }
+            }
+        }
     }
 }
 
@@ -111,21 +138,283 @@ fn req_ident() -> Ident {
     Ident::new("req", Span::call_site())
 }
 
-fn dispatcher(table: &Table<'_>) -> TokenStream {
+/// `NAME_url(..)` and `try_NAME_url(..)` for every named route (emitted with or without errors,
+/// so that a mistake in one route does not break every link to the others).
+fn url_builders(table: &Table<'_>) -> TokenStream {
+    let (vis, name) = (table.vis, table.name);
+    let fns = table.routes.iter().filter_map(|r| {
+        let route = r.name?;
+        let (url, try_url) = (format_ident!("{}_url", route), format_ident!("try_{}_url", route));
+        let mut args = Vec::new();
+        let mut names = Vec::new();
+        for p in &r.params {
+            let n = &p.name;
+            names.push(n);
+            args.push(match &p.ty {
+                ParamTy::Str => quote! { #n: &str },
+                ParamTy::Parsed { ty, .. } => quote! { #n: #ty },
+            });
+        }
+        for q in &r.query {
+            let (n, ty) = (&q.name, &q.ty);
+            names.push(n);
+            args.push(match q.kind {
+                QueryKind::Required => quote! { #n: #ty },
+                QueryKind::Optional | QueryKind::Default(_) => quote! { #n: ::core::option::Option<#ty> },
+            });
+        }
+        let mut steps = Vec::new();
+        let mut literal = String::new();
+        for (d, seg) in r.segments.iter().enumerate() {
+            let Segment::Literal(l) = seg else {
+                if !literal.is_empty() {
+                    steps.push(quote! { __u.literal(#literal); });
+                    literal.clear();
+                }
+                let Some(p) = r.params.iter().find(|p| p.index == d) else { continue };
+                let (n, text) = (&p.name, p.name.to_string());
+                let f = if p.catch_all { quote! { catch_all } } else { quote! { segment } };
+                steps.push(quote! { __u.#f(#text, &#n)?; });
+                continue;
+            };
+            literal.push('/');
+            literal.push_str(l);
+        }
+        if !literal.is_empty() {
+            steps.push(quote! { __u.literal(#literal); });
+        }
+        for q in &r.query {
+            let (n, text) = (&q.name, q.name.to_string());
+            steps.push(match q.kind {
+                QueryKind::Required => quote! { __u.query(#text, &#n); },
+                _ => quote! { if let ::core::option::Option::Some(__v) = &#n { __u.query(#text, __v); } },
+            });
+        }
+        let full = &r.full;
+        let doc = format!(" The URL of `{} {}`; see [`waymark::url`](::waymark::url) for the values it refuses.", r.method, r.full);
+        let try_doc = format!(" The URL of `{} {}`, or why a value cannot be sent in it.", r.method, r.full);
+        Some(quote! {
+            #[doc = #doc]
+            ///
+            /// # Panics
+            /// When a value cannot be sent in the URL (an empty segment, `.` or `..`).
+            #[track_caller]
+            #vis fn #url(#(#args),*) -> ::std::string::String {
+                ::waymark::__private::expect_url(Self::#try_url(#(#names),*))
+            }
+            #[doc = #try_doc]
+            ///
+            /// # Errors
+            /// When a value cannot be sent in the URL (an empty segment, `.` or `..`).
+            #vis fn #try_url(#(#args),*) -> ::core::result::Result<::std::string::String, ::waymark::UrlError> {
+                let mut __u = ::waymark::__private::UrlBuilder::new(#full);
+                #(#steps)*
+                ::core::result::Result::Ok(__u.finish())
+            }
+        })
+    });
+    let fns: Vec<_> = fns.collect();
+    if fns.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[allow(clippy::all, clippy::pedantic, reason = "generated URL builders")]
+        impl #name { #(#fns)* }
+    }
+}
+
+/// A `const` slice of this table's own items followed by each mounted table's `item` (`ROUTES`
+/// or `SHAPES`), joined in `const` evaluation.
+fn joined(own: &TokenStream, mounted: &[&syn::Type], item: &Ident, ty: &TokenStream, fill: &TokenStream) -> TokenStream {
+    if mounted.is_empty() {
+        return own.clone();
+    }
+    quote! {{
+        const __PARTS: &[&[#ty]] = &[#own, #(<#mounted as ::waymark::__private::Table>::#item),*];
+        const __N: usize = ::waymark::__private::total_len(__PARTS);
+        const __ALL: [#ty; __N] = ::waymark::__private::concat(__PARTS, #fill);
+        &__ALL
+    }}
+}
+
+/// `const` checks, at each `mount`, that no route of a mounted table conflicts with a route of
+/// this table or of a table mounted before it. A conflict panics in `const` evaluation: a compile
+/// error at the `mount` line, naming both routes.
+fn mount_checks(table: &Table<'_>) -> TokenStream {
+    let name = table.name;
+    let checks = table.mounts.iter().enumerate().map(|(i, m)| {
+        let ty = &m.ty;
+        let earlier = table.mounts[..i].iter().map(|e| {
+            let e = &e.ty;
+            quote_spanned! {ty.span()=>
+                ::waymark::__private::shape::assert_no_conflict(
+                    <#e as ::waymark::__private::Table>::NAME, <#e as ::waymark::__private::Table>::SHAPES,
+                    <#ty as ::waymark::__private::Table>::NAME, <#ty as ::waymark::__private::Table>::SHAPES,
+                );
+            }
+        });
+        quote_spanned! {ty.span()=>
+            const _: () = {
+                ::waymark::__private::shape::assert_no_conflict(
+                    <#name as ::waymark::__private::Table>::NAME, #name::__OWN_SHAPES,
+                    <#ty as ::waymark::__private::Table>::NAME, <#ty as ::waymark::__private::Table>::SHAPES,
+                );
+                #(#earlier)*
+            };
+        }
+    });
+    quote! { #(#checks)* }
+}
+
+fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node<'_>)]) -> TokenStream {
     let (vis, name, req) = (table.vis, table.name, req_ident());
+    let name_str = name.to_string();
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
         quote! { ::waymark::__private::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
     });
-    let Router { items, body } = router(table);
-    let wrapped = wrap_all(quote! { async move { #body } }, &table.wraps);
+    let own_shapes = table.routes.iter().zip(shapes).map(|(r, segs)| {
+        let (method, pattern) = (r.method, &r.full);
+        let segs = segs.iter().map(|s| match s {
+            Seg::Literal(l) => quote! { ::waymark::__private::shape::Seg::Literal(#l) },
+            Seg::Param { accepts } => quote! { ::waymark::__private::shape::Seg::Param { accepts: #accepts } },
+            Seg::CatchAll { accepts } => quote! { ::waymark::__private::shape::Seg::CatchAll { accepts: #accepts } },
+        });
+        quote! { ::waymark::__private::shape::Shape { method: #method, pattern: #pattern, segments: &[#(#segs),*] } }
+    });
+    let mounted: Vec<&syn::Type> = table.mounts.iter().map(|m| &m.ty).collect();
+    let info_ty = quote! { ::waymark::__private::RouteInfo };
+    let all_routes = joined(
+        &quote! { #name::__OWN_ROUTES },
+        &mounted,
+        &format_ident!("ROUTES"),
+        &info_ty,
+        &quote! { ::waymark::__private::RouteInfo { method: "", pattern: "", handler: "" } },
+    );
+    let shape_ty = quote! { ::waymark::__private::shape::Shape<'static> };
+    let all_shapes = joined(
+        &quote! { #name::__OWN_SHAPES },
+        &mounted,
+        &format_ident!("SHAPES"),
+        &shape_ty,
+        &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
+    );
+    let checks = mount_checks(table);
+    let Router { items, route, methods, arms } = router(table, tries);
+    let fields: Vec<Ident> = (0..mounted.len()).map(mount_field).collect();
+    let variants: Vec<Ident> = (0..mounted.len()).map(|i| format_ident!("M{}", i)).collect();
+
+    // What a match is: this table's route, or a mounted table's.
+    let (found_items, found_ty, find_body, own_arms) = if mounted.is_empty() {
+        let find = quote! {
+            Self::__lookup(__method, __path).map(|__r| {
+                let __shape = Self::__OWN_SHAPES[__r.__index()].segments;
+                (__r, __shape)
+            })
+        };
+        (TokenStream::new(), quote! { #route<'p> }, find, quote! { #(#arms)* })
+    } else {
+        let found = format_ident!("__Waymark{}Found", name);
+        let items = quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, private_interfaces, reason = "generated, hidden")]
+            #vis enum #found<'p> {
+                Own(#route<'p>),
+                #(#variants(<#mounted as ::waymark::__private::Table>::Found<'p>),)*
+            }
+        };
+        let find = quote! {
+            let __best = Self::__lookup(__method, __path).map(|__r| {
+                let __shape = Self::__OWN_SHAPES[__r.__index()].segments;
+                (#found::Own(__r), __shape)
+            });
+            #(
+                let __best = ::waymark::__private::better(
+                    __best,
+                    <#mounted as ::waymark::__private::Table>::find(__method, __path).map(|(__f, __s)| (#found::#variants(__f), __s)),
+                );
+            )*
+            __best
+        };
+        let arms = quote! {
+            #found::Own(__route) => match __route { #(#arms)* },
+            #(#found::#variants(__f) => <#mounted as ::waymark::__private::Table>::run(&self.#fields, #req, __f).await,)*
+        };
+        (items, quote! { #found<'p> }, find, arms)
+    };
+    let lookup_in_handle = if mounted.is_empty() {
+        quote! { Self::__lookup(__method, __path) }
+    } else {
+        quote! { <Self as ::waymark::__private::Table>::find(__method, __path).map(|(__f, _)| __f) }
+    };
+    let own_allow = methods.iter().map(|m| {
+        let (f, names) = (method_fn("match", m), allowed_by(m));
+        quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
+    });
+    let every = methods.iter().flat_map(|m| allowed_by(m));
+    let fallback = match table.fallback {
+        Some(f) => {
+            let handler = &f.handler;
+            handler_call(&quote! { #handler }, handler.span())
+        }
+        None => quote! { ::waymark::__private::not_found() },
+    };
+    let handle_wrapped = wrap_all(
+        &quote! {
+            async move {
+                let __path = #req.path();
+                let __method = #req.method();
+                match #lookup_in_handle {
+                    ::core::option::Option::Some(__found) => self.__dispatch(#req, __found).await,
+                    ::core::option::Option::None => {
+                        if let ::core::option::Option::Some((__name, __ty)) = <Self as ::waymark::__private::Table>::bad(__method, __path) {
+                            return ::waymark::__private::bad_param(__name, __ty);
+                        }
+                        let mut __allow = ::waymark::__private::Allow::default();
+                        // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method.
+                        if __path == "*" && *__method == ::waymark::__private::Method::OPTIONS {
+                            <Self as ::waymark::__private::Table>::every(&mut __allow);
+                        }
+                        <Self as ::waymark::__private::Table>::allow(__path, &mut __allow);
+                        if !__allow.is_empty() {
+                            __allow.push("OPTIONS");
+                            if *__method == ::waymark::__private::Method::OPTIONS {
+                                return __allow.options();
+                            }
+                            return __allow.method_not_allowed();
+                        }
+                        #fallback
+                    }
+                }
+            }
+        },
+        &table.wraps,
+    );
+    let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, __found) }, &table.wraps);
+    let allow_generated = quote! {
+        #[allow(
+            unused_variables,
+            clippy::all,
+            clippy::pedantic,
+            reason = "generated: every route binds `req` and the state, whether its handler uses them or not"
+        )]
+    };
     quote! {
         #items
+        #found_items
+        #checks
 
         impl #name {
-            /// The route table in declaration order: method, full pattern, handler expression.
-            #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = &[#(#routes_info),*];
+            /// The route table in declaration order, mounted tables' routes after this table's own:
+            /// method, full pattern, handler expression.
+            #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = <Self as ::waymark::__private::Table>::ROUTES;
+
+            #[doc(hidden)]
+            #vis const __OWN_ROUTES: &'static [::waymark::__private::RouteInfo] = &[#(#routes_info),*];
+
+            #[doc(hidden)]
+            #vis const __OWN_SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = &[#(#own_shapes),*];
 
             /// Answers one request in-process, without a socket, as the server would: a `HEAD`
             /// request gets the headers without the body.
@@ -133,29 +422,72 @@ fn dispatcher(table: &Table<'_>) -> TokenStream {
                 let res = <Self as ::waymark::__private::App>::handle(self, &req).await;
                 if ::waymark::__private::is_head(&req) { ::waymark::__private::strip_body_for_head(res) } else { res }
             }
+
+            /// Runs a matched route: guards, scope middleware, query, body, handler.
+            #allow_generated
+            #[inline]
+            fn __dispatch<'a>(&'a self, #req: &'a ::waymark::__private::Request, __found: <Self as ::waymark::__private::Table>::Found<'a>)
+                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                #state_binding
+                async move { match __found { #own_arms } }
+            }
+        }
+
+        #[allow(private_interfaces, clippy::all, clippy::pedantic, reason = "generated table plumbing, hidden from the user's API")]
+        impl ::waymark::__private::Table for #name {
+            type Found<'p> = #found_ty;
+            const NAME: &'static str = #name_str;
+            const ROUTES: &'static [::waymark::__private::RouteInfo] = #all_routes;
+            const SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = #all_shapes;
+
+            #[inline]
+            fn find<'p>(__method: &::waymark::__private::Method, __path: &'p str)
+                -> ::core::option::Option<(Self::Found<'p>, &'static [::waymark::__private::shape::Seg<'static>])> {
+                #find_body
+            }
+
+            #[cold]
+            fn bad(__method: &::waymark::__private::Method, __path: &str) -> ::core::option::Option<(&'static str, &'static str)> {
+                Self::__bad_lookup(__method, __path)
+                    #(.or_else(|| <#mounted as ::waymark::__private::Table>::bad(__method, __path)))*
+            }
+
+            #[cold]
+            fn allow(__path: &str, __allow: &mut ::waymark::__private::Allow) {
+                #(#own_allow)*
+                #(<#mounted as ::waymark::__private::Table>::allow(__path, __allow);)*
+            }
+
+            #[cold]
+            fn every(__allow: &mut ::waymark::__private::Allow) {
+                #(__allow.push(#every);)*
+                #(<#mounted as ::waymark::__private::Table>::every(__allow);)*
+            }
+
+            #allow_generated
+            fn run<'a>(&'a self, #req: &'a ::waymark::__private::Request, __found: Self::Found<'a>)
+                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                #state_binding
+                #run_wrapped
+            }
         }
 
         impl ::waymark::__private::App for #name {
-            #[allow(
-                unused_variables,
-                clippy::all,
-                clippy::pedantic,
-                reason = "generated: every route binds `req` and the state, whether its handler uses them or not"
-            )]
+            #allow_generated
             fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
-                #wrapped
+                #handle_wrapped
             }
         }
     }
 }
 
 /// Wraps the future `inner` in middleware, the first of `wraps` outermost.
-fn wrap_all(inner: TokenStream, wraps: &[&Expr]) -> TokenStream {
+fn wrap_all(inner: &TokenStream, wraps: &[&Expr]) -> TokenStream {
     let req = req_ident();
     let next = Ident::new("next", Span::call_site());
-    wraps.iter().rev().fold(inner, |inner, wrap| {
+    wraps.iter().rev().fold(inner.clone(), |inner, wrap| {
         let call = match wrap {
             Expr::Path(path) => quote_spanned! {path.span()=> #path(#req, #next) },
             other => quote! { #other },
@@ -193,11 +525,6 @@ fn chunk_ident(table: &Table<'_>, i: usize) -> (Ident, Ident) {
     (format_ident!("__Waymark{}C{}", table.name, i / CHUNK), format_ident!("C{}", i / CHUNK))
 }
 
-/// The enum of matched routes with their parameters: what the matcher returns.
-fn route_enum(table: &Table<'_>) -> Ident {
-    format_ident!("__Waymark{}Route", table.name)
-}
-
 fn var(index: usize) -> Ident {
     format_ident!("__p{}", index)
 }
@@ -207,35 +534,23 @@ fn method_fn(prefix: &str, method: &str) -> Ident {
 }
 
 /// The matcher as module-level items (the route enums and hidden associated functions of the
-/// generated type, so that they can be benchmarked on their own), and the body of the routing
-/// future that uses them: match, then run the route or answer the miss.
+/// generated type, so that they can be benchmarked on their own), the route enum's name, the
+/// methods the table has routes for, and the `match` arms that run each route.
 struct Router {
     items: TokenStream,
-    body: TokenStream,
+    route: Ident,
+    methods: Vec<&'static str>,
+    arms: Vec<TokenStream>,
 }
 
-fn router(table: &Table<'_>) -> Router {
-    let (vis, name, route) = (table.vis, table.name, route_enum(table));
-    let req = req_ident();
-    let depth = table.routes.iter().map(|r| r.segments.len()).max().unwrap_or(0) + 1;
-    let methods: Vec<&str> = METHODS.iter().copied().filter(|m| table.routes.iter().any(|r| r.method == *m)).collect();
-
-    let Chunks { enums: chunk_enums, variants: chunk_variants, arms: chunk_arms } = chunks(table);
-    let match_fns = methods.iter().map(|m| method_matcher(table, m, depth));
-    let find = by_method(&methods, "match", &quote! { __path });
-    let find_bad = by_method(&methods, "bad", &quote! { &__s });
-    let every = methods.iter().flat_map(|m| allowed_by(m));
-    let allow = methods.iter().map(|m| {
-        let (f, names) = (method_fn("match", m), allowed_by(m));
-        quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
-    });
-    let fallback = match table.fallback {
-        Some(f) => {
-            let handler = &f.handler;
-            handler_call(&quote! { #handler }, handler.span())
-        }
-        None => quote! { ::waymark::__private::not_found() },
-    };
+fn router(table: &Table<'_>, tries: &[(String, Node<'_>)]) -> Router {
+    let (vis, name) = (table.vis, table.name);
+    let route = format_ident!("__Waymark{}Route", table.name);
+    let methods: Vec<&'static str> = METHODS.iter().copied().filter(|m| tries.iter().any(|(t, _)| t == m)).collect();
+    let Chunks { enums: chunk_enums, variants: chunk_variants, arms, indices } = chunks(table, &route);
+    let match_fns = tries.iter().map(|(m, trie)| method_matcher(table, &route, m, trie));
+    let find = by_method(&methods, "match");
+    let find_bad = by_method(&methods, "bad");
     let items = quote! {
         #(#chunk_enums)*
         #[doc(hidden)]
@@ -246,8 +561,18 @@ fn router(table: &Table<'_>) -> Router {
         )]
         #vis enum #route<'p> {
             #(#chunk_variants,)*
-            #[allow(dead_code, reason = "never built: it only uses the lifetime of an empty table")]
-            __Lifetime(::core::marker::PhantomData<&'p ()>),
+            #[allow(dead_code, reason = "uninhabited: it only uses the lifetime of an empty table")]
+            __Lifetime(::core::marker::PhantomData<&'p ()>, ::core::convert::Infallible),
+        }
+        impl #route<'_> {
+            /// The route's index in the table, for its shape.
+            #[inline]
+            fn __index(&self) -> usize {
+                match self {
+                    #(#indices)*
+                    Self::__Lifetime(_, never) => match *never {},
+                }
+            }
         }
         #[allow(
             private_interfaces,
@@ -258,8 +583,9 @@ fn router(table: &Table<'_>) -> Router {
         impl #name {
             #(#match_fns)*
 
-            /// The route a request would take, with its parameters parsed: the whole matching
-            /// step, without running anything. For benchmarks; not a stable API.
+            /// The route of this table (mounted tables aside) a request would take, with its
+            /// parameters parsed: the whole matching step, without running anything. For
+            /// benchmarks; not a stable API.
             #[doc(hidden)]
             #[inline]
             #vis fn __lookup<'p>(__method: &::waymark::__private::Method, __path: &'p str)
@@ -268,40 +594,13 @@ fn router(table: &Table<'_>) -> Router {
             }
 
             #[cold]
-            fn __bad_lookup(__method: &::waymark::__private::Method, __s: &::waymark::__private::Segments<'_, #depth>)
+            fn __bad_lookup(__method: &::waymark::__private::Method, __path: &str)
                 -> ::core::option::Option<(&'static str, &'static str)> {
                 #find_bad
             }
         }
     };
-    let body = quote! {
-        let __path = #req.path();
-        let __method = #req.method();
-        match Self::__lookup(__method, __path) {
-            #(#chunk_arms)*
-            _ => {
-                let __s = ::waymark::__private::Segments::<#depth>::split(__path);
-                if let ::core::option::Option::Some((__name, __ty)) = Self::__bad_lookup(__method, &__s) {
-                    return ::waymark::__private::bad_param(__name, __ty);
-                }
-                let mut __allow = ::waymark::__private::Allow::default();
-                // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method.
-                if __path == "*" && *__method == ::waymark::__private::Method::OPTIONS {
-                    #(__allow.push(#every);)*
-                }
-                #(#allow)*
-                if !__allow.is_empty() {
-                    __allow.push("OPTIONS");
-                    if *__method == ::waymark::__private::Method::OPTIONS {
-                        return __allow.options();
-                    }
-                    return __allow.method_not_allowed();
-                }
-                #fallback
-            }
-        }
-    };
-    Router { items, body }
+    Router { items, route, methods, arms }
 }
 
 /// The methods an `Allow` header lists for a route of method `m`: `GET` serves `HEAD` too.
@@ -310,68 +609,69 @@ fn allowed_by(m: &str) -> Vec<&str> {
 }
 
 /// Calls the matcher (or the `400` check) of the request's method: `prefix` names the function
-/// family, `args` its arguments.
-fn by_method(methods: &[&str], prefix: &str, args: &TokenStream) -> TokenStream {
+/// family.
+fn by_method(methods: &[&str], prefix: &str) -> TokenStream {
     let head_falls_back = methods.contains(&"GET");
     let arms = methods.iter().filter(|m| !(head_falls_back && **m == "HEAD")).map(|m| {
         let f = method_fn(prefix, m);
         let konst = Ident::new(m, Span::call_site());
-        quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(#args) } else }
+        quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(__path) } else }
     });
     // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
     let head = head_falls_back.then(|| {
         let get = method_fn(prefix, "GET");
         let first = if methods.contains(&"HEAD") {
             let head = method_fn(prefix, "HEAD");
-            quote! { Self::#head(#args).or_else(|| Self::#get(#args)) }
+            quote! { Self::#head(__path).or_else(|| Self::#get(__path)) }
         } else {
-            quote! { Self::#get(#args) }
+            quote! { Self::#get(__path) }
         };
         quote! { if *__method == ::waymark::__private::Method::HEAD { #first } else }
     });
     quote! { #head #(#arms)* { ::core::option::Option::None } }
 }
 
-/// The trie matcher of one method (`__match_get`) and its cold `400` check (`__bad_get`).
-fn method_matcher(table: &Table<'_>, m: &str, depth: usize) -> TokenStream {
-    let route = route_enum(table);
-    let routes: Vec<usize> = (0..table.routes.len()).filter(|&i| table.routes[i].method == m).collect();
+/// The trie matcher of one method (`__match_get`) and its cold `400` check (`__bad_get`): the
+/// same walk of the same trie, with different leaves.
+fn method_matcher(table: &Table<'_>, route: &Ident, m: &str, trie: &Node<'_>) -> TokenStream {
     let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
-    let trie = emit_node(&build_trie(table, &routes), 0, table);
-    let checks = routes.iter().map(|&i| bad_param_check(&table.routes[i]));
+    let found = emit_node(trie, 0, &|i| match_leaf(i, table, route));
+    let failed = emit_node(trie, 0, &|i| bad_leaf(&table.routes[i]));
     quote! {
         #[inline]
         fn #matcher(__path: &str) -> ::core::option::Option<#route<'_>> {
             let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
                 return ::core::option::Option::None;
             };
-            #trie
+            #found
             ::core::option::Option::None
         }
         #[cold]
-        fn #bad(__s: &::waymark::__private::Segments<'_, #depth>)
-            -> ::core::option::Option<(&'static str, &'static str)> {
-            if __s.n > #depth { return ::core::option::Option::None; }
-            #(#checks)*
+        fn #bad(__path: &str) -> ::core::option::Option<(&'static str, &'static str)> {
+            let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
+                return ::core::option::Option::None;
+            };
+            #failed
             ::core::option::Option::None
         }
     }
 }
 
-/// The per-chunk enums of matched parameters, the variants of the route enum holding them, and
-/// the router's `match` arms that run them (see [`CHUNK`]).
+/// The per-chunk enums of matched parameters, the variants of the route enum holding them, the
+/// `match` arms that run them (see [`CHUNK`]), and the arms giving each route's index.
 struct Chunks {
     enums: Vec<TokenStream>,
     variants: Vec<TokenStream>,
     arms: Vec<TokenStream>,
+    indices: Vec<TokenStream>,
 }
 
-fn chunks(table: &Table<'_>) -> Chunks {
-    let (vis, name, route, req) = (table.vis, table.name, route_enum(table), req_ident());
+fn chunks(table: &Table<'_>, route: &Ident) -> Chunks {
+    let (vis, name, req) = (table.vis, table.name, req_ident());
     let single = table.routes.len() <= CHUNK;
-    let mut out = Chunks { enums: Vec::new(), variants: Vec::new(), arms: Vec::new() };
-    let indices: Vec<usize> = (0..table.routes.len()).collect();
-    for (c, routes) in indices.chunks(CHUNK).enumerate() {
+    let mut out = Chunks { enums: Vec::new(), variants: Vec::new(), arms: Vec::new(), indices: Vec::new() };
+    let all: Vec<usize> = (0..table.routes.len()).collect();
+    for (c, routes) in all.chunks(CHUNK).enumerate() {
         let (chunk, in_route) = chunk_ident(table, c * CHUNK);
         let variants = routes.iter().map(|&i| {
             let v = variant(i);
@@ -381,6 +681,11 @@ fn chunks(table: &Table<'_>) -> Chunks {
             });
             quote! { #v(#(#tys),*) }
         });
+        let index_arms = routes.iter().map(|&i| {
+            let v = variant(i);
+            quote! { #chunk::#v(..) => #i, }
+        });
+        out.indices.push(quote! { Self::#in_route(__c) => match __c { #(#index_arms)* #chunk::__Lifetime(_, never) => match *never {} }, });
         out.enums.push(quote! {
             #[doc(hidden)]
             #[allow(
@@ -403,12 +708,12 @@ fn chunks(table: &Table<'_>) -> Chunks {
             }
         };
         out.arms.push(if single {
-            quote! { ::core::option::Option::Some(#route::#in_route(__route)) => #dispatch, }
+            quote! { #route::#in_route(__route) => #dispatch, }
         } else {
             let run = format_ident!("__run{}", c);
             let state_binding = table.state.map(|bind| quote! { let #bind = &__this.state; });
             quote! {
-                ::core::option::Option::Some(#route::#in_route(__route)) => {
+                #route::#in_route(__route) => {
                     #[allow(
                         unused_variables,
                         clippy::all,
@@ -425,47 +730,8 @@ fn chunks(table: &Table<'_>) -> Chunks {
             }
         });
     }
+    out.arms.push(quote! { #route::__Lifetime(_, never) => match never {}, });
     out
-}
-
-/// A per-method trie over segment kinds: literal children, then the parameter child, then a
-/// catch-all, which is the order the matching rules try them in. Parameters of any name and type
-/// share one child: they are parsed at the route's leaf, and a failure there backtracks, so that
-/// the first route in the rules' order whose parameters all parse wins.
-#[derive(Default)]
-struct Node {
-    terminal: Option<usize>,
-    literals: Vec<(String, Node)>,
-    param: Option<Box<Node>>,
-    catch_all: Option<usize>,
-}
-
-fn build_trie(table: &Table<'_>, routes: &[usize]) -> Node {
-    let mut root = Node::default();
-    for &i in routes {
-        let mut node = &mut root;
-        for seg in &table.routes[i].segments {
-            node = match seg {
-                Segment::Literal(l) => match node.literals.iter().position(|(k, _)| k == l) {
-                    Some(at) => &mut node.literals[at].1,
-                    None => {
-                        node.literals.push((l.clone(), Node::default()));
-                        &mut node.literals.last_mut().expect("just pushed").1
-                    }
-                },
-                Segment::Param(_) => node.param.get_or_insert_with(Box::default),
-                Segment::CatchAll(_) => {
-                    // Two catch-alls at one node have the same shape: a conflict, reported before expansion.
-                    node.catch_all.get_or_insert(i);
-                    break;
-                }
-            };
-        }
-        if !matches!(table.routes[i].segments.last(), Some(Segment::CatchAll(_))) {
-            node.terminal.get_or_insert(i);
-        }
-    }
-    root
 }
 
 /// Parses one segment (or the rest of the path) into a parameter value, `None` if it does not parse.
@@ -475,16 +741,6 @@ fn parse_expr(ty: &ParamTy, raw: &TokenStream) -> TokenStream {
         ParamTy::Parsed { ty, .. } => {
             quote_spanned! {ty.span()=> ::waymark::__private::parse_param::<#ty>(#raw) }
         }
-    }
-}
-
-/// The raw text of a path parameter in the `400` check: its segment, or the rest of the path.
-fn raw_param(p: &PathParam) -> TokenStream {
-    let d = p.index;
-    if p.catch_all {
-        quote! { __s.rest(#d) }
-    } else {
-        quote! { __s.segs[#d] }
     }
 }
 
@@ -502,45 +758,67 @@ fn found_rest_var(d: usize) -> Ident {
     format_ident!("__rest{}", d)
 }
 
-/// Returns route `i` if every one of its parameters parses; falls through otherwise. Segment
-/// values are the `__seg{d}` (and, for a catch-all, `__rest{d}`) bound by the enclosing nodes.
-fn leaf(i: usize, table: &Table<'_>) -> TokenStream {
+/// The raw text of a parameter, bound by the enclosing trie nodes: its segment, or for a
+/// catch-all the rest of the path.
+fn raw_var(p: &valid::PathParam) -> Ident {
+    if p.catch_all { found_rest_var(p.index) } else { seg_var(p.index) }
+}
+
+/// Returns route `i` if every one of its parameters parses; falls through otherwise.
+fn match_leaf(i: usize, table: &Table<'_>, route: &Ident) -> TokenStream {
     let v = variant(i);
     let params = &table.routes[i].params;
     let vars: Vec<Ident> = params.iter().map(|p| var(p.index)).collect();
-    let ((chunk, in_route), route) = (chunk_ident(table, i), route_enum(table));
+    let (chunk, in_route) = chunk_ident(table, i);
     let ret = quote! { return ::core::option::Option::Some(#route::#in_route(#chunk::#v(#(#vars),*))); };
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
-        let raw = if p.catch_all { found_rest_var(p.index) } else { seg_var(p.index) };
+        let raw = raw_var(p);
         let parse = parse_expr(&p.ty, &quote! { #raw });
         quote! { if let ::core::option::Option::Some(#var) = #parse { #inner } }
     })
 }
 
-/// The matcher for the routes below `node`, whose segment `d` (if the path has one) starts the
-/// string `__r{d}`. Segments are taken one at a time, only as deep as the trie goes.
-fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
+/// For the `400` answer: the route's first parameter that fails to parse. Nothing for a route
+/// without parameters.
+fn bad_leaf(r: &RouteDef<'_>) -> TokenStream {
+    let checks = r.params.iter().map(|p| {
+        let raw = raw_var(p);
+        let parse = parse_expr(&p.ty, &quote! { #raw });
+        let (name, ty) = (p.name.to_string(), p.ty.text());
+        quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty)); } }
+    });
+    quote! { #(#checks)* }
+}
+
+/// The walk of the routes below `node`, whose segment `d` (if the path has one) starts the string
+/// `__r{d}`; `leaf` gives the code for a route found there. Segments are taken one at a time, only
+/// as deep as the trie goes. Nothing is emitted for a subtree whose leaves are all empty.
+fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> TokenStream {
     let (here, rest, seg, next) = (rest_var(d), found_rest_var(d), seg_var(d), rest_var(d + 1));
-    let terminal = node.terminal.map(|i| leaf(i, table));
+    let terminal = node.terminal.map(leaf).filter(|t| !t.is_empty());
     // Literals are compared with the front of the rest of the path, without looking for the end of
     // the segment first; a `match` on the first byte picks the few candidates. (A `match` over
     // string literals would cost rustc an exhaustiveness check quadratic in their number: 13 s
     // for 1,000; this is a `match` on a `u8`.)
-    let literals = (!node.literals.is_empty()).then(|| {
-        let mut by_first: Vec<(Option<u8>, Vec<TokenStream>)> = Vec::new();
-        for (lit, child) in &node.literals {
-            let child = emit_node(child, d + 1, table);
-            let test = quote! {
-                if let ::core::option::Option::Some(#next) = ::waymark::__private::strip_literal(#rest, #lit) {
-                    #child
-                }
-            };
-            let first = lit.bytes().next();
-            match by_first.iter_mut().find(|(b, _)| *b == first) {
-                Some((_, tests)) => tests.push(test),
-                None => by_first.push((first, vec![test])),
-            }
+    let mut by_first: Vec<(Option<u8>, Vec<TokenStream>)> = Vec::new();
+    for (key, child) in node.of_rank(0) {
+        let Seg::Literal(lit) = key else { continue };
+        let child = emit_node(child, d + 1, leaf);
+        if child.is_empty() {
+            continue;
         }
+        let test = quote! {
+            if let ::core::option::Option::Some(#next) = ::waymark::__private::strip_literal(#rest, #lit) {
+                #child
+            }
+        };
+        let first = lit.bytes().next();
+        match by_first.iter_mut().find(|(b, _)| *b == first) {
+            Some((_, tests)) => tests.push(test),
+            None => by_first.push((first, vec![test])),
+        }
+    }
+    let literals = (!by_first.is_empty()).then(|| {
         let arms = by_first.iter().map(|(first, tests)| {
             let pattern = match first {
                 Some(b) => {
@@ -553,22 +831,20 @@ fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
         });
         quote! { match #rest.as_bytes().first() { #(#arms)* _ => {} } }
     });
-    let param = node.param.as_ref().map(|child| {
-        let child = emit_node(child, d + 1, table);
-        quote! {
+    let param = node.of_rank(1).next().map(|(_, child)| emit_node(child, d + 1, leaf)).filter(|c| !c.is_empty());
+    let param = param.map(|child| {
+        quote! {{
             let (#seg, #next) = ::waymark::__private::next_segment(#rest);
             if !#seg.is_empty() { #child }
-        }
+        }}
     });
-    let catch_all = node.catch_all.map(|i| {
-        let leaf = leaf(i, table);
-        quote! { if !#rest.is_empty() { #leaf } }
-    });
+    let catch_all = node.of_rank(2).next().and_then(|(_, child)| child.terminal).map(leaf).filter(|l| !l.is_empty());
+    let catch_all = catch_all.map(|leaf| quote! { if !#rest.is_empty() { #leaf } });
     let deeper = (literals.is_some() || param.is_some() || catch_all.is_some()).then(|| {
         quote! {
             if let ::core::option::Option::Some(#rest) = #here {
                 #literals
-                { #param }
+                #param
                 #catch_all
             }
         }
@@ -577,33 +853,21 @@ fn emit_node(node: &Node, d: usize, table: &Table<'_>) -> TokenStream {
     quote! { #terminal #deeper }
 }
 
-/// For the `400` answer: if the path has this route's shape, the first parameter that fails.
-fn bad_param_check(r: &RouteDef<'_>) -> TokenStream {
-    let mut shape = Vec::new();
-    for (d, seg) in r.segments.iter().enumerate() {
-        match seg {
-            Segment::Literal(l) => shape.push(quote! { __s.segs[#d] == #l }),
-            Segment::Param(_) => shape.push(quote! { !__s.segs[#d].is_empty() }),
-            Segment::CatchAll(_) => shape.push(quote! { !__s.rest(#d).is_empty() }),
-        }
+/// A guard's binding: its expression awaited, an `Err` answering for the route.
+fn guard_stmt(g: &crate::ast::Guard) -> TokenStream {
+    let (name, ty, expr) = (&g.name, &g.ty, &g.expr);
+    let awaited = quote_spanned! {expr.span()=> ::waymark::__private::handler(#expr).await };
+    let output = quote_spanned! {expr.span()=> ::waymark::__private::guard::<#ty, _>(#awaited) };
+    quote! {
+        let #name: #ty = match #output {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(res) => return res,
+        };
     }
-    let len = r.segments.len();
-    let count = match r.segments.last() {
-        Some(Segment::CatchAll(_)) => {
-            let at = len - 1;
-            quote! { __s.n > #at }
-        }
-        _ => quote! { __s.n == #len },
-    };
-    let checks = r.params.iter().map(|p| {
-        let parse = parse_expr(&p.ty, &raw_param(p));
-        let (name, ty) = (p.name.to_string(), p.ty.text());
-        quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty)); } }
-    });
-    quote! { if #count #(&& #shape)* { #(#checks)* } }
 }
 
-/// The `match` arm that runs route `i`: bindings, query, body, handler, scope middleware.
+/// The `match` arm that runs route `i`: bindings, then each block's middleware and guards from
+/// the outermost in, then query, body and handler.
 fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
     let r = &table.routes[i];
     let req = req_ident();
@@ -659,14 +923,18 @@ fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
     });
     let handler = r.handler;
     let run = handler_call(&quote! { #handler }, handler.span());
-    // Without scope middleware the route runs inline in the router's future: one future less to
-    // poll, and the response is moved one time less.
-    let run = if r.wraps.is_empty() {
-        quote! { #(#query)* #body #run }
-    } else {
-        let wrapped = wrap_all(quote! { async move { #(#query)* #body #run } }, &r.wraps);
-        quote! { #wrapped.await }
-    };
+    // Without middleware in a block, its guards and the route run inline in the router's future:
+    // one future less to poll, and the response is moved one time less.
+    let run = r.layers.iter().rev().fold(quote! { #(#query)* #body #run }, |inner, layer| {
+        let guards = layer.guards.iter().map(|g| guard_stmt(g));
+        let inner = quote! { #(#guards)* #inner };
+        if layer.wraps.is_empty() {
+            inner
+        } else {
+            let wrapped = wrap_all(&quote! { async move { #inner } }, &layer.wraps);
+            quote! { #wrapped.await }
+        }
+    });
     quote! {
         #chunk::#v(#(#vars),*) => {
             #(#bindings)*

@@ -10,6 +10,7 @@ mod ast;
 mod conflict;
 mod expand;
 mod pattern;
+mod trie;
 mod valid;
 
 use proc_macro::TokenStream;

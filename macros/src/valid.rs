@@ -1,15 +1,20 @@
 //! Checks each declaration on its own and flattens scopes into a table of routes.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::{Expr, Ident, Lit, LitStr, Type, Visibility};
 
-use crate::ast::{Fallback, Input, Item};
+use crate::ast::{Fallback, Guard, Input, Item, Mount};
 use crate::pattern::{self, Segment};
 
 /// The methods `routes!` accepts, in the order `Allow` lists them.
 pub(crate) const METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
 
-/// The checked table: every route with its scope prefix applied and its types parsed.
+/// Names a guard cannot take: they are bindings of their own.
+const RESERVED: [&str; 4] = ["req", "body", "next", "self"];
+
+/// The checked table: every route with its base path and scope prefixes applied and its types
+/// parsed.
 pub(crate) struct Table<'a> {
     /// The generated type's name (the generated helper items are named after it), visibility,
     /// and state binding.
@@ -17,14 +22,26 @@ pub(crate) struct Table<'a> {
     pub(crate) vis: &'a Visibility,
     pub(crate) state: Option<&'a Ident>,
     pub(crate) routes: Vec<RouteDef<'a>>,
+    /// Top-level middleware: around everything the table answers, misses included.
     pub(crate) wraps: Vec<&'a Expr>,
+    pub(crate) mounts: Vec<&'a Mount>,
     pub(crate) fallback: Option<&'a Fallback>,
+}
+
+/// What one block (the top level, or a scope) puts around its routes: its `wrap` middleware, then
+/// its guards. The top level's middleware is in [`Table::wraps`] instead, since it also wraps the
+/// answers to requests no route matched.
+#[derive(Clone, Default)]
+pub(crate) struct Layer<'a> {
+    pub(crate) wraps: Vec<&'a Expr>,
+    pub(crate) guards: Vec<&'a Guard>,
 }
 
 pub(crate) struct RouteDef<'a> {
     pub(crate) method: &'static str,
     pub(crate) lit: &'a LitStr,
-    /// The full pattern with the scope prefixes, as written.
+    pub(crate) name: Option<&'a Ident>,
+    /// The full pattern with the base path and the scope prefixes, as written.
     pub(crate) full: String,
     pub(crate) segments: Vec<Segment>,
     /// The path parameters in segment order, with their segment index.
@@ -32,8 +49,8 @@ pub(crate) struct RouteDef<'a> {
     pub(crate) query: Vec<QueryDef>,
     pub(crate) body: Option<&'a Type>,
     pub(crate) handler: &'a Expr,
-    /// Scope middleware, outermost first.
-    pub(crate) wraps: Vec<&'a Expr>,
+    /// Outermost block first.
+    pub(crate) layers: Vec<Layer<'a>>,
 }
 
 pub(crate) struct PathParam {
@@ -82,11 +99,15 @@ pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
             state: input.state.as_ref().map(|(binding, _)| binding),
             routes: Vec::new(),
             wraps: Vec::new(),
+            mounts: Vec::new(),
             fallback: None,
         },
         errors: Vec::new(),
+        names: Vec::new(),
+        clashes: Vec::new(),
     };
-    let root = Prefix { text: String::new(), wraps: Vec::new(), valid: true };
+    let base = input.base.as_ref().map_or_else(String::new, |lit| cx.base(lit));
+    let root = Prefix { text: base, layers: Vec::new(), valid: true, top: input.base.is_none() };
     cx.items(&input.items, &root, true);
     (cx.table, cx.errors)
 }
@@ -94,14 +115,20 @@ pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
 struct Cx<'a> {
     table: Table<'a>,
     errors: Vec<syn::Error>,
+    /// Route names seen so far.
+    names: Vec<&'a Ident>,
+    /// Guards already reported for a clash, so that each is reported once.
+    clashes: Vec<*const Guard>,
 }
 
-/// What enclosing scopes contribute to a route.
+/// What enclosing blocks contribute to a route.
 struct Prefix<'a> {
     text: String,
-    wraps: Vec<&'a Expr>,
+    layers: Vec<Layer<'a>>,
     /// False when a scope prefix had an error: its routes are not checked again.
     valid: bool,
+    /// The top level of a table without a base path, where `""` is not a pattern.
+    top: bool,
 }
 
 impl<'a> Cx<'a> {
@@ -109,8 +136,29 @@ impl<'a> Cx<'a> {
         self.errors.push(syn::Error::new(span, msg));
     }
 
+    /// Checks `at "/tools"`: literal segments only, no trailing `/`.
+    fn base(&mut self, lit: &LitStr) -> String {
+        let value = lit.value();
+        let problem = match pattern::parse_path(&value, false) {
+            Err(e) => Some(e),
+            Ok(_) if value.contains('?') => Some(format!("base path `{value}` cannot have a query")),
+            Ok(_) if value.ends_with('/') => Some(format!(
+                "base path `{value}` must not end with `/`; routes append their own, e.g. `at \"/tools\"`, then `GET \"/ping\"`"
+            )),
+            Ok(segs) if segs.iter().any(|s| !matches!(s, Segment::Literal(_))) => Some(format!(
+                "base path `{value}` must be literal segments only; declare parameters in a `scope` or on the routes"
+            )),
+            Ok(_) => None,
+        };
+        if let Some(msg) = problem {
+            self.error(lit.span(), msg);
+            return String::new();
+        }
+        value
+    }
+
     fn items(&mut self, items: &'a [Item], outer: &Prefix<'a>, root: bool) {
-        let mut wraps = outer.wraps.clone();
+        let mut layer = Layer::default();
         let mut seen_route = false;
         for item in items {
             match item {
@@ -118,16 +166,33 @@ impl<'a> Cx<'a> {
                     w.kw.span(),
                     "`wrap` must come before the routes of its block; it applies to every route of the block",
                 ),
+                Item::Guard(g) if seen_route => self.error(
+                    g.kw.span(),
+                    format!(
+                        "guard `{}` must come before the routes of its block; it runs for every route of the block",
+                        g.name
+                    ),
+                ),
                 Item::Wrap(w) if root => self.table.wraps.push(&w.expr),
-                Item::Wrap(w) => wraps.push(&w.expr),
+                Item::Wrap(w) => layer.wraps.push(&w.expr),
+                Item::Guard(g) => {
+                    self.guard(g, outer, &layer, items);
+                    layer.guards.push(g);
+                }
+                Item::Mount(m) if !root => {
+                    self.error(m.kw.span(), "`mount` is only allowed at the top level of `routes!`, not in a scope");
+                }
+                Item::Mount(m) => self.table.mounts.push(m),
                 Item::Route(_) | Item::Scope(_) | Item::Fallback(_) => seen_route = true,
             }
         }
-        let here = Prefix { text: outer.text.clone(), wraps, valid: outer.valid };
+        let mut layers = outer.layers.clone();
+        layers.push(layer);
+        let here = Prefix { text: outer.text.clone(), layers, valid: outer.valid, top: outer.top && root };
         for item in items {
             match item {
-                Item::Wrap(_) => {}
-                Item::Route(route) => self.route(route, &here, !root),
+                Item::Wrap(_) | Item::Guard(_) | Item::Mount(_) => {}
+                Item::Route(route) => self.route(route, &here),
                 Item::Scope(scope) => {
                     let inner = self.scope_prefix(&scope.prefix, &here);
                     self.items(&scope.items, &inner, false);
@@ -146,10 +211,38 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A guard's name against the bindings it could hide, and the routes it covers.
+    fn guard(&mut self, g: &'a Guard, outer: &Prefix<'a>, layer: &Layer<'a>, block: &'a [Item]) {
+        let name = g.name.to_string();
+        let earlier = outer.layers.iter().chain([layer]).flat_map(|l| &l.guards).find(|e| e.name == g.name);
+        if let Some(first) = earlier {
+            self.error(
+                g.name.span(),
+                format!("guard `{name}` is declared twice on the same routes; rename one of them"),
+            );
+            self.error(first.name.span(), format!("the first guard `{name}` is declared here"));
+        } else if RESERVED.contains(&name.as_str()) || self.table.state.is_some_and(|s| *s == name) {
+            self.error(
+                g.name.span(),
+                format!("guard name `{name}` is already a binding of every route (the state, `req`, `body`); rename the guard"),
+            );
+        }
+        if !has_routes(block) {
+            self.error(
+                g.kw.span(),
+                format!("guard `{name}` covers no route: its block declares none; move it to a block with routes or remove it"),
+            );
+        }
+    }
+
     fn scope_prefix(&mut self, lit: &LitStr, outer: &Prefix<'a>) -> Prefix<'a> {
         let value = lit.value();
-        let mut inner =
-            Prefix { text: format!("{}{value}", outer.text), wraps: outer.wraps.clone(), valid: outer.valid };
+        let mut inner = Prefix {
+            text: format!("{}{value}", outer.text),
+            layers: outer.layers.clone(),
+            valid: outer.valid,
+            top: false,
+        };
         let problem = if value.contains('?') {
             Some(format!("scope prefix `{value}` cannot have query parameters; declare them on the routes"))
         } else if value == "/" || value.ends_with('/') {
@@ -172,7 +265,7 @@ impl<'a> Cx<'a> {
         inner
     }
 
-    fn route(&mut self, route: &'a crate::ast::Route, prefix: &Prefix<'a>, in_scope: bool) {
+    fn route(&mut self, route: &'a crate::ast::Route, prefix: &Prefix<'a>) {
         let method_text = route.method.to_string();
         let method = METHODS.iter().copied().find(|m| *m == method_text);
         if method.is_none() {
@@ -192,9 +285,18 @@ impl<'a> Cx<'a> {
                 format!("a `{m}` route cannot take a body (RFC 9110 gives it no meaning); remove `body: ...` or use `POST`, `PUT` or `PATCH`"),
             );
         }
+        if let Some(name) = &route.name {
+            match self.names.iter().copied().find(|n| *n == name) {
+                Some(first) => {
+                    self.error(name.span(), format!("route name `{name}` is used twice; each name gives one `{name}_url` builder, so rename one"));
+                    self.error(first.span(), format!("`{name}` is first used here"));
+                }
+                None => self.names.push(name),
+            }
+        }
         let lit = &route.pattern;
         let own = lit.value();
-        if let Err(e) = pattern::parse(&own, in_scope) {
+        if let Err(e) = pattern::parse(&own, !prefix.top) {
             self.error(lit.span(), e);
             return;
         }
@@ -208,13 +310,24 @@ impl<'a> Cx<'a> {
         };
         let Some(method) = method else { return };
         let names = parsed.segments.iter().filter_map(Segment::param).map(|p| &p.name);
-        if let Some(name) =
-            names.chain(parsed.query.iter().map(|q| &q.name)).find(|n| self.table.state.is_some_and(|state| state == n))
-        {
+        let names: Vec<&String> = names.chain(parsed.query.iter().map(|q| &q.name)).collect();
+        if let Some(name) = names.iter().find(|n| self.table.state.is_some_and(|state| state == *n)) {
             return self.error(
                 lit.span(),
                 format!("parameter `{name}` in `{full}` would hide the state binding `{name}`; rename the parameter"),
             );
+        }
+        for guard in prefix.layers.iter().flat_map(|l| &l.guards) {
+            let ptr: *const Guard = *guard;
+            if let Some(name) = names.iter().find(|n| guard.name == n)
+                && !self.clashes.contains(&ptr)
+            {
+                self.clashes.push(ptr);
+                self.error(
+                    guard.name.span(),
+                    format!("guard `{name}` has the name of a parameter of `{method} {full}`; rename one of them"),
+                );
+            }
         }
         let mut params = Vec::new();
         for (index, seg) in parsed.segments.iter().enumerate() {
@@ -225,8 +338,7 @@ impl<'a> Cx<'a> {
         }
         let mut query = Vec::new();
         for q in &parsed.query {
-            let mut text = q.ty.clone().unwrap_or_else(|| "String".to_owned());
-            let Some(ty) = self.parse_type(&text, &q.name, &full, lit) else { continue };
+            let Some(ty) = self.parse_type(q.ty.as_deref().unwrap_or("String"), &q.name, &full, lit) else { continue };
             let (ty, kind) = match (option_inner(&ty), &q.default) {
                 (Some(_), Some(_)) => {
                     self.error(
@@ -235,12 +347,7 @@ impl<'a> Cx<'a> {
                     );
                     continue;
                 }
-                (Some(inner), None) => {
-                    text = text.trim().strip_prefix("Option").map_or(text.clone(), |t| {
-                        t.trim().trim_start_matches('<').trim_end_matches('>').trim().to_owned()
-                    });
-                    (inner.clone(), QueryKind::Optional)
-                }
+                (Some(inner), None) => (inner.clone(), QueryKind::Optional),
                 (None, None) => (ty, QueryKind::Required),
                 (None, Some(d)) => match syn::parse_str::<Lit>(d) {
                     Ok(mut lit_value) => {
@@ -259,18 +366,19 @@ impl<'a> Cx<'a> {
                     }
                 },
             };
-            query.push(QueryDef { name: Ident::new(&q.name, lit.span()), ty, text, kind });
+            query.push(QueryDef { name: Ident::new(&q.name, lit.span()), text: type_text(&ty), ty, kind });
         }
         self.table.routes.push(RouteDef {
             method,
             lit,
+            name: route.name.as_ref(),
             full,
             segments: parsed.segments,
             params,
             query,
             body: route.body.as_ref().map(|(_, ty)| ty),
             handler: &route.handler,
-            wraps: prefix.wraps.clone(),
+            layers: prefix.layers.clone(),
         });
     }
 
@@ -278,7 +386,7 @@ impl<'a> Cx<'a> {
         let Some(text) = text else { return Some(ParamTy::Str) };
         let ty = self.parse_type(text, name, full, lit)?;
         let is_str = matches!(&ty, Type::Reference(r) if r.mutability.is_none() && matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")));
-        Some(if is_str { ParamTy::Str } else { ParamTy::Parsed { ty, text: text.to_owned() } })
+        Some(if is_str { ParamTy::Str } else { ParamTy::Parsed { text: type_text(&ty), ty } })
     }
 
     /// Parses a type written inside a pattern string; its tokens take the literal's span so that
@@ -297,8 +405,16 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// `Option<T>` gives `T`.
-fn option_inner(ty: &Type) -> Option<&Type> {
+fn has_routes(items: &[Item]) -> bool {
+    items.iter().any(|i| match i {
+        Item::Route(_) => true,
+        Item::Scope(s) => has_routes(&s.items),
+        _ => false,
+    })
+}
+
+/// `Option<T>` (or `std::option::Option<T>`, ...) gives `T`.
+pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
@@ -306,6 +422,28 @@ fn option_inner(ty: &Type) -> Option<&Type> {
         (true, 1, Some(syn::GenericArgument::Type(inner))) => Some(inner),
         _ => None,
     }
+}
+
+/// A type as a user writes it, for messages: `Option<NonZero<u32>>`, not `Option < NonZero < u32 > >`.
+pub(crate) fn type_text(ty: &Type) -> String {
+    let spaced = ty.to_token_stream().to_string();
+    let tight = |c: char| "<>:&()[],;".contains(c);
+    let mut out = String::with_capacity(spaced.len());
+    let chars: Vec<char> = spaced.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let before = out.chars().last().is_some_and(|p| tight(p) && p != ',');
+            let after = chars.get(i + 1).is_some_and(|&n| tight(n));
+            if before || after || out.ends_with(' ') {
+                continue;
+            }
+        }
+        out.push(c);
+        if c == ',' {
+            out.push(' ');
+        }
+    }
+    out
 }
 
 fn respan(ts: TokenStream, span: Span) -> TokenStream {
@@ -321,4 +459,28 @@ fn respan(ts: TokenStream, span: Span) -> TokenStream {
             tt
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_read_as_written() {
+        let cases = [
+            ("Option<NonZero<u32>>", "Option<NonZero<u32>>"),
+            ("std::option::Option<u32>", "std::option::Option<u32>"),
+            ("&'static str", "&'static str"),
+            ("(u8, u16)", "(u8, u16)"),
+            ("HashMap<String, Vec<u8>>", "HashMap<String, Vec<u8>>"),
+        ];
+        for (src, want) in cases {
+            let ty: Type = syn::parse_str(src).unwrap();
+            assert_eq!(type_text(&ty), want, "{src}");
+        }
+        for (src, inner) in [("Option<u8>", Some("u8")), ("std::option::Option<NonZero<u32>>", Some("NonZero<u32>")), ("Vec<u8>", None)] {
+            let ty: Type = syn::parse_str(src).unwrap();
+            assert_eq!(option_inner(&ty).map(type_text).as_deref(), inner, "{src}");
+        }
+    }
 }

@@ -31,8 +31,8 @@
 //! Of the 14 syntax errors that agree with matchit, 4 (`invalid_param`: `{`, `}`, `x{y`, `x}`) are
 //! rejected by us for the missing leading `/` rather than for the brace.
 
-use super::{Shape, find};
 use crate::pattern::{self, Segment};
+use crate::trie;
 
 const MATCHIT: &str = include_str!("../../../testdata/matchit_insert_cases.txt");
 const ROCKET: &str = include_str!("../../../testdata/rocket_collision_cases.txt");
@@ -119,6 +119,14 @@ struct Case {
     ours: Verdict,
     /// The route against the one the peer says it conflicts with, when we parse both.
     relation: Option<Relation>,
+    /// Our verdict with the routes split into two tables, one mounted beside the other (the
+    /// check the runtime runs in `const` evaluation); `None` for a pattern error.
+    across: Option<Verdict>,
+}
+
+/// The shapes of `routes` as the runtime's cross-table check sees them.
+fn shapes<'a>(routes: &'a [(&'a str, &'a str, Vec<waymark_shape::Seg<'a>>)]) -> Vec<waymark_shape::Shape<'a>> {
+    routes.iter().map(|(method, pattern, segments)| waymark_shape::Shape { method, pattern, segments }).collect()
 }
 
 /// Why we differ from a peer on a case. Each reason checks that it fits the case it is listed for.
@@ -212,15 +220,22 @@ fn matchit_cases() -> Vec<Case> {
             }
             _ => None,
         };
+        let across = parsed.as_ref().ok().map(|p| {
+            let table: Vec<_> = accepted.iter().map(|(r, segments)| ("GET", *r, trie::shape(segments))).collect();
+            let mounted = [("GET", route, trie::shape(&p.segments))];
+            match waymark_shape::find_conflict(&shapes(&table), &shapes(&mounted)) {
+                Some((i, _)) => Verdict::Conflict(accepted[i].0.to_owned()),
+                None => Verdict::Accepted,
+            }
+        });
         let ours = match parsed {
             Err(e) => Verdict::Invalid(e),
             Ok(p) => {
-                let mut shapes: Vec<_> =
-                    accepted.iter().map(|(_, segments)| Shape { method: "GET", segments }).collect();
-                shapes.push(Shape { method: "GET", segments: &p.segments });
+                let mut shapes: Vec<_> = accepted.iter().map(|(_, segments)| ("GET", trie::shape(segments))).collect();
+                shapes.push(("GET", trie::shape(&p.segments)));
                 let later = shapes.len() - 1;
-                match find(&shapes).into_iter().find(|c| c.later == later) {
-                    Some(c) => Verdict::Conflict(accepted[c.earlier].0.to_owned()),
+                match trie::build(&shapes).1.into_iter().find(|c| c.1 == later) {
+                    Some((earlier, _)) => Verdict::Conflict(accepted[earlier].0.to_owned()),
                     None => {
                         accepted.push((route, p.segments));
                         Verdict::Accepted
@@ -228,7 +243,7 @@ fn matchit_cases() -> Vec<Case> {
                 }
             }
         };
-        cases.push(Case { group: group.clone(), route: route.to_owned(), peer, ours, relation });
+        cases.push(Case { group: group.clone(), route: route.to_owned(), peer, ours, relation, across });
     }
     cases
 }
@@ -277,14 +292,23 @@ fn rocket_cases() -> Vec<Case> {
             (Ok(pa), Ok(pb)) => Some(relation(&pa.segments, &pb.segments)),
             _ => None,
         };
+        let across = match (&pa, &pb) {
+            (Ok(pa), Ok(pb)) => {
+                let (table, mounted) = ([(ma.as_str(), a, trie::shape(&pa.segments))], [(mb.as_str(), b, trie::shape(&pb.segments))]);
+                Some(match waymark_shape::find_conflict(&shapes(&table), &shapes(&mounted)) {
+                    Some(_) => Verdict::Conflict(a.to_owned()),
+                    None => Verdict::Accepted,
+                })
+            }
+            _ => None,
+        };
         let ours = match (pa, pb) {
             (Err(e), _) => Verdict::Invalid(format!("`{a}`: {e}")),
             (_, Err(e)) => Verdict::Invalid(format!("`{b}`: {e}")),
             (Ok(pa), Ok(pb)) => {
                 // Queries never take part in our matching: only the segments make the shape.
-                let shapes =
-                    [Shape { method: &ma, segments: &pa.segments }, Shape { method: &mb, segments: &pb.segments }];
-                if find(&shapes).is_empty() { Verdict::Accepted } else { Verdict::Conflict(a.to_owned()) }
+                let shapes = [(ma.as_str(), trie::shape(&pa.segments)), (mb.as_str(), trie::shape(&pb.segments))];
+                if trie::build(&shapes).1.is_empty() { Verdict::Accepted } else { Verdict::Conflict(a.to_owned()) }
             }
         };
         let peer = if collide { Verdict::Conflict(a.to_owned()) } else { Verdict::Accepted };
@@ -293,7 +317,7 @@ fn rocket_cases() -> Vec<Case> {
             (false, false) => "non_collisions",
             (false, true) => "non_collisions (ranked)",
         };
-        cases.push(Case { group: group.to_owned(), route: format!("{a} || {b}"), peer, ours, relation });
+        cases.push(Case { group: group.to_owned(), route: format!("{a} || {b}"), peer, ours, relation, across });
     }
     cases
 }
@@ -632,3 +656,22 @@ fn summary_in_the_module_docs_is_true() {
     );
     assert_eq!(rocket, want, "Rocket: update the module docs along with this test");
 }
+
+/// Every conflicting pair of both suites, split into two tables across a `mount`: the verdicts
+/// of the runtime's `const` check are those of the trie within one table.
+#[test]
+fn verdicts_are_unchanged_across_a_mount_boundary() {
+    let (mut compared, mut conflicts) = (0, 0);
+    for case in matchit_cases().iter().chain(&rocket_cases()) {
+        if let Some(across) = &case.across {
+            assert_eq!(across, &case.ours, "{} {}", case.group, case.route);
+            compared += 1;
+            conflicts += usize::from(matches!(across, Verdict::Conflict(_)));
+        }
+    }
+    assert_eq!((compared, conflicts), (CROSS_COMPARED, CROSS_CONFLICTS));
+}
+
+/// Cases where both routes parse, and how many of them conflict.
+const CROSS_COMPARED: usize = 197;
+const CROSS_CONFLICTS: usize = 32;

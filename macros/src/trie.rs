@@ -1,0 +1,155 @@
+//! Route shapes and the per-method trie: the one place where routes are compared.
+//!
+//! A route's shape is its list of [`Seg`]s (from `waymark-shape`, which the runtime also uses to
+//! compare routes of different tables in `const` evaluation). Inserting a route into the trie of
+//! its method either adds a leaf or finds the earlier route with the same shape: that is a
+//! conflict. The expander walks the same trie to emit the matcher and the `400` check.
+
+use syn::Type;
+use waymark_shape::{ACCEPTS_ANY, SAMPLES, Seg};
+
+use crate::pattern::Segment;
+
+/// A trie node: the route whose path ends here, and the children by segment, in insertion order
+/// (the expander takes them in the order of [`Seg::rank`]).
+#[derive(Default)]
+pub(crate) struct Node<'a> {
+    pub(crate) terminal: Option<usize>,
+    pub(crate) children: Vec<(Seg<'a>, Node<'a>)>,
+}
+
+impl<'a> Node<'a> {
+    /// Inserts route `route`, or returns the earlier route of the same shape.
+    pub(crate) fn insert(&mut self, route: usize, shape: &[Seg<'a>]) -> Result<(), usize> {
+        let mut node = self;
+        for seg in shape {
+            let at = match node.children.iter().position(|(k, _)| k.same(seg)) {
+                Some(at) => at,
+                None => {
+                    node.children.push((*seg, Node::default()));
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[at].1;
+        }
+        match node.terminal {
+            Some(earlier) => Err(earlier),
+            None => {
+                node.terminal = Some(route);
+                Ok(())
+            }
+        }
+    }
+
+    /// The children of one kind, in insertion order.
+    pub(crate) fn of_rank(&self, rank: u8) -> impl Iterator<Item = &(Seg<'a>, Node<'a>)> {
+        self.children.iter().filter(move |(k, _)| k.rank() == rank)
+    }
+}
+
+/// Builds one trie per method from `(method, shape)` pairs in declaration order; returns the tries
+/// by method and every `(earlier, later)` conflict (a later route is left out of the trie).
+pub(crate) fn build<'a>(routes: &[(&str, Vec<Seg<'a>>)]) -> (Vec<(String, Node<'a>)>, Vec<(usize, usize)>) {
+    let mut tries: Vec<(String, Node<'a>)> = Vec::new();
+    let mut conflicts = Vec::new();
+    for (i, (method, shape)) in routes.iter().enumerate() {
+        let at = match tries.iter().position(|(m, _)| m == method) {
+            Some(at) => at,
+            None => {
+                tries.push(((*method).to_owned(), Node::default()));
+                tries.len() - 1
+            }
+        };
+        if let Err(earlier) = tries[at].1.insert(i, shape) {
+            conflicts.push((earlier, i));
+        }
+    }
+    (tries, conflicts)
+}
+
+/// The shape of a parsed pattern.
+pub(crate) fn shape(segments: &[Segment]) -> Vec<Seg<'_>> {
+    segments
+        .iter()
+        .map(|s| {
+            let accepts = || {
+                let ty = s.param().and_then(|p| p.ty.as_deref()).and_then(|t| syn::parse_str::<Type>(t).ok());
+                ty.as_ref().map_or(ACCEPTS_ANY, accepts)
+            };
+            match s {
+                Segment::Literal(l) => Seg::Literal(l),
+                Segment::Param(_) => Seg::Param { accepts: accepts() },
+                Segment::CatchAll(_) => Seg::CatchAll { accepts: accepts() },
+            }
+        })
+        .collect()
+}
+
+/// Which of [`SAMPLES`] a parameter type parses, as far as the macro can tell from the type: a
+/// user type is assumed to accept anything (its parser runs only at request time).
+fn accepts(ty: &Type) -> u8 {
+    let Type::Path(p) = ty else { return ACCEPTS_ANY };
+    let Some(last) = p.path.segments.last() else { return ACCEPTS_ANY };
+    let name = last.ident.to_string();
+    let ok: fn(&str) -> bool = match name.as_str() {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => {
+            |s| s.bytes().all(|b| b.is_ascii_digit())
+        }
+        n if n.starts_with("NonZero") => |s| s.bytes().all(|b| b.is_ascii_digit()),
+        "f32" | "f64" => |s| s.parse::<f64>().is_ok(),
+        "bool" => |s| s.parse::<bool>().is_ok(),
+        "char" => |s| s.chars().count() == 1,
+        _ => return ACCEPTS_ANY,
+    };
+    SAMPLES.iter().enumerate().filter(|(_, s)| ok(s)).fold(0, |mask, (i, _)| mask | 1 << i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern;
+
+    fn conflicts(routes: &[(&str, &str)]) -> Vec<(usize, usize)> {
+        let parsed: Vec<_> = routes.iter().map(|(_, p)| pattern::parse(p, false).expect(p).segments).collect();
+        let shapes: Vec<_> = routes.iter().zip(&parsed).map(|((m, _), s)| (*m, shape(s))).collect();
+        build(&shapes).1
+    }
+
+    #[test]
+    fn insertion_reports_conflicts() {
+        type Case = (&'static [(&'static str, &'static str)], &'static [(usize, usize)]);
+        let cases: &[Case] = &[
+            (&[("GET", "/users"), ("GET", "/users")], &[(0, 1)]),
+            // same shape, different parameter names and types
+            (&[("GET", "/items/{id: u64}"), ("GET", "/items/{slug}")], &[(0, 1)]),
+            (&[("GET", "/a/{x: bool}"), ("GET", "/a/{y: u8}")], &[(0, 1)]),
+            (&[("GET", "/f/{*a}"), ("GET", "/f/{*b}")], &[(0, 1)]),
+            // ordered by the rules: no conflict
+            (&[("GET", "/a/{x}"), ("GET", "/a/b")], &[]),
+            (&[("GET", "/a/{x}"), ("GET", "/a/{*rest}")], &[]),
+            (&[("GET", "/a/b"), ("GET", "/a/{*rest}")], &[]),
+            (&[("GET", "/a/{x}/c"), ("GET", "/{y}/b/c")], &[]),
+            // trailing slash is a different route
+            (&[("GET", "/a"), ("GET", "/a/")], &[]),
+            (&[("GET", "/"), ("GET", "/a")], &[]),
+            // other methods never conflict; HEAD beside GET is an override, not a conflict
+            (&[("GET", "/a/{x}"), ("POST", "/a/{y}")], &[]),
+            (&[("GET", "/a"), ("HEAD", "/a")], &[]),
+            (&[("HEAD", "/a/{x}"), ("HEAD", "/a/{y}")], &[(0, 1)]),
+            // each later route is paired with the first earlier one
+            (&[("GET", "/x"), ("GET", "/x"), ("GET", "/x")], &[(0, 1), (0, 2)]),
+            (&[("GET", "/"), ("GET", "/")], &[(0, 1)]),
+        ];
+        for (routes, want) in cases {
+            assert_eq!(conflicts(routes), *want, "{routes:?}");
+        }
+    }
+
+    #[test]
+    fn types_accept_samples() {
+        let cases = [("u64", 0b001), ("std::num::NonZero<u32>", 0b001), ("bool", 0b010), ("char", 0b101), ("f64", 0b001), ("String", 0b111), ("MyId", 0b111)];
+        for (ty, want) in cases {
+            assert_eq!(accepts(&syn::parse_str(ty).unwrap()), want, "{ty}");
+        }
+    }
+}
