@@ -51,7 +51,12 @@ fn header(input: &Input) -> TokenStream {
     let name_str = name.to_string();
     let fields: Vec<Ident> = (0..mounts(input).count()).map(mount_field).collect();
     let tys = mounts(input).map(|m| &m.ty);
-    let binding = state.as_ref().map(|(bind, _)| quote! { let #bind = &state; });
+    let binding = state.as_ref().map(|(bind, _)| {
+        quote! {
+            #[allow(unused_variables, reason = "generated: the mount's expression may not use the state")]
+            let #bind = &state;
+        }
+    });
     let builds = mounts(input).zip(&fields).map(|(m, f)| {
         let expr = &m.expr;
         quote! { let #f = { #binding #expr }; }
@@ -223,14 +228,32 @@ fn url_builders(table: &Table<'_>) -> TokenStream {
     }
 }
 
+/// `<TYPE as Table>`, spanned at the mounted type: a type that is not a table is reported there.
+fn as_table(ty: &syn::Type) -> TokenStream {
+    quote_spanned! {ty.span()=> <#ty as ::waymark::__private::Table> }
+}
+
+/// `<TYPE as Table>::ITEM` for every mounted type, all of it spanned at the type.
+fn in_mounted(table: &Table<'_>, item: &str) -> Vec<TokenStream> {
+    table
+        .mounts
+        .iter()
+        .map(|m| {
+            let path = as_table(&m.ty);
+            let tail: TokenStream = item.parse().unwrap_or_default();
+            valid::respan(quote! { #path::#tail }, m.ty.span())
+        })
+        .collect()
+}
+
 /// A `const` slice of this table's own items followed by each mounted table's `item` (`ROUTES`
 /// or `SHAPES`), joined in `const` evaluation.
-fn joined(own: &TokenStream, mounted: &[&syn::Type], item: &Ident, ty: &TokenStream, fill: &TokenStream) -> TokenStream {
+fn joined(own: &TokenStream, mounted: &[TokenStream], ty: &TokenStream, fill: &TokenStream) -> TokenStream {
     if mounted.is_empty() {
         return own.clone();
     }
     quote! {{
-        const __PARTS: &[&[#ty]] = &[#own, #(<#mounted as ::waymark::__private::Table>::#item),*];
+        const __PARTS: &[&[#ty]] = &[#own, #(#mounted),*];
         const __N: usize = ::waymark::__private::total_len(__PARTS);
         const __ALL: [#ty; __N] = ::waymark::__private::concat(__PARTS, #fill);
         &__ALL
@@ -243,21 +266,21 @@ fn joined(own: &TokenStream, mounted: &[&syn::Type], item: &Ident, ty: &TokenStr
 fn mount_checks(table: &Table<'_>) -> TokenStream {
     let name = table.name;
     let checks = table.mounts.iter().enumerate().map(|(i, m)| {
-        let ty = &m.ty;
+        let ty = as_table(&m.ty);
         let earlier = table.mounts[..i].iter().map(|e| {
-            let e = &e.ty;
-            quote_spanned! {ty.span()=>
+            let e = as_table(&e.ty);
+            quote_spanned! {m.ty.span()=>
                 ::waymark::__private::shape::assert_no_conflict(
-                    <#e as ::waymark::__private::Table>::NAME, <#e as ::waymark::__private::Table>::SHAPES,
-                    <#ty as ::waymark::__private::Table>::NAME, <#ty as ::waymark::__private::Table>::SHAPES,
+                    #e::NAME, #e::SHAPES,
+                    #ty::NAME, #ty::SHAPES,
                 );
             }
         });
-        quote_spanned! {ty.span()=>
+        quote_spanned! {m.ty.span()=>
             const _: () = {
                 ::waymark::__private::shape::assert_no_conflict(
                     <#name as ::waymark::__private::Table>::NAME, #name::__OWN_SHAPES,
-                    <#ty as ::waymark::__private::Table>::NAME, <#ty as ::waymark::__private::Table>::SHAPES,
+                    #ty::NAME, #ty::SHAPES,
                 );
                 #(#earlier)*
             };
@@ -283,20 +306,20 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
         });
         quote! { ::waymark::__private::shape::Shape { method: #method, pattern: #pattern, segments: &[#(#segs),*] } }
     });
-    let mounted: Vec<&syn::Type> = table.mounts.iter().map(|m| &m.ty).collect();
+    let mounted: Vec<TokenStream> = table.mounts.iter().map(|m| as_table(&m.ty)).collect();
+    let (found_tys, finds, runs) = (in_mounted(table, "Found<'p>"), in_mounted(table, "find"), in_mounted(table, "run"));
+    let (bads, allows, everys) = (in_mounted(table, "bad"), in_mounted(table, "allow"), in_mounted(table, "every"));
     let info_ty = quote! { ::waymark::__private::RouteInfo };
     let all_routes = joined(
         &quote! { #name::__OWN_ROUTES },
-        &mounted,
-        &format_ident!("ROUTES"),
+        &in_mounted(table, "ROUTES"),
         &info_ty,
         &quote! { ::waymark::__private::RouteInfo { method: "", pattern: "", handler: "" } },
     );
     let shape_ty = quote! { ::waymark::__private::shape::Shape<'static> };
     let all_shapes = joined(
         &quote! { #name::__OWN_SHAPES },
-        &mounted,
-        &format_ident!("SHAPES"),
+        &in_mounted(table, "SHAPES"),
         &shape_ty,
         &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
     );
@@ -321,7 +344,7 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             #[allow(non_camel_case_types, private_interfaces, reason = "generated, hidden")]
             #vis enum #found<'p> {
                 Own(#route<'p>),
-                #(#variants(<#mounted as ::waymark::__private::Table>::Found<'p>),)*
+                #(#variants(#found_tys),)*
             }
         };
         let find = quote! {
@@ -332,14 +355,14 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             #(
                 let __best = ::waymark::__private::better(
                     __best,
-                    <#mounted as ::waymark::__private::Table>::find(__method, __path).map(|(__f, __s)| (#found::#variants(__f), __s)),
+                    #finds(__method, __path).map(|(__f, __s)| (#found::#variants(__f), __s)),
                 );
             )*
             __best
         };
         let arms = quote! {
             #found::Own(__route) => match __route { #(#arms)* },
-            #(#found::#variants(__f) => <#mounted as ::waymark::__private::Table>::run(&self.#fields, #req, __f).await,)*
+            #(#found::#variants(__f) => #runs(&self.#fields, #req, __f).await,)*
         };
         (items, quote! { #found<'p> }, find, arms)
     };
@@ -449,19 +472,19 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             #[cold]
             fn bad(__method: &::waymark::__private::Method, __path: &str) -> ::core::option::Option<(&'static str, &'static str)> {
                 Self::__bad_lookup(__method, __path)
-                    #(.or_else(|| <#mounted as ::waymark::__private::Table>::bad(__method, __path)))*
+                    #(.or_else(|| #bads(__method, __path)))*
             }
 
             #[cold]
             fn allow(__path: &str, __allow: &mut ::waymark::__private::Allow) {
                 #(#own_allow)*
-                #(<#mounted as ::waymark::__private::Table>::allow(__path, __allow);)*
+                #(#allows(__path, __allow);)*
             }
 
             #[cold]
             fn every(__allow: &mut ::waymark::__private::Allow) {
                 #(__allow.push(#every);)*
-                #(<#mounted as ::waymark::__private::Table>::every(__allow);)*
+                #(#everys(__allow);)*
             }
 
             #allow_generated

@@ -285,15 +285,18 @@ impl<'a> Cx<'a> {
                 format!("a `{m}` route cannot take a body (RFC 9110 gives it no meaning); remove `body: ...` or use `POST`, `PUT` or `PATCH`"),
             );
         }
-        if let Some(name) = &route.name {
-            match self.names.iter().copied().find(|n| *n == name) {
-                Some(first) => {
-                    self.error(name.span(), format!("route name `{name}` is used twice; each name gives one `{name}_url` builder, so rename one"));
-                    self.error(first.span(), format!("`{name}` is first used here"));
-                }
-                None => self.names.push(name),
+        // A name used twice gives no second builder: the error says why, and nothing follows from it.
+        let name = route.name.as_ref().filter(|name| match self.names.iter().copied().find(|n| n == name) {
+            Some(first) => {
+                self.error(name.span(), format!("route name `{name}` is used twice; each name gives one `{name}_url` builder, so rename one"));
+                self.error(first.span(), format!("`{name}` is first used here"));
+                false
             }
-        }
+            None => {
+                self.names.push(name);
+                true
+            }
+        });
         let lit = &route.pattern;
         let own = lit.value();
         if let Err(e) = pattern::parse(&own, !prefix.top) {
@@ -371,7 +374,7 @@ impl<'a> Cx<'a> {
         self.table.routes.push(RouteDef {
             method,
             lit,
-            name: route.name.as_ref(),
+            name,
             full,
             segments: parsed.segments,
             params,
@@ -446,7 +449,7 @@ pub(crate) fn type_text(ty: &Type) -> String {
     out
 }
 
-fn respan(ts: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(ts: TokenStream, span: Span) -> TokenStream {
     ts.into_iter()
         .map(|mut tt| {
             if let TokenTree::Group(g) = &tt {

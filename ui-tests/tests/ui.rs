@@ -7,5 +7,6 @@ fn ui() {
     t.compile_fail("pattern/*.rs");
     t.compile_fail("conflict/*.rs");
     t.compile_fail("handler/*.rs");
+    t.compile_fail("grow/*.rs");
     t.pass("pass/*.rs");
 }

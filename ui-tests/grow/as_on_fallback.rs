@@ -1,0 +1,9 @@
+use waymark::routes;
+
+routes! {
+    Api;
+    GET "/a" => async { "a" },
+    fallback as missing => async { "missing" },
+}
+
+fn main() {}

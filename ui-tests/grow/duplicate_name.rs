@@ -1,0 +1,9 @@
+use waymark::routes;
+
+routes! {
+    Api;
+    GET "/a" as home => async { "a" },
+    GET "/b" as home => async { "b" },
+}
+
+fn main() {}
