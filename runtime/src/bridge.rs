@@ -49,6 +49,13 @@ impl HttpBody {
     }
 }
 
+/// An empty body (tower-http's `CorsLayer` makes preflight answers with it).
+impl Default for HttpBody {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl std::fmt::Debug for HttpBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner {
