@@ -66,6 +66,7 @@ pub use waymark_runtime::{
 pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
 #[cfg(feature = "tls")]
 pub use waymark_runtime::{TlsConfig, rustls};
+pub use waymark_runtime::{fs, sse};
 
 pub mod test;
 pub mod url;

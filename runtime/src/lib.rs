@@ -38,12 +38,14 @@ mod conn;
 mod date;
 mod encode;
 mod error;
+pub mod fs;
 #[cfg(feature = "http2")]
 mod h2;
 mod parse;
 mod request;
 mod response;
 mod server;
+pub mod sse;
 #[cfg(feature = "tls")]
 mod tls;
 #[cfg(feature = "tower")]
