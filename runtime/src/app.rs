@@ -25,6 +25,25 @@ pub trait App: Send + Sync + 'static {
     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a;
 }
 
+/// A shared application: one value serves several servers, e.g. an HTTPS port and a plain one.
+///
+/// ```no_run
+/// # async fn run(app: impl waymark_runtime::App) -> std::io::Result<()> {
+/// use std::sync::Arc;
+/// use waymark_runtime::Server;
+///
+/// let app = Arc::new(app);
+/// let a = Server::bind("127.0.0.1:8080").await?.serve(Arc::clone(&app));
+/// let b = Server::bind("127.0.0.1:8081").await?.serve(app);
+/// tokio::try_join!(a, b)?;
+/// # Ok(()) }
+/// ```
+impl<A: App> App for std::sync::Arc<A> {
+    fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+        (**self).handle(req)
+    }
+}
+
 /// The rest of the middleware chain and the handler, handed to a `wrap` middleware.
 ///
 /// Await [`Next::run`] to call the inner layers; drop it to short-circuit with a response of
