@@ -10,9 +10,10 @@
 //! the body read time (408) are checked per stream as on HTTP/1.1; the header section size is
 //! announced to the client as `SETTINGS_MAX_HEADER_LIST_SIZE` and enforced by hyper; the
 //! connection limit counts an HTTP/2 connection once, whatever its streams. Concurrent streams per
-//! connection are capped by [`DEFAULT_H2_MAX_CONCURRENT_STREAMS`](crate::DEFAULT_H2_MAX_CONCURRENT_STREAMS). An idle HTTP/2 connection is
-//! not closed after the keep-alive timeout: hyper has no idle timer on the server side; it sends
-//! pings instead ([`PING_INTERVAL`]) and closes a connection whose peer stops answering them.
+//! connection are capped by the builder's `http2_max_concurrent_streams` (200 by default). An
+//! idle HTTP/2 connection is not closed after the keep-alive timeout: hyper has no idle timer on
+//! the server side; it sends pings instead ([`PING_INTERVAL`]) and closes a connection whose peer
+//! stops answering them.
 //! `max_requests_per_connection` does not apply to HTTP/2.
 
 use std::convert::Infallible;

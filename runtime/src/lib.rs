@@ -28,6 +28,26 @@
 //!
 //! A busy connection reuses its buffers (a small GET with a static body allocates nothing); a
 //! connection idle for a second releases them, so idle keep-alive connections cost little memory.
+//!
+//! [`serve_connection`] serves one connection over any byte stream (`AsyncRead + AsyncWrite`): a
+//! TLS stream you terminated, a Unix socket, an in-memory pipe. The connection code is generic
+//! over the stream, so TCP runs the same monomorphized code as before, with nothing boxed.
+//!
+//! # Features
+//!
+//! Off by default; the default build pulls no TLS, hyper or tower crate.
+//!
+//! | feature | adds | through |
+//! |---|---|---|
+//! | `tls` | `ServerBuilder::tls`, `TlsConfig` (PEM files, reload), a handshake timeout, ALPN | rustls (ring) and tokio-rustls |
+//! | `http2` | HTTP/2 with prior knowledge on plain connections, `h2` by ALPN over TLS; GOAWAY on shutdown | hyper |
+//! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`) and `tower::call` (a route calling a service) | tower-service |
+//!
+//! Over HTTP/2 the target, header-count, body-size and body-time limits apply per stream, as on
+//! HTTP/1.1; hyper enforces the header-section size (announced as `SETTINGS_MAX_HEADER_LIST_SIZE`)
+//! and caps concurrent streams (200 by default). An idle HTTP/2 connection is kept while its peer
+//! answers pings (every 20 s), not closed after the keep-alive timeout, and
+//! `max_requests_per_connection` does not apply to it.
 #![forbid(unsafe_code)]
 
 mod app;
