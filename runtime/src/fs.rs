@@ -759,15 +759,15 @@ fn stream_file(file: File, len: u64) -> Body {
             let Some(mut f) = file.take() else { break };
             let want = usize::try_from(left).map_or(STREAM_CHUNK, |l| l.min(STREAM_CHUNK));
             let read = tokio::task::spawn_blocking(move || {
-                let mut buf = vec![0; want];
-                let n = f.read(&mut buf);
+                // Read into spare capacity (no zeroing), until the piece is full or the file ends.
+                let mut buf = Vec::with_capacity(want);
+                let n = (&mut f).take(want as u64).read_to_end(&mut buf);
                 (f, buf, n)
             })
             .await;
             let chunk = match read {
-                Ok((f, mut buf, Ok(n))) if n > 0 => {
+                Ok((f, buf, Ok(n))) if n > 0 => {
                     file = Some(f);
-                    buf.truncate(n);
                     buf
                 }
                 Ok((_, _, Ok(_))) => {
@@ -839,38 +839,53 @@ fn content_type(path: &Path) -> &'static str {
     TYPES.iter().find(|(e, _)| e.eq_ignore_ascii_case(ext)).map_or("application/octet-stream", |(_, t)| t)
 }
 
-/// The codings of `Accept-Encoding` we have variants for, best (smallest) first: `br`, then
-/// `gzip`. A coding is acceptable if listed with a non-zero weight, or covered by a non-zero `*`
-/// and not listed (RFC 9110 §12.5.3).
+/// The codings of `Accept-Encoding` we have variants for, most preferred first: by the client's
+/// weight, then `br` before `gzip` (smaller). A coding is acceptable if listed with a non-zero
+/// weight, or covered by a non-zero `*` and not listed (RFC 9110 §12.5.3); a malformed weight
+/// counts as zero, since the file itself is always acceptable.
 fn accepted_encodings(req: &Request) -> [Option<Encoding>; 2] {
-    let mut verdict = [None::<bool>; 2];
-    let mut star = None::<bool>;
+    let mut listed = [None::<u16>; 2];
+    let mut star = None::<u16>;
     for value in header_values(req, "accept-encoding") {
         for item in value.split(',') {
             let mut parts = item.split(';');
             let coding = parts.next().unwrap_or("").trim();
-            let ok = parts.all(|p| !is_zero_weight(p));
+            let weight = parts.find_map(qvalue).unwrap_or(1000);
             if coding.eq_ignore_ascii_case("br") {
-                verdict[0] = Some(ok);
+                listed[0] = Some(weight);
             } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-                verdict[1] = Some(ok);
+                listed[1] = Some(weight);
             } else if coding == "*" {
-                star = Some(ok);
+                star = Some(weight);
             }
         }
     }
-    let pick = |i: usize, enc| verdict[i].or(star).unwrap_or(false).then_some(enc);
-    [pick(0, Encoding::Br), pick(1, Encoding::Gzip)]
+    let [br, gzip] = listed.map(|w| w.or(star).unwrap_or(0));
+    let mut order = [(br, Encoding::Br), (gzip, Encoding::Gzip)];
+    if gzip > br {
+        order.swap(0, 1);
+    }
+    let mut accepted = order.into_iter().filter(|(w, _)| *w > 0).map(|(_, enc)| enc);
+    [accepted.next(), accepted.next()]
 }
 
-/// Whether a parameter is `q=0` (`q=0`, `q=0.`, `q=0.000`).
-fn is_zero_weight(param: &str) -> bool {
-    let Some((name, value)) = param.split_once('=') else { return false };
+/// The weight of a `q=` parameter in thousandths (RFC 9110 §12.4.2), a malformed one as zero;
+/// `None` when `param` is another parameter.
+fn qvalue(param: &str) -> Option<u16> {
+    let (name, value) = param.split_once('=')?;
     if !name.trim().eq_ignore_ascii_case("q") {
-        return false;
+        return None;
     }
     let value = value.trim();
-    value.strip_prefix('0').is_some_and(|rest| rest.is_empty() || rest.trim_start_matches(['.', '0']).is_empty())
+    let (whole, frac) = value.split_once('.').unwrap_or((value, ""));
+    let valid = matches!(whole, "0" | "1") && frac.len() <= 3 && frac.bytes().all(|b| b.is_ascii_digit());
+    if !valid {
+        return Some(0);
+    }
+    let thousandths =
+        frac.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+    let weight = if whole == "1" { 1000 } else { thousandths };
+    Some(if whole == "0" || thousandths == 0 { weight } else { 0 })
 }
 
 /// Every value of a header (all its lines), as text.
@@ -1139,16 +1154,22 @@ mod tests {
         use Encoding::{Br, Gzip};
         let cases: &[(&[&str], [Option<Encoding>; 2])] = &[
             (&[], [None, None]),
-            (&["gzip"], [None, Some(Gzip)]),
+            (&["gzip"], [Some(Gzip), None]),
             (&["gzip, deflate, br"], [Some(Br), Some(Gzip)]),
-            (&["br;q=0, gzip;q=0.5"], [None, Some(Gzip)]),
+            (&["br;q=0, gzip;q=0.5"], [Some(Gzip), None]),
+            (&["gzip;q=1, br;q=0.5"], [Some(Gzip), Some(Br)]),
+            (&["gzip;q=0.5, br;q=0.5"], [Some(Br), Some(Gzip)]),
             (&["br;q=0.000"], [None, None]),
             (&["br;q=0.001"], [Some(Br), None]),
+            (&["br;q=2"], [None, None]),
+            (&["br;q=0.0001"], [None, None]),
+            (&["br;level=1;q=1.000"], [Some(Br), None]),
             (&["*"], [Some(Br), Some(Gzip)]),
-            (&["*;q=0, gzip"], [None, Some(Gzip)]),
+            (&["*;q=0, gzip"], [Some(Gzip), None]),
+            (&["*;q=0.1, gzip;q=0.5"], [Some(Gzip), Some(Br)]),
             (&["GZIP", "Br"], [Some(Br), Some(Gzip)]),
             (&["identity"], [None, None]),
-            (&["x-gzip"], [None, Some(Gzip)]),
+            (&["x-gzip"], [Some(Gzip), None]),
         ];
         for (values, want) in cases {
             let mut req = Request::new(Method::GET, "/");
@@ -1307,9 +1328,23 @@ mod tests {
     }
 
     #[test]
-    fn zero_weights() {
-        for (p, zero) in [("q=0", true), (" Q = 0.0 ", true), ("q=0.", true), ("q=0.5", false), ("q=1", false)] {
-            assert_eq!(is_zero_weight(p), zero, "{p}");
+    fn qvalues() {
+        let cases = [
+            ("q=0", Some(0)),
+            (" Q = 0.0 ", Some(0)),
+            ("q=0.", Some(0)),
+            ("q=0.5", Some(500)),
+            ("q=0.125", Some(125)),
+            ("q=1", Some(1000)),
+            ("q=1.000", Some(1000)),
+            ("q=1.5", Some(0)),
+            ("q=2", Some(0)),
+            ("q=0.1234", Some(0)),
+            ("q=", Some(0)),
+            ("level=1", None),
+        ];
+        for (p, want) in cases {
+            assert_eq!(qvalue(p), want, "{p}");
         }
     }
 }
