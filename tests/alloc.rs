@@ -9,7 +9,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
-use waymark::{App, Method, Next, Request, Response, routes};
+use waymark::{App, Method, Next, Request, Response, StatusCode, routes};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -26,6 +26,21 @@ async fn pass(_req: &Request, next: Next<'_>) -> Response {
     next.run().await
 }
 
+struct Admin;
+
+async fn admin(req: &Request) -> Result<Admin, StatusCode> {
+    if req.header("authorization").is_some() { Ok(Admin) } else { Err(StatusCode::UNAUTHORIZED) }
+}
+
+mod tools {
+    waymark::routes! {
+        pub(crate) Tools at "/tools";
+        wrap super::pass;
+        guard level: u8 = async { 3 };
+        GET "/ping/{n: u32}" => async move { if level + 1 > 0 && n > 0 { "pong" } else { "zero" } },
+    }
+}
+
 routes! {
     Api;
     wrap pass;
@@ -36,8 +51,10 @@ routes! {
     GET "/files/{*path}" => async move { if path.is_empty() { "empty" } else { "file" } },
     scope "/admin" {
         wrap pass;
+        guard _admin: Admin = admin(req);
         GET "/stats/{day: u16}" => async { "stats" },
     }
+    mount tools::Tools = tools::Tools::new();
 }
 
 /// Runs a handler future to completion; these handlers never wait, so one poll is enough.
@@ -69,7 +86,11 @@ fn dispatch_allocates_nothing_unless_a_parameter_needs_decoding() {
         ("/users/me", 200, 0),
         ("/users/bob/posts/7", 200, 0),
         ("/files/a/b/c.txt", 200, 0),
+        // A guard that passes, and one that answers.
         ("/admin/stats/12", 200, 0),
+        ("/admin/stats/13", 401, 0),
+        // A mounted table's route, its own middleware and guard.
+        ("/tools/ping/7", 200, 0),
         ("/nope", 404, 0),
         // A segment that needs percent-decoding is decoded into an owned string; `percent-encoding`
         // collects into a `Vec` that grows once: two blocks.
@@ -77,6 +98,7 @@ fn dispatch_allocates_nothing_unless_a_parameter_needs_decoding() {
     ];
     for (path, status, per_request) in cases {
         let req = Request::new(Method::GET, path);
+        let req = if path == "/admin/stats/12" { req.with_header("authorization", "yes") } else { req };
         assert_eq!(answer(&app, &req).status().as_u16(), status, "{path}");
         assert_eq!(blocks_while(&app, &req, 100), 100 * per_request, "allocations for {path}");
     }

@@ -80,7 +80,7 @@ async fn session(state: &AppState, req: &Request) -> Option<Session> {
 }
 
 /// `Result<T, E>` short-circuits; it may use the earlier guard and the scope's parameters.
-async fn require_admin(session: &Option<Session>, org: u32) -> Result<Admin, Response> {
+async fn require_admin(session: Option<&Session>, org: u32) -> Result<Admin, Response> {
     match session {
         Some(Session(name)) if name == "root" => Ok(Admin(format!("{name}@{org}"))),
         _ => Err((StatusCode::UNAUTHORIZED, "admins only").into_response()),
@@ -98,7 +98,7 @@ routes! {
     GET "/tools" => async { "outer /tools" },
     scope "/orgs/{org: u32}" {
         wrap admin_wrap;
-        guard admin: Admin = require_admin(&session, org);
+        guard admin: Admin = require_admin(session.as_ref(), org);
         GET "/stats" as stats => async move { format!("stats for {}", admin.0) },
     }
 
@@ -162,7 +162,10 @@ async fn a_mounted_table_answers_as_if_the_tables_were_one() {
     assert_eq!(text(&send(&app, Method::GET, "/tools", &[]).await), "outer /tools");
     // 400, 405 with both tables' methods, HEAD, OPTIONS, and the outer fallback.
     let res = send(&app, Method::GET, "/tools/echo/300", &[]).await;
-    assert_eq!((res.status(), text(&res).as_str()), (StatusCode::BAD_REQUEST, "invalid path parameter `n`: expected `u8`"));
+    assert_eq!(
+        (res.status(), text(&res).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid path parameter `n`: expected `u8`")
+    );
     let res = send(&app, Method::DELETE, "/tools/echo/3", &[]).await;
     assert_eq!((res.status(), res.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD, PUT, OPTIONS")));
     let res = send(&app, Method::HEAD, "/tools/echo/3", &[]).await;
@@ -240,7 +243,9 @@ mod property {
 
     /// Text made of the characters URLs treat specially, unicode, and dots.
     fn text() -> impl Strategy<Value = String> {
-        let chars = prop::sample::select(vec!['a', 'Z', '0', 'é', '😀', '/', '%', '?', '#', '&', '+', ' ', '.', '=', '\\', '~', ';']);
+        let chars = prop::sample::select(vec![
+            'a', 'Z', '0', 'é', '😀', '/', '%', '?', '#', '&', '+', ' ', '.', '=', '\\', '~', ';',
+        ]);
         prop::collection::vec(chars, 0..7).prop_map(|v| v.into_iter().collect())
     }
 

@@ -200,3 +200,41 @@ async fn tables_larger_than_one_chunk_keep_state_and_middleware() {
     assert_eq!(body(allowed), "x 5 db");
     assert_eq!(app.call(Request::new(Method::POST, "/r7")).await.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// Types are read as `syn` types, not as text: `Option` under any path, nested generics kept whole
+/// in messages.
+mod types_as_written {
+    use std::num::NonZero;
+
+    use waymark::{Method, Request, StatusCode};
+
+    waymark::routes! {
+        /// Query types as users write them.
+        pub(crate) Typed;
+        GET "/a?{n: Option<NonZero<u32>>}" => async move { format!("{n:?}") },
+        GET "/b?{n: std::option::Option<u32>}" => async move { format!("{n:?}") },
+        GET "/c/{n: NonZero<u32>}" => async move { format!("{n}") },
+    }
+
+    async fn get(path: &str) -> (StatusCode, String) {
+        let res = Typed::new().call(Request::new(Method::GET, path)).await;
+        let body = res.body_bytes().map(|b| String::from_utf8(b.to_vec()).unwrap()).unwrap_or_default();
+        (res.status(), body)
+    }
+
+    #[tokio::test]
+    async fn option_is_found_under_any_path_and_messages_keep_the_type() {
+        assert_eq!(get("/a?n=3").await, (StatusCode::OK, "Some(3)".to_owned()));
+        assert_eq!(get("/a").await, (StatusCode::OK, "None".to_owned()));
+        assert_eq!(
+            get("/a?n=0").await,
+            (StatusCode::BAD_REQUEST, "invalid query parameter `n`: expected `NonZero<u32>`".to_owned())
+        );
+        assert_eq!(get("/b").await, (StatusCode::OK, "None".to_owned()));
+        assert_eq!(get("/b?n=4").await, (StatusCode::OK, "Some(4)".to_owned()));
+        assert_eq!(
+            get("/c/0").await,
+            (StatusCode::BAD_REQUEST, "invalid path parameter `n`: expected `NonZero<u32>`".to_owned())
+        );
+    }
+}

@@ -4,7 +4,6 @@
 //! so everything here is `pub(crate)`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
@@ -20,8 +19,8 @@ routes! {
     wrap json_errors;
 
     GET    "/"                                                                  => index(),
-    GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" => list(state, limit, offset, tag),
-    GET    "/bookmarks/{id: u64}"                                               => get_one(state, id),
+    GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks => list(state, limit, offset, tag),
+    GET    "/bookmarks/{id: u64}"                                               as bookmark  => get_one(state, id),
     POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, body),
     PUT    "/bookmarks/{id: u64}" body: Json<NewBookmark>                       => replace(state, id, body),
     DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
@@ -315,14 +314,8 @@ pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<Str
     let tag = tag.map(|t| t.trim().to_ascii_lowercase());
     let (items, total) = store.page(limit as usize, offset as usize, tag.as_deref());
     let after = offset as usize + items.len();
-    let next = (after < total).then(|| {
-        let mut link = format!("/bookmarks?limit={limit}&offset={after}");
-        // Only a well-formed tag can have matched, so it needs no escaping.
-        if let Some(tag) = &tag {
-            let _ = write!(link, "&tag={tag}");
-        }
-        link
-    });
+    // `after` fits: it is at most `total`, which came from a `u32` offset plus a page.
+    let next = (after < total).then(|| Api::bookmarks_url(Some(limit), u32::try_from(after).ok(), tag));
     Ok(Json(Page { items, total, limit, offset, next }))
 }
 
@@ -334,7 +327,7 @@ pub(crate) async fn get_one(store: &Store, id: u64) -> Result<Json<Bookmark>, Ap
 /// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`.
 pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Result<Response, ApiError> {
     let bookmark = store.insert(new.validate()?);
-    let location = HeaderValue::from_str(&format!("/bookmarks/{}", bookmark.id)).ok();
+    let location = HeaderValue::from_str(&Api::bookmark_url(bookmark.id)).ok();
     let mut res = (StatusCode::CREATED, Json(bookmark)).into_response();
     if let Some(location) = location {
         res.insert_header(header::LOCATION, location);

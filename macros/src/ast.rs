@@ -126,7 +126,10 @@ impl Parse for Item {
         if kw == "guard" {
             let name: Ident = input.parse()?;
             input.parse::<Token![:]>().map_err(|e| {
-                syn::Error::new(e.span(), format!("expected `: Type` after the guard's name, e.g. `guard {name}: Admin = check(req);`"))
+                syn::Error::new(
+                    e.span(),
+                    format!("expected `: Type` after the guard's name, e.g. `guard {name}: Admin = check(req);`"),
+                )
             })?;
             let ty: Type = input.parse()?;
             input.parse::<Token![=]>()?;
@@ -167,9 +170,10 @@ impl Parse for Item {
         while !input.peek(Token![=>]) {
             if input.peek(Token![as]) && name.is_none() {
                 input.parse::<Token![as]>()?;
-                name = Some(input.parse::<Ident>().map_err(|e| {
-                    syn::Error::new(e.span(), "expected the route's name after `as`, e.g. `as home`")
-                })?);
+                name =
+                    Some(input.parse::<Ident>().map_err(|e| {
+                        syn::Error::new(e.span(), "expected the route's name after `as`, e.g. `as home`")
+                    })?);
                 continue;
             }
             let word: Ident = input.call(syn::ext::IdentExt::parse_any)?;

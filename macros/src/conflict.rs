@@ -14,7 +14,11 @@ pub(crate) fn errors(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], conflicts: &[(u
         let (msg, note) = if first.full == second.full {
             (format!("route `{b}` is declared twice; remove one of them"), format!("`{a}` is first declared here"))
         } else {
-            let shape = |i: usize| Shape { method: table.routes[i].method, pattern: &table.routes[i].full, segments: &shapes[i] };
+            let shape = |i: usize| Shape {
+                method: table.routes[i].method,
+                pattern: &table.routes[i].full,
+                segments: &shapes[i],
+            };
             let both = common_path(Msg::new(), &shape(earlier), &shape(later));
             (
                 format!(

@@ -18,13 +18,14 @@ use crate::valid::{self, METHODS, ParamTy, QueryKind, RouteDef, Table};
 pub(crate) fn expand(input: &Input) -> TokenStream {
     let (table, mut errors) = valid::check(input);
     let shapes: Vec<Vec<Seg<'_>>> = table.routes.iter().map(|r| trie::shape(&r.segments)).collect();
-    let keyed: Vec<(&str, Vec<Seg<'_>>)> = table.routes.iter().zip(&shapes).map(|(r, s)| (r.method, s.clone())).collect();
-    let (tries, conflicts) = trie::build(&keyed);
-    errors.extend(conflict::errors(&table, &shapes, &conflicts));
+    let keyed: Vec<(&str, Vec<Seg<'_>>)> =
+        table.routes.iter().zip(&shapes).map(|(r, s)| (r.method, s.clone())).collect();
+    let tries = trie::build(&keyed);
+    errors.extend(conflict::errors(&table, &shapes, &tries.conflicts));
     let header = header(input);
     let urls = url_builders(&table);
     if errors.is_empty() {
-        let body = dispatcher(&table, &shapes, &tries);
+        let body = dispatcher(&table, &shapes, &tries.by_method);
         quote! { #header #urls #body }
     } else {
         let errors = errors.iter().map(syn::Error::to_compile_error);
@@ -178,7 +179,11 @@ fn url_builders(table: &Table<'_>) -> TokenStream {
                 }
                 let Some(p) = r.params.iter().find(|p| p.index == d) else { continue };
                 let (n, text) = (&p.name, p.name.to_string());
-                let f = if p.catch_all { quote! { catch_all } } else { quote! { segment } };
+                let f = if p.catch_all {
+                    quote! { catch_all }
+                } else {
+                    quote! { segment }
+                };
                 steps.push(quote! { __u.#f(#text, &#n)?; });
                 continue;
             };
@@ -196,7 +201,10 @@ fn url_builders(table: &Table<'_>) -> TokenStream {
             });
         }
         let full = &r.full;
-        let doc = format!(" The URL of `{} {}`; see [`waymark::url`](::waymark::url) for the values it refuses.", r.method, r.full);
+        let doc = format!(
+            " The URL of `{} {}`; see [`waymark::url`](::waymark::url) for the values it refuses.",
+            r.method, r.full
+        );
         let try_doc = format!(" The URL of `{} {}`, or why a value cannot be sent in it.", r.method, r.full);
         Some(quote! {
             #[doc = #doc]
@@ -291,7 +299,6 @@ fn mount_checks(table: &Table<'_>) -> TokenStream {
 
 fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node<'_>)]) -> TokenStream {
     let (vis, name, req) = (table.vis, table.name, req_ident());
-    let name_str = name.to_string();
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
@@ -306,83 +313,16 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
         });
         quote! { ::waymark::__private::shape::Shape { method: #method, pattern: #pattern, segments: &[#(#segs),*] } }
     });
-    let mounted: Vec<TokenStream> = table.mounts.iter().map(|m| as_table(&m.ty)).collect();
-    let (found_tys, finds, runs) = (in_mounted(table, "Found<'p>"), in_mounted(table, "find"), in_mounted(table, "run"));
-    let (bads, allows, everys) = (in_mounted(table, "bad"), in_mounted(table, "allow"), in_mounted(table, "every"));
-    let info_ty = quote! { ::waymark::__private::RouteInfo };
-    let all_routes = joined(
-        &quote! { #name::__OWN_ROUTES },
-        &in_mounted(table, "ROUTES"),
-        &info_ty,
-        &quote! { ::waymark::__private::RouteInfo { method: "", pattern: "", handler: "" } },
-    );
-    let shape_ty = quote! { ::waymark::__private::shape::Shape<'static> };
-    let all_shapes = joined(
-        &quote! { #name::__OWN_SHAPES },
-        &in_mounted(table, "SHAPES"),
-        &shape_ty,
-        &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
-    );
     let checks = mount_checks(table);
     let Router { items, route, methods, arms } = router(table, tries);
-    let fields: Vec<Ident> = (0..mounted.len()).map(mount_field).collect();
-    let variants: Vec<Ident> = (0..mounted.len()).map(|i| format_ident!("M{}", i)).collect();
-
-    // What a match is: this table's route, or a mounted table's.
-    let (found_items, found_ty, find_body, own_arms) = if mounted.is_empty() {
-        let find = quote! {
-            Self::__lookup(__method, __path).map(|__r| {
-                let __shape = Self::__OWN_SHAPES[__r.__index()].segments;
-                (__r, __shape)
-            })
-        };
-        (TokenStream::new(), quote! { #route<'p> }, find, quote! { #(#arms)* })
-    } else {
-        let found = format_ident!("__Waymark{}Found", name);
-        let items = quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types, private_interfaces, reason = "generated, hidden")]
-            #vis enum #found<'p> {
-                Own(#route<'p>),
-                #(#variants(#found_tys),)*
-            }
-        };
-        let find = quote! {
-            let __best = Self::__lookup(__method, __path).map(|__r| {
-                let __shape = Self::__OWN_SHAPES[__r.__index()].segments;
-                (#found::Own(__r), __shape)
-            });
-            #(
-                let __best = ::waymark::__private::better(
-                    __best,
-                    #finds(__method, __path).map(|(__f, __s)| (#found::#variants(__f), __s)),
-                );
-            )*
-            __best
-        };
-        let arms = quote! {
-            #found::Own(__route) => match __route { #(#arms)* },
-            #(#found::#variants(__f) => #runs(&self.#fields, #req, __f).await,)*
-        };
-        (items, quote! { #found<'p> }, find, arms)
-    };
-    let lookup_in_handle = if mounted.is_empty() {
+    let found = found(table, &route, &arms);
+    let Found { items: found_items, arms: own_arms, .. } = &found;
+    let lookup_in_handle = if table.mounts.is_empty() {
         quote! { Self::__lookup(__method, __path) }
     } else {
         quote! { <Self as ::waymark::__private::Table>::find(__method, __path).map(|(__f, _)| __f) }
     };
-    let own_allow = methods.iter().map(|m| {
-        let (f, names) = (method_fn("match", m), allowed_by(m));
-        quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
-    });
-    let every = methods.iter().flat_map(|m| allowed_by(m));
-    let fallback = match table.fallback {
-        Some(f) => {
-            let handler = &f.handler;
-            handler_call(&quote! { #handler }, handler.span())
-        }
-        None => quote! { ::waymark::__private::not_found() },
-    };
+    let miss = miss(table);
     let handle_wrapped = wrap_all(
         &quote! {
             async move {
@@ -390,39 +330,14 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
                 let __method = #req.method();
                 match #lookup_in_handle {
                     ::core::option::Option::Some(__found) => self.__dispatch(#req, __found).await,
-                    ::core::option::Option::None => {
-                        if let ::core::option::Option::Some((__name, __ty)) = <Self as ::waymark::__private::Table>::bad(__method, __path) {
-                            return ::waymark::__private::bad_param(__name, __ty);
-                        }
-                        let mut __allow = ::waymark::__private::Allow::default();
-                        // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method.
-                        if __path == "*" && *__method == ::waymark::__private::Method::OPTIONS {
-                            <Self as ::waymark::__private::Table>::every(&mut __allow);
-                        }
-                        <Self as ::waymark::__private::Table>::allow(__path, &mut __allow);
-                        if !__allow.is_empty() {
-                            __allow.push("OPTIONS");
-                            if *__method == ::waymark::__private::Method::OPTIONS {
-                                return __allow.options();
-                            }
-                            return __allow.method_not_allowed();
-                        }
-                        #fallback
-                    }
+                    ::core::option::Option::None => { #miss }
                 }
             }
         },
         &table.wraps,
     );
-    let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, __found) }, &table.wraps);
-    let allow_generated = quote! {
-        #[allow(
-            unused_variables,
-            clippy::all,
-            clippy::pedantic,
-            reason = "generated: every route binds `req` and the state, whether its handler uses them or not"
-        )]
-    };
+    let table_impl = table_impl(table, &found, &methods);
+    let allow_generated = allow_generated();
     quote! {
         #items
         #found_items
@@ -456,6 +371,139 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             }
         }
 
+        #table_impl
+
+        impl ::waymark::__private::App for #name {
+            #allow_generated
+            fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
+                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
+                #state_binding
+                #handle_wrapped
+            }
+        }
+    }
+}
+
+/// Generated functions bind `req` and the state for every route, used or not.
+fn allow_generated() -> TokenStream {
+    quote! {
+        #[allow(
+            unused_variables,
+            clippy::all,
+            clippy::pedantic,
+            reason = "generated: every route binds `req` and the state, whether its handler uses them or not"
+        )]
+    }
+}
+
+/// What a match is: this table's route or, with mounted tables, a mounted table's match. The type,
+/// its items, how `Table::find` computes it, and the arms that run it.
+struct Found {
+    items: TokenStream,
+    ty: TokenStream,
+    find: TokenStream,
+    arms: TokenStream,
+}
+
+fn found(table: &Table<'_>, route: &Ident, arms: &[TokenStream]) -> Found {
+    let (vis, name, req) = (table.vis, table.name, req_ident());
+    let own = quote! {
+        Self::__lookup(__method, __path).map(|__r| {
+            let __shape = Self::__OWN_SHAPES[__r.__index()].segments;
+            (__r, __shape)
+        })
+    };
+    if table.mounts.is_empty() {
+        return Found { items: TokenStream::new(), ty: quote! { #route<'p> }, find: own, arms: quote! { #(#arms)* } };
+    }
+    let found = format_ident!("__Waymark{}Found", name);
+    let fields: Vec<Ident> = (0..table.mounts.len()).map(mount_field).collect();
+    let variants: Vec<Ident> = (0..table.mounts.len()).map(|i| format_ident!("M{}", i)).collect();
+    let (found_tys, finds, runs) =
+        (in_mounted(table, "Found<'p>"), in_mounted(table, "find"), in_mounted(table, "run"));
+    let items = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, private_interfaces, reason = "generated, hidden")]
+        #vis enum #found<'p> {
+            Own(#route<'p>),
+            #(#variants(#found_tys),)*
+        }
+    };
+    let find = quote! {
+        let __best = #own.map(|(__r, __s)| (#found::Own(__r), __s));
+        #(
+            let __best = ::waymark::__private::better(
+                __best,
+                #finds(__method, __path).map(|(__f, __s)| (#found::#variants(__f), __s)),
+            );
+        )*
+        __best
+    };
+    let arms = quote! {
+        #found::Own(__route) => match __route { #(#arms)* },
+        #(#found::#variants(__f) => #runs(&self.#fields, #req, __f).await,)*
+    };
+    Found { items, ty: quote! { #found<'p> }, find, arms }
+}
+
+/// The answer when no route matched: `400` for a parameter that does not parse, `405` or the
+/// automatic `OPTIONS` answer for a path other methods take, else the fallback.
+fn miss(table: &Table<'_>) -> TokenStream {
+    let fallback = match table.fallback {
+        Some(f) => {
+            let handler = &f.handler;
+            handler_call(&quote! { #handler }, handler.span())
+        }
+        None => quote! { ::waymark::__private::not_found() },
+    };
+    quote! {
+        if let ::core::option::Option::Some((__name, __ty)) = <Self as ::waymark::__private::Table>::bad(__method, __path) {
+            return ::waymark::__private::bad_param(__name, __ty);
+        }
+        let mut __allow = ::waymark::__private::Allow::default();
+        // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method.
+        if __path == "*" && *__method == ::waymark::__private::Method::OPTIONS {
+            <Self as ::waymark::__private::Table>::every(&mut __allow);
+        }
+        <Self as ::waymark::__private::Table>::allow(__path, &mut __allow);
+        if !__allow.is_empty() {
+            __allow.push("OPTIONS");
+            if *__method == ::waymark::__private::Method::OPTIONS {
+                return __allow.options();
+            }
+            return __allow.method_not_allowed();
+        }
+        #fallback
+    }
+}
+
+/// The table as its mounting table sees it (`waymark::__private::Table`).
+fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream {
+    let (name, req) = (table.name, req_ident());
+    let name_str = name.to_string();
+    let Found { ty: found_ty, find: find_body, .. } = found;
+    let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
+    let all_routes = joined(
+        &quote! { #name::__OWN_ROUTES },
+        &in_mounted(table, "ROUTES"),
+        &quote! { ::waymark::__private::RouteInfo },
+        &quote! { ::waymark::__private::RouteInfo { method: "", pattern: "", handler: "" } },
+    );
+    let all_shapes = joined(
+        &quote! { #name::__OWN_SHAPES },
+        &in_mounted(table, "SHAPES"),
+        &quote! { ::waymark::__private::shape::Shape<'static> },
+        &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
+    );
+    let (bads, allows, everys) = (in_mounted(table, "bad"), in_mounted(table, "allow"), in_mounted(table, "every"));
+    let own_allow = methods.iter().map(|m| {
+        let (f, names) = (method_fn("match", m), allowed_by(m));
+        quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
+    });
+    let every = methods.iter().flat_map(|m| allowed_by(m));
+    let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, __found) }, &table.wraps);
+    let allow_generated = allow_generated();
+    quote! {
         #[allow(private_interfaces, clippy::all, clippy::pedantic, reason = "generated table plumbing, hidden from the user's API")]
         impl ::waymark::__private::Table for #name {
             type Found<'p> = #found_ty;
@@ -492,15 +540,6 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
                 #run_wrapped
-            }
-        }
-
-        impl ::waymark::__private::App for #name {
-            #allow_generated
-            fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
-                -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
-                #state_binding
-                #handle_wrapped
             }
         }
     }

@@ -47,9 +47,15 @@ impl<'a> Node<'a> {
     }
 }
 
-/// Builds one trie per method from `(method, shape)` pairs in declaration order; returns the tries
-/// by method and every `(earlier, later)` conflict (a later route is left out of the trie).
-pub(crate) fn build<'a>(routes: &[(&str, Vec<Seg<'a>>)]) -> (Vec<(String, Node<'a>)>, Vec<(usize, usize)>) {
+/// One trie per method, and the conflicts found building them.
+pub(crate) struct Tries<'a> {
+    pub(crate) by_method: Vec<(String, Node<'a>)>,
+    /// `(earlier, later)`: the later route is left out of its trie.
+    pub(crate) conflicts: Vec<(usize, usize)>,
+}
+
+/// Builds one trie per method from `(method, shape)` pairs in declaration order.
+pub(crate) fn build<'a>(routes: &[(&str, Vec<Seg<'a>>)]) -> Tries<'a> {
     let mut tries: Vec<(String, Node<'a>)> = Vec::new();
     let mut conflicts = Vec::new();
     for (i, (method, shape)) in routes.iter().enumerate() {
@@ -64,7 +70,7 @@ pub(crate) fn build<'a>(routes: &[(&str, Vec<Seg<'a>>)]) -> (Vec<(String, Node<'
             conflicts.push((earlier, i));
         }
     }
-    (tries, conflicts)
+    Tries { by_method: tries, conflicts }
 }
 
 /// The shape of a parsed pattern.
@@ -112,7 +118,7 @@ mod tests {
     fn conflicts(routes: &[(&str, &str)]) -> Vec<(usize, usize)> {
         let parsed: Vec<_> = routes.iter().map(|(_, p)| pattern::parse(p, false).expect(p).segments).collect();
         let shapes: Vec<_> = routes.iter().zip(&parsed).map(|((m, _), s)| (*m, shape(s))).collect();
-        build(&shapes).1
+        build(&shapes).conflicts
     }
 
     #[test]
@@ -147,7 +153,15 @@ mod tests {
 
     #[test]
     fn types_accept_samples() {
-        let cases = [("u64", 0b001), ("std::num::NonZero<u32>", 0b001), ("bool", 0b010), ("char", 0b101), ("f64", 0b001), ("String", 0b111), ("MyId", 0b111)];
+        let cases = [
+            ("u64", 0b001),
+            ("std::num::NonZero<u32>", 0b001),
+            ("bool", 0b010),
+            ("char", 0b101),
+            ("f64", 0b001),
+            ("String", 0b111),
+            ("MyId", 0b111),
+        ];
         for (ty, want) in cases {
             assert_eq!(accepts(&syn::parse_str(ty).unwrap()), want, "{ty}");
         }

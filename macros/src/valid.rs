@@ -288,7 +288,12 @@ impl<'a> Cx<'a> {
         // A name used twice gives no second builder: the error says why, and nothing follows from it.
         let name = route.name.as_ref().filter(|name| match self.names.iter().copied().find(|n| n == name) {
             Some(first) => {
-                self.error(name.span(), format!("route name `{name}` is used twice; each name gives one `{name}_url` builder, so rename one"));
+                self.error(
+                    name.span(),
+                    format!(
+                        "route name `{name}` is used twice; each name gives one `{name}_url` builder, so rename one"
+                    ),
+                );
                 self.error(first.span(), format!("`{name}` is first used here"));
                 false
             }
@@ -320,18 +325,7 @@ impl<'a> Cx<'a> {
                 format!("parameter `{name}` in `{full}` would hide the state binding `{name}`; rename the parameter"),
             );
         }
-        for guard in prefix.layers.iter().flat_map(|l| &l.guards) {
-            let ptr: *const Guard = *guard;
-            if let Some(name) = names.iter().find(|n| guard.name == n)
-                && !self.clashes.contains(&ptr)
-            {
-                self.clashes.push(ptr);
-                self.error(
-                    guard.name.span(),
-                    format!("guard `{name}` has the name of a parameter of `{method} {full}`; rename one of them"),
-                );
-            }
-        }
+        self.guard_clashes(prefix, &names, method, &full);
         let mut params = Vec::new();
         for (index, seg) in parsed.segments.iter().enumerate() {
             let (Segment::Param(p) | Segment::CatchAll(p)) = seg else { continue };
@@ -339,9 +333,25 @@ impl<'a> Cx<'a> {
             let name = Ident::new(&p.name, lit.span());
             params.push(PathParam { index, catch_all: matches!(seg, Segment::CatchAll(_)), name, ty });
         }
+        let query = self.query(&parsed.query, &full, lit);
+        self.table.routes.push(RouteDef {
+            method,
+            lit,
+            name,
+            full,
+            segments: parsed.segments,
+            params,
+            query,
+            body: route.body.as_ref().map(|(_, ty)| ty),
+            handler: &route.handler,
+            layers: prefix.layers.clone(),
+        });
+    }
+
+    fn query(&mut self, declared: &[pattern::QueryParam], full: &str, lit: &LitStr) -> Vec<QueryDef> {
         let mut query = Vec::new();
-        for q in &parsed.query {
-            let Some(ty) = self.parse_type(q.ty.as_deref().unwrap_or("String"), &q.name, &full, lit) else { continue };
+        for q in declared {
+            let Some(ty) = self.parse_type(q.ty.as_deref().unwrap_or("String"), &q.name, full, lit) else { continue };
             let (ty, kind) = match (option_inner(&ty), &q.default) {
                 (Some(_), Some(_)) => {
                     self.error(
@@ -371,18 +381,23 @@ impl<'a> Cx<'a> {
             };
             query.push(QueryDef { name: Ident::new(&q.name, lit.span()), text: type_text(&ty), ty, kind });
         }
-        self.table.routes.push(RouteDef {
-            method,
-            lit,
-            name,
-            full,
-            segments: parsed.segments,
-            params,
-            query,
-            body: route.body.as_ref().map(|(_, ty)| ty),
-            handler: &route.handler,
-            layers: prefix.layers.clone(),
-        });
+        query
+    }
+
+    /// A guard named like a parameter of a route it covers (reported once per guard).
+    fn guard_clashes(&mut self, prefix: &Prefix<'a>, names: &[&String], method: &str, full: &str) {
+        for guard in prefix.layers.iter().flat_map(|l| &l.guards) {
+            let ptr: *const Guard = *guard;
+            if let Some(name) = names.iter().find(|n| guard.name == n)
+                && !self.clashes.contains(&ptr)
+            {
+                self.clashes.push(ptr);
+                self.error(
+                    guard.name.span(),
+                    format!("guard `{name}` has the name of a parameter of `{method} {full}`; rename one of them"),
+                );
+            }
+        }
     }
 
     fn param_ty(&mut self, text: Option<&str>, name: &str, full: &str, lit: &LitStr) -> Option<ParamTy> {
@@ -481,7 +496,9 @@ mod tests {
             let ty: Type = syn::parse_str(src).unwrap();
             assert_eq!(type_text(&ty), want, "{src}");
         }
-        for (src, inner) in [("Option<u8>", Some("u8")), ("std::option::Option<NonZero<u32>>", Some("NonZero<u32>")), ("Vec<u8>", None)] {
+        for (src, inner) in
+            [("Option<u8>", Some("u8")), ("std::option::Option<NonZero<u32>>", Some("NonZero<u32>")), ("Vec<u8>", None)]
+        {
             let ty: Type = syn::parse_str(src).unwrap();
             assert_eq!(option_inner(&ty).map(type_text).as_deref(), inner, "{src}");
         }

@@ -84,17 +84,17 @@ pub const fn conflict(a: &Shape<'_>, b: &Shape<'_>) -> bool {
 }
 
 /// Orders two routes that both match one path by the matching rules: the one whose segment kinds
-/// come first, left to right, wins. `Less` means `a` wins.
-pub const fn precedes(a: &[Seg<'_>], b: &[Seg<'_>]) -> bool {
-    let mut i = 0;
-    while i < a.len() && i < b.len() {
-        let (x, y) = (a[i].rank(), b[i].rank());
+/// come first, left to right, wins: `true` when `first` wins.
+pub const fn precedes(first: &[Seg<'_>], second: &[Seg<'_>]) -> bool {
+    let mut at = 0;
+    while at < first.len() && at < second.len() {
+        let (x, y) = (first[at].rank(), second[at].rank());
         if x != y {
             return x < y;
         }
-        i += 1;
+        at += 1;
     }
-    a.len() < b.len()
+    first.len() < second.len()
 }
 
 /// The longest message this crate builds; longer ones are cut at a piece boundary.
@@ -146,37 +146,35 @@ impl Default for Msg {
 
 /// What two conflicting routes have in common, in words: `` both match `/a/1` `` when a path that
 /// both match can be named from their types, else `` both have the shape `/a/{_}` ``.
-pub const fn common_path(msg: Msg, a: &Shape<'_>, b: &Shape<'_>) -> Msg {
-    let both = {
-        let mut all = true;
-        let mut i = 0;
-        while i < a.segments.len() && i < b.segments.len() {
-            if let (Some(x), Some(y)) = (accepts(&a.segments[i]), accepts(&b.segments[i]))
-                && x & y == 0
-            {
-                all = false;
-            }
-            i += 1;
+pub const fn common_path(msg: Msg, first: &Shape<'_>, second: &Shape<'_>) -> Msg {
+    let (xs, ys) = (first.segments, second.segments);
+    let mut named = true;
+    let mut at = 0;
+    while at < xs.len() && at < ys.len() {
+        if let (Some(x), Some(y)) = (accepts(&xs[at]), accepts(&ys[at]))
+            && x & y == 0
+        {
+            named = false;
         }
-        all
-    };
-    let mut msg = msg.push(if both { "both match `" } else { "both have the shape `" });
-    if a.segments.is_empty() {
+        at += 1;
+    }
+    let mut msg = msg.push(if named { "both match `" } else { "both have the shape `" });
+    if xs.is_empty() {
         msg = msg.push("/");
     }
-    let mut i = 0;
-    while i < a.segments.len() {
+    let mut at = 0;
+    while at < xs.len() {
         msg = msg.push("/");
-        msg = match (&a.segments[i], b.segments.split_at(i).1.first()) {
+        msg = match (&xs[at], ys.split_at(at).1.first()) {
             (Seg::Literal(l), _) => msg.push(l),
-            (s, Some(t)) if both => match (accepts(s), accepts(t)) {
+            (seg, Some(other)) if named => match (accepts(seg), accepts(other)) {
                 (Some(x), Some(y)) => msg.push(SAMPLES[(x & y).trailing_zeros() as usize]),
                 _ => msg,
             },
             (Seg::Param { .. }, _) => msg.push("{_}"),
             (_, _) => msg.push("{*_}"),
         };
-        i += 1;
+        at += 1;
     }
     msg.push("`")
 }
@@ -221,7 +219,11 @@ pub const fn first_conflict(a_name: &str, a: &[Shape<'_>], b_name: &str, b: &[Sh
     ))
 }
 
-/// Panics (a compile error when evaluated in a `const`) at the first conflict between `a` and `b`.
+/// Checks that no route of `a` conflicts with a route of `b`.
+///
+/// # Panics
+/// At the first conflict, with [`first_conflict`]'s message: a compile error when evaluated in a
+/// `const`, which is how `routes!` uses it at each `mount`.
 pub const fn assert_no_conflict(a_name: &str, a: &[Shape<'_>], b_name: &str, b: &[Shape<'_>]) {
     if let Some(msg) = first_conflict(a_name, a, b_name, b) {
         panic!("{}", msg.as_str());
@@ -286,9 +288,18 @@ mod tests {
 
     #[test]
     fn messages_name_both_routes_and_stop_at_the_cap() {
-        let (a, b) = ([shape("GET", "/t/{x}", &[Seg::Literal("t"), P])], [shape("GET", "/t/{y: u64}", &[Seg::Literal("t"), U64])]);
+        let (a, b) = (
+            [shape("GET", "/t/{x}", &[Seg::Literal("t"), P])],
+            [shape("GET", "/t/{y: u64}", &[Seg::Literal("t"), U64])],
+        );
         let msg = first_conflict("Api", &a, "Tools", &b).expect("conflict");
-        assert!(msg.as_str().starts_with("route `GET /t/{y: u64}` of `Tools` conflicts with `GET /t/{x}` of `Api`: both match `/t/1`;"), "{}", msg.as_str());
+        assert!(
+            msg.as_str().starts_with(
+                "route `GET /t/{y: u64}` of `Tools` conflicts with `GET /t/{x}` of `Api`: both match `/t/1`;"
+            ),
+            "{}",
+            msg.as_str()
+        );
         let long = "x".repeat(MSG_CAP);
         assert_eq!(Msg::new().push("ab").push(&long).as_str(), "ab");
     }

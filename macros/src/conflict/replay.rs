@@ -234,7 +234,7 @@ fn matchit_cases() -> Vec<Case> {
                 let mut shapes: Vec<_> = accepted.iter().map(|(_, segments)| ("GET", trie::shape(segments))).collect();
                 shapes.push(("GET", trie::shape(&p.segments)));
                 let later = shapes.len() - 1;
-                match trie::build(&shapes).1.into_iter().find(|c| c.1 == later) {
+                match trie::build(&shapes).conflicts.into_iter().find(|c| c.1 == later) {
                     Some((earlier, _)) => Verdict::Conflict(accepted[earlier].0.to_owned()),
                     None => {
                         accepted.push((route, p.segments));
@@ -294,7 +294,8 @@ fn rocket_cases() -> Vec<Case> {
         };
         let across = match (&pa, &pb) {
             (Ok(pa), Ok(pb)) => {
-                let (table, mounted) = ([(ma.as_str(), a, trie::shape(&pa.segments))], [(mb.as_str(), b, trie::shape(&pb.segments))]);
+                let (table, mounted) =
+                    ([(ma.as_str(), a, trie::shape(&pa.segments))], [(mb.as_str(), b, trie::shape(&pb.segments))]);
                 Some(match waymark_shape::find_conflict(&shapes(&table), &shapes(&mounted)) {
                     Some(_) => Verdict::Conflict(a.to_owned()),
                     None => Verdict::Accepted,
@@ -308,7 +309,11 @@ fn rocket_cases() -> Vec<Case> {
             (Ok(pa), Ok(pb)) => {
                 // Queries never take part in our matching: only the segments make the shape.
                 let shapes = [(ma.as_str(), trie::shape(&pa.segments)), (mb.as_str(), trie::shape(&pb.segments))];
-                if trie::build(&shapes).1.is_empty() { Verdict::Accepted } else { Verdict::Conflict(a.to_owned()) }
+                if trie::build(&shapes).conflicts.is_empty() {
+                    Verdict::Accepted
+                } else {
+                    Verdict::Conflict(a.to_owned())
+                }
             }
         };
         let peer = if collide { Verdict::Conflict(a.to_owned()) } else { Verdict::Accepted };
