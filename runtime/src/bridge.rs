@@ -15,9 +15,9 @@ use http::{Method, StatusCode};
 use http_body::Frame;
 use http_body_util::BodyExt;
 
+use crate::config::Config;
 use crate::conn::CatchUnwind;
 use crate::error::Error;
-use crate::server::Config;
 use crate::{App, Body, Request, Response};
 
 /// A waymark response body as an [`http_body::Body`]: the whole body in one frame, or the chunks

@@ -29,10 +29,10 @@ use tokio::sync::watch;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
 use crate::body::ChunkedDecoder;
+use crate::config::Config;
 use crate::encode::{self, Exchange, Framing};
 use crate::error::Error;
 use crate::parse::{BodyKind, Head, parse_head};
-use crate::server::Config;
 use crate::{App, Body, Request, Response};
 
 /// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as

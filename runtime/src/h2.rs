@@ -32,8 +32,8 @@ use tokio::sync::watch;
 
 use crate::App;
 use crate::bridge;
+use crate::config::Config;
 use crate::conn::Io;
-use crate::server::Config;
 
 /// How often an HTTP/2 connection pings a peer it has heard nothing from, and how long it waits
 /// for the answer: a peer that vanished (no FIN, no RST) is found within 40 s.

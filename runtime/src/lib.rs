@@ -54,6 +54,7 @@ mod app;
 mod body;
 #[cfg(any(feature = "http2", feature = "tower"))]
 mod bridge;
+mod config;
 mod conn;
 mod date;
 mod encode;
@@ -76,20 +77,23 @@ pub mod __private;
 
 pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
+pub use config::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
+    DEFAULT_SHUTDOWN_GRACE,
+};
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;
 pub use response::{Body, Html, IntoResponse, Json, Response};
-pub use server::{
-    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
-    DEFAULT_SHUTDOWN_GRACE, Server, ServerBuilder, serve_connection,
-};
+pub use server::{Server, ServerBuilder, serve_connection};
 
 #[cfg(any(feature = "http2", feature = "tower"))]
 pub use bridge::HttpBody;
+#[cfg(feature = "http2")]
+pub use config::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
+#[cfg(feature = "tls")]
+pub use config::DEFAULT_TLS_HANDSHAKE_TIMEOUT;
 #[cfg(feature = "tls")]
 pub use rustls;
-#[cfg(feature = "http2")]
-pub use server::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
 #[cfg(feature = "tls")]
-pub use tls::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig};
+pub use tls::TlsConfig;

@@ -6,9 +6,9 @@ use std::mem::MaybeUninit;
 
 use http::{Method, Version};
 
+use crate::config::Config;
 use crate::error::Error;
 use crate::request::Request;
-use crate::server::Config;
 
 /// Hard ceiling on the configurable header count: the parser's slots live on the stack, left
 /// uninitialised, so the ceiling costs stack space and no time.

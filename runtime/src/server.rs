@@ -13,101 +13,12 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::App;
+use crate::config::Config;
 use crate::conn::{Conn, Io};
-
-/// Default limit on the request head (request line and header section): 16 KiB.
-///
-/// RFC 9110 §5.4 leaves the limit to the server and RFC 6585 §5 gives it a status (431). 16 KiB
-/// holds a browser's cookies and a large bearer token with room to spare (Node.js uses the same),
-/// while keeping what one slow client can make us buffer small.
-pub const DEFAULT_MAX_HEAD_SIZE: usize = 16 * 1024;
-
-/// Default limit on the number of header fields: 100 (as hyper). Real requests send 5 to 30.
-pub const DEFAULT_MAX_HEADERS: usize = 100;
-
-/// Default limit on the request target: 8 KiB. RFC 9112 §3 recommends supporting request lines of
-/// at least 8000 octets; longer targets get 414 (RFC 9110 §15.5.15).
-pub const DEFAULT_MAX_TARGET_LEN: usize = 8 * 1024;
-
-/// Default limit on a request body: 2 MiB. Enough for JSON APIs and form posts; bodies are read
-/// whole into memory before the handler runs, so the limit bounds memory per request. Larger
-/// bodies get 413 (RFC 9110 §15.5.14).
-pub const DEFAULT_MAX_BODY_SIZE: u64 = 2 * 1024 * 1024;
-
-/// Default time to receive a request head once it has started (and, on a new connection, from
-/// accept): 10 s. Long enough for any real client on a slow link; short enough that slow-loris
-/// clients cannot hold connections for long. Answered with 408 (RFC 9110 §15.5.9).
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Default time to receive a whole request body after its head: 30 s, about 2 MiB at 70 KB/s.
-pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Default time an idle keep-alive connection is kept open (RFC 9112 §9.3): 75 s (as nginx).
-/// Longer than the 60 s idle timeout of common load balancers, so that the proxy, not us, closes
-/// first and never sends a request on a connection we are closing.
-pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(75);
-
-/// Default limit on open connections: 10 000. Past it the server stops accepting until one
-/// closes; the operating system queues the rest in the listen backlog.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
-
-/// Default time in-flight requests get to finish after a shutdown signal: 10 s.
-pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// Default limit on concurrent HTTP/2 streams per connection: 200 (as hyper). RFC 9113 §6.5.2
-/// recommends no less than 100, so that parallelism is not needlessly limited.
-#[cfg(feature = "http2")]
-pub const DEFAULT_H2_MAX_CONCURRENT_STREAMS: u32 = 200;
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop.
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
-
-/// The server's limits; see the `DEFAULT_*` constants for each default and why.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) max_head_size: usize,
-    pub(crate) max_headers: usize,
-    pub(crate) max_target_len: usize,
-    pub(crate) max_body_size: u64,
-    pub(crate) header_read_timeout: Duration,
-    pub(crate) body_read_timeout: Duration,
-    pub(crate) keep_alive_timeout: Duration,
-    pub(crate) max_connections: usize,
-    pub(crate) max_requests_per_connection: Option<u64>,
-    pub(crate) shutdown_grace: Duration,
-    pub(crate) nodelay: bool,
-    #[cfg(feature = "http2")]
-    pub(crate) h2c: bool,
-    #[cfg(feature = "http2")]
-    pub(crate) h2_max_concurrent_streams: u32,
-    #[cfg(feature = "tls")]
-    pub(crate) tls_handshake_timeout: Duration,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            max_head_size: DEFAULT_MAX_HEAD_SIZE,
-            max_headers: DEFAULT_MAX_HEADERS,
-            max_target_len: DEFAULT_MAX_TARGET_LEN,
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
-            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
-            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            max_requests_per_connection: None,
-            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
-            nodelay: true,
-            #[cfg(feature = "http2")]
-            h2c: true,
-            #[cfg(feature = "http2")]
-            h2_max_concurrent_streams: DEFAULT_H2_MAX_CONCURRENT_STREAMS,
-            #[cfg(feature = "tls")]
-            tls_handshake_timeout: crate::tls::DEFAULT_TLS_HANDSHAKE_TIMEOUT,
-        }
-    }
-}
 
 /// An HTTP/1.1 server bound to a socket, ready to serve an [`App`].
 ///
@@ -359,52 +270,52 @@ pub struct ServerBuilder {
 
 impl ServerBuilder {
     /// Largest request head (request line and headers) in bytes; default
-    /// [`DEFAULT_MAX_HEAD_SIZE`] (16 KiB). Larger heads get 431.
+    /// [`DEFAULT_MAX_HEAD_SIZE`](crate::DEFAULT_MAX_HEAD_SIZE) (16 KiB). Larger heads get 431.
     pub fn max_head_size(mut self, bytes: usize) -> Self {
         self.config.max_head_size = bytes.max(64);
         self
     }
 
-    /// Most header fields in a request; default [`DEFAULT_MAX_HEADERS`] (100), at most 256. More
+    /// Most header fields in a request; default [`DEFAULT_MAX_HEADERS`](crate::DEFAULT_MAX_HEADERS) (100), at most 256. More
     /// get 431.
     pub fn max_headers(mut self, n: usize) -> Self {
         self.config.max_headers = n.clamp(1, crate::parse::MAX_HEADERS_CAP);
         self
     }
 
-    /// Longest request target in bytes; default [`DEFAULT_MAX_TARGET_LEN`] (8 KiB). Longer ones
+    /// Longest request target in bytes; default [`DEFAULT_MAX_TARGET_LEN`](crate::DEFAULT_MAX_TARGET_LEN) (8 KiB). Longer ones
     /// get 414.
     pub fn max_target_len(mut self, bytes: usize) -> Self {
         self.config.max_target_len = bytes;
         self
     }
 
-    /// Largest request body in bytes; default [`DEFAULT_MAX_BODY_SIZE`] (2 MiB). Larger ones get
+    /// Largest request body in bytes; default [`DEFAULT_MAX_BODY_SIZE`](crate::DEFAULT_MAX_BODY_SIZE) (2 MiB). Larger ones get
     /// 413 before the body is read.
     pub fn max_body_size(mut self, bytes: u64) -> Self {
         self.config.max_body_size = bytes;
         self
     }
 
-    /// Time to receive a request head; default [`DEFAULT_HEADER_READ_TIMEOUT`] (10 s).
+    /// Time to receive a request head; default [`DEFAULT_HEADER_READ_TIMEOUT`](crate::DEFAULT_HEADER_READ_TIMEOUT) (10 s).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.config.header_read_timeout = timeout;
         self
     }
 
-    /// Time to receive a request body; default [`DEFAULT_BODY_READ_TIMEOUT`] (30 s).
+    /// Time to receive a request body; default [`DEFAULT_BODY_READ_TIMEOUT`](crate::DEFAULT_BODY_READ_TIMEOUT) (30 s).
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.config.body_read_timeout = timeout;
         self
     }
 
-    /// Time an idle keep-alive connection stays open; default [`DEFAULT_KEEP_ALIVE_TIMEOUT`] (75 s).
+    /// Time an idle keep-alive connection stays open; default [`DEFAULT_KEEP_ALIVE_TIMEOUT`](crate::DEFAULT_KEEP_ALIVE_TIMEOUT) (75 s).
     pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
         self.config.keep_alive_timeout = timeout;
         self
     }
 
-    /// Most open connections; default [`DEFAULT_MAX_CONNECTIONS`] (10 000). Past it the server
+    /// Most open connections; default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS) (10 000). Past it the server
     /// stops accepting until a connection closes.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.config.max_connections = n.max(1);
@@ -420,7 +331,7 @@ impl ServerBuilder {
     }
 
     /// Time in-flight requests get to finish after a shutdown signal; default
-    /// [`DEFAULT_SHUTDOWN_GRACE`] (10 s).
+    /// [`DEFAULT_SHUTDOWN_GRACE`](crate::DEFAULT_SHUTDOWN_GRACE) (10 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.config.shutdown_grace = grace;
         self
@@ -473,7 +384,7 @@ impl ServerBuilder {
     }
 
     /// Most concurrent streams a client may open on one HTTP/2 connection; default
-    /// [`DEFAULT_H2_MAX_CONCURRENT_STREAMS`] (200). Feature `http2`.
+    /// [`DEFAULT_H2_MAX_CONCURRENT_STREAMS`](crate::DEFAULT_H2_MAX_CONCURRENT_STREAMS) (200). Feature `http2`.
     #[cfg(feature = "http2")]
     pub fn http2_max_concurrent_streams(mut self, n: u32) -> Self {
         self.config.h2_max_concurrent_streams = n.max(1);

@@ -11,7 +11,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
@@ -21,12 +20,8 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::App;
+use crate::config::Config;
 use crate::conn::Conn;
-use crate::server::Config;
-
-/// Default time a client gets to complete its TLS handshake: 10 s, as the header read timeout. A
-/// handshake is a few round trips; a slow mobile link needs well under a second per round trip.
-pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The ALPN protocols offered when the configuration names none, most preferred first.
 const ALPN: &[&[u8]] = &[

@@ -25,7 +25,7 @@ use tower_service::Service;
 
 use crate::bridge;
 pub use crate::bridge::HttpBody;
-use crate::server::Config;
+use crate::config::Config;
 use crate::{App, Request, Response};
 
 /// The body of the `http::Request` that [`call`] hands to a service: the whole request body.

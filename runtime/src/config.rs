@@ -1,0 +1,99 @@
+//! The server's limits: each default as a named constant with its reason, and the `Config` that
+//! every connection reads. Imports nothing from the rest of the crate, so every module can use it.
+
+use std::time::Duration;
+
+/// Default limit on the request head (request line and header section): 16 KiB.
+///
+/// RFC 9110 §5.4 leaves the limit to the server and RFC 6585 §5 gives it a status (431). 16 KiB
+/// holds a browser's cookies and a large bearer token with room to spare (Node.js uses the same),
+/// while keeping what one slow client can make us buffer small.
+pub const DEFAULT_MAX_HEAD_SIZE: usize = 16 * 1024;
+
+/// Default limit on the number of header fields: 100 (as hyper). Real requests send 5 to 30.
+pub const DEFAULT_MAX_HEADERS: usize = 100;
+
+/// Default limit on the request target: 8 KiB. RFC 9112 §3 recommends supporting request lines of
+/// at least 8000 octets; longer targets get 414 (RFC 9110 §15.5.15).
+pub const DEFAULT_MAX_TARGET_LEN: usize = 8 * 1024;
+
+/// Default limit on a request body: 2 MiB. Enough for JSON APIs and form posts; bodies are read
+/// whole into memory before the handler runs, so the limit bounds memory per request. Larger
+/// bodies get 413 (RFC 9110 §15.5.14).
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Default time to receive a request head once it has started (and, on a new connection, from
+/// accept): 10 s. Long enough for any real client on a slow link; short enough that slow-loris
+/// clients cannot hold connections for long. Answered with 408 (RFC 9110 §15.5.9).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time to receive a whole request body after its head: 30 s, about 2 MiB at 70 KB/s.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default time an idle keep-alive connection is kept open (RFC 9112 §9.3): 75 s (as nginx).
+/// Longer than the 60 s idle timeout of common load balancers, so that the proxy, not us, closes
+/// first and never sends a request on a connection we are closing.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// Default limit on open connections: 10 000. Past it the server stops accepting until one
+/// closes; the operating system queues the rest in the listen backlog.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// Default time in-flight requests get to finish after a shutdown signal: 10 s.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Default limit on concurrent HTTP/2 streams per connection: 200 (as hyper). RFC 9113 §6.5.2
+/// recommends no less than 100, so that parallelism is not needlessly limited.
+#[cfg(feature = "http2")]
+pub const DEFAULT_H2_MAX_CONCURRENT_STREAMS: u32 = 200;
+
+#[cfg(feature = "tls")]
+/// Default time a client gets to complete its TLS handshake: 10 s, as the header read timeout. A
+/// handshake is a few round trips; a slow mobile link needs well under a second per round trip.
+pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The server's limits; see the `DEFAULT_*` constants for each default and why.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) max_head_size: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) max_target_len: usize,
+    pub(crate) max_body_size: u64,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) keep_alive_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) max_requests_per_connection: Option<u64>,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) nodelay: bool,
+    #[cfg(feature = "http2")]
+    pub(crate) h2c: bool,
+    #[cfg(feature = "http2")]
+    pub(crate) h2_max_concurrent_streams: u32,
+    #[cfg(feature = "tls")]
+    pub(crate) tls_handshake_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_head_size: DEFAULT_MAX_HEAD_SIZE,
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_target_len: DEFAULT_MAX_TARGET_LEN,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_requests_per_connection: None,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            nodelay: true,
+            #[cfg(feature = "http2")]
+            h2c: true,
+            #[cfg(feature = "http2")]
+            h2_max_concurrent_streams: DEFAULT_H2_MAX_CONCURRENT_STREAMS,
+            #[cfg(feature = "tls")]
+            tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+        }
+    }
+}
