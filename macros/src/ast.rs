@@ -23,6 +23,20 @@ pub(crate) enum Item {
     Fallback(Fallback),
     Guard(Guard),
     Mount(Mount),
+    Rejection(Rejection),
+}
+
+/// `rejection => json_error(rejection, req),`
+pub(crate) struct Rejection {
+    pub(crate) kw: Ident,
+    pub(crate) handler: Expr,
+}
+
+/// `limit 16 MiB` after a body type: the number and the unit, as written.
+pub(crate) struct Limit {
+    pub(crate) kw: Ident,
+    pub(crate) amount: syn::LitInt,
+    pub(crate) unit: Ident,
 }
 
 /// `guard admin: Admin = require_admin(state, req);`
@@ -48,11 +62,14 @@ pub(crate) struct Wrap {
 
 /// `GET "/users/{id: u64}" body: Json<T> => handler(id, body),`
 pub(crate) struct Route {
+    /// Doc comments (and other attributes) written before the route.
+    pub(crate) attrs: Vec<Attribute>,
     pub(crate) method: Ident,
     pub(crate) pattern: LitStr,
     /// `as home`: the route's name, which gives `Api::home_url(..)`.
     pub(crate) name: Option<Ident>,
     pub(crate) body: Option<(Ident, Type)>,
+    pub(crate) limit: Option<Limit>,
     pub(crate) handler: Expr,
 }
 
@@ -109,7 +126,17 @@ fn parse_items(input: ParseStream<'_>) -> syn::Result<Vec<Item>> {
 
 impl Parse for Item {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
         let kw: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if !attrs.is_empty() && ["wrap", "scope", "guard", "mount", "fallback", "rejection"].iter().any(|k| kw == k) {
+            return Err(syn::Error::new(kw.span(), format!("doc comments and attributes go on routes, not on `{kw}`")));
+        }
+        if kw == "rejection" {
+            input.parse::<Token![=>]>()?;
+            let handler: Expr = input.parse()?;
+            eat_comma(input)?;
+            return Ok(Item::Rejection(Rejection { kw, handler }));
+        }
         if kw == "wrap" {
             let expr: Expr = input.parse()?;
             input.parse::<Token![;]>()?;
@@ -166,7 +193,7 @@ impl Parse for Item {
                 format!("expected a path pattern string after `{method}`, e.g. `\"/users/{{id: u64}}\"`"),
             )
         })?;
-        let (mut name, mut body) = (None, None);
+        let (mut name, mut body, mut limit) = (None, None, None);
         while !input.peek(Token![=>]) {
             if input.peek(Token![as]) && name.is_none() {
                 input.parse::<Token![as]>()?;
@@ -177,10 +204,20 @@ impl Parse for Item {
                 continue;
             }
             let word: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            if word == "limit" && limit.is_none() {
+                let amount: syn::LitInt = input.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected a size after `limit`, e.g. `limit 16 MiB`")
+                })?;
+                let unit: Ident = input.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected a unit after the size: `B`, `KiB`, `MiB` or `GiB`")
+                })?;
+                limit = Some(Limit { kw: word, amount, unit });
+                continue;
+            }
             if word != "body" || body.is_some() {
                 return Err(syn::Error::new(
                     word.span(),
-                    format!("expected `=>`, `as NAME` or `body: Type`, found `{word}`"),
+                    format!("expected `=>`, `as NAME`, `body: Type` or `limit SIZE`, found `{word}`"),
                 ));
             }
             input.parse::<Token![:]>()?;
@@ -189,7 +226,7 @@ impl Parse for Item {
         input.parse::<Token![=>]>()?;
         let handler: Expr = input.parse()?;
         eat_comma(input)?;
-        Ok(Item::Route(Route { method, pattern, name, body, handler }))
+        Ok(Item::Route(Route { attrs, method, pattern, name, body, limit, handler }))
     }
 }
 

@@ -127,7 +127,7 @@ fn stub(input: &Input) -> TokenStream {
                 -> ::core::option::Option<(Self::Found<'p>, &'static [::waymark::__private::shape::Seg<'static>])> {
                 ::core::option::Option::None
             }
-            fn bad(_: &::waymark::__private::Method, _: &str) -> ::core::option::Option<(&'static str, &'static str)> {
+            fn bad<'p>(_: &::waymark::__private::Method, _: &'p str) -> ::core::option::Option<(&'static str, &'static str, &'p str)> {
                 ::core::option::Option::None
             }
             fn allow(_: &str, _: &mut ::waymark::__private::Allow) {}
@@ -167,6 +167,7 @@ fn url_builders(table: &Table<'_>) -> TokenStream {
             args.push(match q.kind {
                 QueryKind::Required => quote! { #n: #ty },
                 QueryKind::Optional | QueryKind::Default(_) => quote! { #n: ::core::option::Option<#ty> },
+                QueryKind::Repeated => quote! { #n: &[#ty] },
             });
         }
         let mut steps = Vec::new();
@@ -197,7 +198,10 @@ fn url_builders(table: &Table<'_>) -> TokenStream {
             let (n, text) = (&q.name, q.name.to_string());
             steps.push(match q.kind {
                 QueryKind::Required => quote! { __u.query(#text, &#n); },
-                _ => quote! { if let ::core::option::Option::Some(__v) = &#n { __u.query(#text, __v); } },
+                QueryKind::Repeated => quote! { for __v in #n { __u.query(#text, __v); } },
+                QueryKind::Optional | QueryKind::Default(_) => {
+                    quote! { if let ::core::option::Option::Some(__v) = &#n { __u.query(#text, __v); } }
+                }
             });
         }
         let full = &r.full;
@@ -326,6 +330,7 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
     let handle_wrapped = wrap_all(
         &quote! {
             async move {
+                let __this = self;
                 let __path = #req.path();
                 let __method = #req.method();
                 match #lookup_in_handle {
@@ -338,6 +343,7 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
     );
     let table_impl = table_impl(table, &found, &methods);
     let allow_generated = allow_generated();
+    let reject_fn = reject_fn(table);
     quote! {
         #items
         #found_items
@@ -367,8 +373,11 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             fn __dispatch<'a>(&'a self, #req: &'a ::waymark::__private::Request, __found: <Self as ::waymark::__private::Table>::Found<'a>)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
+                let __this = self;
                 async move { match __found { #own_arms } }
             }
+
+            #reject_fn
         }
 
         #table_impl
@@ -449,16 +458,21 @@ fn found(table: &Table<'_>, route: &Ident, arms: &[TokenStream]) -> Found {
 /// The answer when no route matched: `400` for a parameter that does not parse, `405` or the
 /// automatic `OPTIONS` answer for a path other methods take, else the fallback.
 fn miss(table: &Table<'_>) -> TokenStream {
+    let reject = reject(table);
     let fallback = match table.fallback {
         Some(f) => {
             let handler = &f.handler;
             handler_call(&quote! { #handler }, handler.span())
         }
-        None => quote! { ::waymark::__private::not_found() },
+        None => quote! {{
+            let __r = ::waymark::__private::Rejection::NotFound;
+            #reject
+        }},
     };
     quote! {
-        if let ::core::option::Option::Some((__name, __ty)) = <Self as ::waymark::__private::Table>::bad(__method, __path) {
-            return ::waymark::__private::bad_param(__name, __ty);
+        if let ::core::option::Option::Some((__name, __ty, __raw)) = <Self as ::waymark::__private::Table>::bad(__method, __path) {
+            let __r = ::waymark::__private::bad_param(__name, __ty, __raw);
+            return #reject;
         }
         let mut __allow = ::waymark::__private::Allow::default();
         // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): every method.
@@ -471,9 +485,38 @@ fn miss(table: &Table<'_>) -> TokenStream {
             if *__method == ::waymark::__private::Method::OPTIONS {
                 return __allow.options();
             }
-            return __allow.method_not_allowed();
+            let __r = __allow.method_not_allowed();
+            return #reject;
         }
         #fallback
+    }
+}
+
+/// The answer to the rejection `__r`: the table's `rejection` hook, or the default.
+fn reject(table: &Table<'_>) -> TokenStream {
+    let req = req_ident();
+    if table.rejection.is_some() {
+        quote! { __this.__reject(#req, __r).await }
+    } else {
+        quote! { ::waymark::__private::IntoResponse::into_response(__r) }
+    }
+}
+
+/// `__reject`, which runs the table's `rejection` hook with `rejection` bound.
+fn reject_fn(table: &Table<'_>) -> TokenStream {
+    let Some(hook) = table.rejection else { return TokenStream::new() };
+    let req = req_ident();
+    let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
+    let run = handler_call(&quote! { #hook }, hook.span());
+    let allow_generated = allow_generated();
+    quote! {
+        #[doc(hidden)]
+        #allow_generated
+        async fn __reject(&self, #req: &::waymark::__private::Request, rejection: ::waymark::__private::Rejection)
+            -> ::waymark::__private::Response {
+            #state_binding
+            #run
+        }
     }
 }
 
@@ -518,7 +561,7 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
             }
 
             #[cold]
-            fn bad(__method: &::waymark::__private::Method, __path: &str) -> ::core::option::Option<(&'static str, &'static str)> {
+            fn bad<'p>(__method: &::waymark::__private::Method, __path: &'p str) -> ::core::option::Option<(&'static str, &'static str, &'p str)> {
                 Self::__bad_lookup(__method, __path)
                     #(.or_else(|| #bads(__method, __path)))*
             }
@@ -656,8 +699,8 @@ fn router(table: &Table<'_>, tries: &[(String, Node<'_>)]) -> Router {
             }
 
             #[cold]
-            fn __bad_lookup(__method: &::waymark::__private::Method, __path: &str)
-                -> ::core::option::Option<(&'static str, &'static str)> {
+            fn __bad_lookup<'p>(__method: &::waymark::__private::Method, __path: &'p str)
+                -> ::core::option::Option<(&'static str, &'static str, &'p str)> {
                 #find_bad
             }
         }
@@ -709,7 +752,7 @@ fn method_matcher(table: &Table<'_>, route: &Ident, m: &str, trie: &Node<'_>) ->
             ::core::option::Option::None
         }
         #[cold]
-        fn #bad(__path: &str) -> ::core::option::Option<(&'static str, &'static str)> {
+        fn #bad(__path: &str) -> ::core::option::Option<(&'static str, &'static str, &str)> {
             let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
                 return ::core::option::Option::None;
             };
@@ -847,7 +890,7 @@ fn bad_leaf(r: &RouteDef<'_>) -> TokenStream {
         let raw = raw_var(p);
         let parse = parse_expr(&p.ty, &quote! { #raw });
         let (name, ty) = (p.name.to_string(), p.ty.text());
-        quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty)); } }
+        quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty, #raw)); } }
     });
     quote! { #(#checks)* }
 }
@@ -942,44 +985,44 @@ fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
             ParamTy::Parsed { ty, .. } => quote! { let #name: #ty = #var; },
         }
     });
+    let reject = reject(table);
     let query = r.query.iter().map(|q| {
         let (name, ty, text) = (&q.name, &q.ty, &q.text);
         let name_str = name.to_string();
-        match &q.kind {
-            QueryKind::Required => quote! {
-                let #name: #ty = match ::waymark::__private::query_required::<#ty>(#req, #name_str, #text) {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(res) => return res,
-                };
-            },
-            QueryKind::Optional => quote! {
-                let #name: ::core::option::Option<#ty> = match ::waymark::__private::query_optional::<#ty>(#req, #name_str, #text) {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(res) => return res,
-                };
-            },
+        let (bound, read, missing) = match &q.kind {
+            QueryKind::Required => (quote! { #ty }, quote! { query_required::<#ty> }, None),
+            QueryKind::Optional => (quote! { ::core::option::Option<#ty> }, quote! { query_optional::<#ty> }, None),
+            QueryKind::Repeated => (quote! { ::std::vec::Vec<#ty> }, quote! { query_all::<#ty> }, None),
             QueryKind::Default(lit) => {
                 let default = match lit {
                     Lit::Str(_) => quote! { ::core::convert::From::from(#lit) },
                     _ => quote! { #lit },
                 };
-                quote! {
-                    let #name: #ty = match ::waymark::__private::query_optional::<#ty>(#req, #name_str, #text) {
-                        ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
-                        ::core::result::Result::Ok(::core::option::Option::None) => #default,
-                        ::core::result::Result::Err(res) => return res,
-                    };
-                }
+                (quote! { #ty }, quote! { query_optional::<#ty> }, Some(default))
             }
+        };
+        let value = match missing {
+            Some(default) => quote! { ::core::result::Result::Ok(v) => v.unwrap_or_else(|| #default), },
+            None => quote! { ::core::result::Result::Ok(v) => v, },
+        };
+        quote! {
+            let #name: #bound = match ::waymark::__private::#read(#req, #name_str, #text) {
+                #value
+                ::core::result::Result::Err(__r) => return #reject,
+            };
         }
     });
     let body = r.body.map(|ty| {
         let body = Ident::new("body", Span::call_site());
-        let read = quote_spanned! {ty.span()=> <#ty as ::waymark::__private::FromBody>::from_body(#req) };
+        let limit = match r.limit {
+            Some(n) => quote! { ::core::option::Option::Some(#n) },
+            None => quote! { ::core::option::Option::None },
+        };
+        let read = quote_spanned! {ty.span()=> <#ty as ::waymark::__private::FromBody>::from_body(#req, #limit).await };
         quote! {
             let #body: #ty = match #read {
                 ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(res) => return res,
+                ::core::result::Result::Err(__r) => return #reject,
             };
         }
     });

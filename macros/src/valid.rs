@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{Expr, Ident, Lit, LitStr, Type, Visibility};
 
-use crate::ast::{Fallback, Guard, Input, Item, Mount};
+use crate::ast::{Fallback, Guard, Input, Item, Limit, Mount};
 use crate::pattern::{self, Segment};
 
 /// The methods `routes!` accepts, in the order `Allow` lists them.
@@ -26,6 +26,8 @@ pub(crate) struct Table<'a> {
     pub(crate) wraps: Vec<&'a Expr>,
     pub(crate) mounts: Vec<&'a Mount>,
     pub(crate) fallback: Option<&'a Fallback>,
+    /// `rejection => EXPR`: the table's own answer to rejections.
+    pub(crate) rejection: Option<&'a Expr>,
 }
 
 /// What one block (the top level, or a scope) puts around its routes: its `wrap` middleware, then
@@ -48,6 +50,10 @@ pub(crate) struct RouteDef<'a> {
     pub(crate) params: Vec<PathParam>,
     pub(crate) query: Vec<QueryDef>,
     pub(crate) body: Option<&'a Type>,
+    /// The route's body limit in bytes, if it declares one.
+    pub(crate) limit: Option<u64>,
+    /// The doc comment's lines.
+    pub(crate) docs: Vec<String>,
     pub(crate) handler: &'a Expr,
     /// Outermost block first.
     pub(crate) layers: Vec<Layer<'a>>,
@@ -88,6 +94,8 @@ pub(crate) enum QueryKind {
     Required,
     Optional,
     Default(Lit),
+    /// `Vec<T>`: every value given, in order.
+    Repeated,
 }
 
 /// Checks every declaration; returns the table and every error found.
@@ -101,6 +109,7 @@ pub(crate) fn check(input: &Input) -> (Table<'_>, Vec<syn::Error>) {
             wraps: Vec::new(),
             mounts: Vec::new(),
             fallback: None,
+            rejection: None,
         },
         errors: Vec::new(),
         names: Vec::new(),
@@ -182,6 +191,13 @@ impl<'a> Cx<'a> {
                 Item::Mount(m) if !root => {
                     self.error(m.kw.span(), "`mount` is only allowed at the top level of `routes!`, not in a scope");
                 }
+                Item::Rejection(r) if !root => {
+                    self.error(r.kw.span(), "`rejection` is only allowed at the top level of `routes!`, not in a scope");
+                }
+                Item::Rejection(r) => match self.table.rejection {
+                    Some(_) => self.error(r.kw.span(), "duplicate `rejection`; there can be only one"),
+                    None => self.table.rejection = Some(&r.handler),
+                },
                 Item::Mount(m) => self.table.mounts.push(m),
                 Item::Route(_) | Item::Scope(_) | Item::Fallback(_) => seen_route = true,
             }
@@ -191,7 +207,7 @@ impl<'a> Cx<'a> {
         let here = Prefix { text: outer.text.clone(), layers, valid: outer.valid, top: outer.top && root };
         for item in items {
             match item {
-                Item::Wrap(_) | Item::Guard(_) | Item::Mount(_) => {}
+                Item::Wrap(_) | Item::Guard(_) | Item::Mount(_) | Item::Rejection(_) => {}
                 Item::Route(route) => self.route(route, &here),
                 Item::Scope(scope) => {
                     let inner = self.scope_prefix(&scope.prefix, &here);
@@ -302,6 +318,7 @@ impl<'a> Cx<'a> {
                 true
             }
         });
+        let limit = route.limit.as_ref().and_then(|l| self.limit(l, route.body.is_some()));
         let lit = &route.pattern;
         let own = lit.value();
         if let Err(e) = pattern::parse(&own, !prefix.top) {
@@ -343,6 +360,8 @@ impl<'a> Cx<'a> {
             params,
             query,
             body: route.body.as_ref().map(|(_, ty)| ty),
+            limit,
+            docs: docs(&route.attrs),
             handler: &route.handler,
             layers: prefix.layers.clone(),
         });
@@ -352,14 +371,19 @@ impl<'a> Cx<'a> {
         let mut query = Vec::new();
         for q in declared {
             let Some(ty) = self.parse_type(q.ty.as_deref().unwrap_or("String"), &q.name, full, lit) else { continue };
-            let (ty, kind) = match (option_inner(&ty), &q.default) {
+            let (ty, kind) = match (option_inner(&ty).or_else(|| vec_inner(&ty)), &q.default) {
                 (Some(_), Some(_)) => {
                     self.error(
                         lit.span(),
-                        format!("query parameter `{}` is an `Option` and has a default; drop one of them", q.name),
+                        format!(
+                            "query parameter `{}` is {} and has a default; drop one of them",
+                            q.name,
+                            if vec_inner(&ty).is_some() { "a `Vec` (empty when absent)" } else { "an `Option`" }
+                        ),
                     );
                     continue;
                 }
+                (Some(inner), None) if vec_inner(&ty).is_some() => (inner.clone(), QueryKind::Repeated),
                 (Some(inner), None) => (inner.clone(), QueryKind::Optional),
                 (None, None) => (ty, QueryKind::Required),
                 (None, Some(d)) => match syn::parse_str::<Lit>(d) {
@@ -382,6 +406,32 @@ impl<'a> Cx<'a> {
             query.push(QueryDef { name: Ident::new(&q.name, lit.span()), text: type_text(&ty), ty, kind });
         }
         query
+    }
+
+    /// `limit 16 MiB`: a whole number of a known unit, on a route with a body.
+    fn limit(&mut self, limit: &Limit, has_body: bool) -> Option<u64> {
+        if !has_body {
+            self.error(limit.kw.span(), "`limit` bounds a body: declare `body: T` on this route, or remove the limit");
+            return None;
+        }
+        let factor: u64 = match limit.unit.to_string().as_str() {
+            "B" => 1,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            other => {
+                self.error(limit.unit.span(), format!("unknown size unit `{other}`; use `B`, `KiB`, `MiB` or `GiB`"));
+                return None;
+            }
+        };
+        let bytes = limit.amount.base10_parse::<u64>().ok().and_then(|n| n.checked_mul(factor));
+        match bytes {
+            Some(0) => self.error(limit.amount.span(), "a body limit of 0 refuses every body; remove `body:` instead"),
+            Some(bytes) if limit.amount.suffix().is_empty() => return Some(bytes),
+            Some(_) => self.error(limit.amount.span(), "write the size without a suffix, e.g. `limit 16 MiB`"),
+            None => self.error(limit.amount.span(), "body limit does not fit in 64 bits"),
+        }
+        None
     }
 
     /// A guard named like a parameter of a route it covers (reported once per guard).
@@ -433,13 +483,38 @@ fn has_routes(items: &[Item]) -> bool {
 
 /// `Option<T>` (or `std::option::Option<T>`, ...) gives `T`.
 pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
+    generic_inner(ty, "Option")
+}
+
+/// `Vec<T>` gives `T`.
+pub(crate) fn vec_inner(ty: &Type) -> Option<&Type> {
+    generic_inner(ty, "Vec")
+}
+
+fn generic_inner<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
-    match (last.ident == "Option", args.args.len(), args.args.first()) {
+    match (last.ident == name, args.args.len(), args.args.first()) {
         (true, 1, Some(syn::GenericArgument::Type(inner))) => Some(inner),
         _ => None,
     }
+}
+
+/// The lines of the doc comments among `attrs`.
+fn docs(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned())
+        .collect()
 }
 
 /// A type as a user writes it, for messages: `Option<NonZero<u32>>`, not `Option < NonZero < u32 > >`.

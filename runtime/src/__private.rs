@@ -4,12 +4,12 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::str::FromStr;
 
-use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
-use serde::de::DeserializeOwned;
+use http::header::{CONTENT_LENGTH, HeaderValue};
 
-use crate::{Body, IntoResponse, Json};
+use crate::Body;
 
+pub use crate::extract::{FromBody, Rejection};
+pub use crate::IntoResponse;
 pub use crate::{App, Next, Request, Response};
 pub use http::header;
 pub use http::{Method, StatusCode};
@@ -35,7 +35,7 @@ pub trait Table: App + Sized {
     fn find<'p>(method: &Method, path: &'p str) -> Option<(Self::Found<'p>, &'static [Seg<'static>])>;
     /// For the `400` answer: the first parameter that fails to parse in a route of the path's
     /// shape (called only when [`Self::find`] found nothing).
-    fn bad(method: &Method, path: &str) -> Option<(&'static str, &'static str)>;
+    fn bad<'p>(method: &Method, path: &'p str) -> Option<(&'static str, &'static str, &'p str)>;
     /// Adds the methods of the routes the path matches.
     fn allow(path: &str, allow: &mut Allow);
     /// Adds every method of the table (for `OPTIONS *`).
@@ -198,33 +198,33 @@ pub fn query_value<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
 }
 
 /// A required query parameter.
-pub fn query_required<T: FromParam>(req: &Request, name: &str, ty: &str) -> Result<T, Response> {
-    query_optional(req, name, ty)?
-        .ok_or_else(|| bad_request(format!("missing query parameter `{name}` of type `{ty}`")))
+pub fn query_required<T: FromParam>(req: &Request, name: &'static str, ty: &'static str) -> Result<T, Rejection> {
+    query_optional(req, name, ty)?.ok_or(Rejection::Query { name, expected: ty, raw: None })
 }
 
-/// An optional query parameter: absent is `None`, present but unparsable is a 400.
-pub fn query_optional<T: FromParam>(req: &Request, name: &str, ty: &str) -> Result<Option<T>, Response> {
+/// An optional query parameter: absent is `None`, present but unparsable is a rejection.
+pub fn query_optional<T: FromParam>(req: &Request, name: &'static str, ty: &'static str) -> Result<Option<T>, Rejection> {
     match query_value(req, name) {
-        Some(v) => T::from_param(&v)
-            .map(Some)
-            .ok_or_else(|| bad_request(format!("invalid query parameter `{name}`: expected `{ty}`"))),
+        Some(v) => match T::from_param(&v) {
+            Some(t) => Ok(Some(t)),
+            None => Err(Rejection::Query { name, expected: ty, raw: Some(v.into_owned()) }),
+        },
         None => Ok(None),
     }
 }
 
-/// The answer when a path's shape matched but parameter `name` did not parse as `ty`.
-pub fn bad_param(name: &str, ty: &str) -> Response {
-    bad_request(format!("invalid path parameter `{name}`: expected `{ty}`"))
+/// A repeated query parameter (`Vec<T>`): every value, in order; none is an empty list.
+pub fn query_all<T: FromParam>(req: &Request, name: &'static str, ty: &'static str) -> Result<Vec<T>, Rejection> {
+    let Some(query) = req.query() else { return Ok(Vec::new()) };
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| T::from_param(&v).ok_or_else(|| Rejection::Query { name, expected: ty, raw: Some(v.into_owned()) }))
+        .collect()
 }
 
-fn bad_request(msg: String) -> Response {
-    (StatusCode::BAD_REQUEST, msg).into_response()
-}
-
-/// The default answer when no route has the path's shape.
-pub fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found").into_response()
+/// The rejection when a path's shape matched but parameter `name` did not parse as `ty`.
+pub fn bad_param(name: &'static str, ty: &'static str, raw: &str) -> Rejection {
+    Rejection::PathParam { name, expected: ty, raw: raw.to_owned() }
 }
 
 /// The set of methods a path answers to, for `Allow`.
@@ -248,67 +248,16 @@ impl Allow {
         self.len == 0
     }
 
-    fn header(&self) -> HeaderValue {
-        let list = self.methods[..self.len].join(", ");
-        HeaderValue::from_str(&list).unwrap_or(HeaderValue::from_static(""))
-    }
-
     /// `405 Method Not Allowed` with this `Allow` list (RFC 9110 §15.5.6).
-    pub fn method_not_allowed(&self) -> Response {
-        (StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response().with_header(ALLOW, self.header())
+    pub fn method_not_allowed(&self) -> Rejection {
+        Rejection::MethodNotAllowed { allow: self.methods[..self.len].to_vec() }
     }
 
     /// The automatic answer to `OPTIONS`: `204` with `Allow` (RFC 9110 §9.3.7).
     pub fn options(&self) -> Response {
-        Response::status_only(StatusCode::NO_CONTENT).with_header(ALLOW, self.header())
-    }
-}
-
-/// A request body a route can bind with `body: T`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be read from a request body",
-    label = "unsupported `body:` type",
-    note = "use `Json<T>` (with `T: serde::Deserialize`), `String`, `Vec<u8>` or `Bytes`"
-)]
-pub trait FromBody: Sized {
-    /// Reads the body, or answers with the error response.
-    fn from_body(req: &Request) -> Result<Self, Response>;
-}
-
-impl<T: DeserializeOwned> FromBody for Json<T> {
-    fn from_body(req: &Request) -> Result<Self, Response> {
-        if !is_json(req.header("content-type")) {
-            return Err(
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected `content-type: application/json`").into_response()
-            );
-        }
-        serde_json::from_slice(req.body()).map(Json).map_err(|e| bad_request(format!("invalid JSON body: {e}")))
-    }
-}
-
-fn is_json(content_type: Option<&str>) -> bool {
-    let Some(ct) = content_type else { return false };
-    let essence = ct.split(';').next().unwrap_or("").trim();
-    let Some((ty, sub)) = essence.split_once('/') else { return false };
-    ty.eq_ignore_ascii_case("application")
-        && (sub.eq_ignore_ascii_case("json") || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json"))
-}
-
-impl FromBody for String {
-    fn from_body(req: &Request) -> Result<Self, Response> {
-        String::from_utf8(req.body().to_vec()).map_err(|_| bad_request("request body is not valid UTF-8".into()))
-    }
-}
-
-impl FromBody for Vec<u8> {
-    fn from_body(req: &Request) -> Result<Self, Response> {
-        Ok(req.body().to_vec())
-    }
-}
-
-impl FromBody for Bytes {
-    fn from_body(req: &Request) -> Result<Self, Response> {
-        Ok(req.body().clone())
+        let list = self.methods[..self.len].join(", ");
+        let allow = HeaderValue::from_str(&list).unwrap_or(HeaderValue::from_static(""));
+        Response::status_only(StatusCode::NO_CONTENT).with_header(http::header::ALLOW, allow)
     }
 }
 
@@ -429,26 +378,12 @@ mod tests {
         assert_eq!(query_value(&req, "none"), None);
         assert_eq!(query_required::<u32>(&req, "a", "u32").ok(), Some(1));
         assert_eq!(
-            query_required::<u32>(&req, "q", "u32").map_err(|r| r.status()).err(),
-            Some(StatusCode::BAD_REQUEST)
+            query_required::<u32>(&req, "q", "u32").err(),
+            Some(Rejection::Query { name: "q", expected: "u32", raw: Some("hello world".into()) })
         );
         assert_eq!(query_optional::<u32>(&req, "none", "u32").ok(), Some(None));
-    }
-
-    #[test]
-    fn json_content_types() {
-        let cases = [
-            (Some("application/json"), true),
-            (Some("application/json; charset=utf-8"), true),
-            (Some("Application/JSON"), true),
-            (Some("application/vnd.api+json"), true),
-            (Some("text/json"), false),
-            (Some("application/jsonx"), false),
-            (Some("+json"), false),
-            (None, false),
-        ];
-        for (ct, want) in cases {
-            assert_eq!(is_json(ct), want, "{ct:?}");
-        }
+        assert_eq!(query_all::<u32>(&req, "a", "u32").ok(), Some(vec![1, 2]));
+        assert_eq!(query_all::<u32>(&req, "none", "u32").ok(), Some(vec![]));
+        assert!(query_all::<u32>(&req, "q", "u32").is_err());
     }
 }

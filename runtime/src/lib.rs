@@ -59,6 +59,7 @@ mod conn;
 mod date;
 mod encode;
 mod error;
+pub mod extract;
 pub mod fs;
 #[cfg(feature = "http2")]
 mod h2;
@@ -77,6 +78,7 @@ pub mod __private;
 
 pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
+pub use extract::{Form, FromBody, Rejection};
 pub use config::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
