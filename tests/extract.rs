@@ -62,15 +62,24 @@ async fn the_hook_gets_each_rejection_as_data() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!((body["param"].as_str(), body["raw"].as_str()), (Some("n"), Some("300")));
     let (status, body) = send(Request::new(Method::PUT, "/json/x")).await;
-    assert_eq!((status, body["param"].as_str(), body["raw"].as_str()), (StatusCode::BAD_REQUEST, Some("id"), Some("x")));
+    assert_eq!(
+        (status, body["param"].as_str(), body["raw"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("id"), Some("x"))
+    );
     let (status, body) = send(Request::new(Method::PUT, "/json/7").with_body("{}")).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("expected `content-type: application/json`")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("expected `content-type: application/json`"))
+    );
     let req = Request::new(Method::PUT, "/json/7").with_header("content-type", "application/json").with_body("{");
     let (status, body) = send(req).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().starts_with("invalid JSON body"), "{body}");
     let (status, body) = send(Request::new(Method::PUT, "/small").with_body("123456789")).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("request body is larger than 8 bytes")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("request body is larger than 8 bytes"))
+    );
     let (status, body) = send(Request::new(Method::DELETE, "/small")).await;
     assert_eq!((status, body["path"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("/small")));
     let (status, _) = send(Request::new(Method::GET, "/nope")).await;
@@ -80,14 +89,19 @@ async fn the_hook_gets_each_rejection_as_data() {
 #[tokio::test]
 async fn forms_parse_and_bad_forms_are_400_or_415() {
     let form = |body: &'static str| {
-        Request::new(Method::POST, "/login").with_header("content-type", "application/x-www-form-urlencoded").with_body(body)
+        Request::new(Method::POST, "/login")
+            .with_header("content-type", "application/x-www-form-urlencoded")
+            .with_body(body)
     };
     let (status, body) = send(form("user=ann+b%26c&remember=true")).await;
     assert_eq!((status, &body), (StatusCode::OK, &serde_json::json!({ "user": "ann b&c", "remember": true })));
     assert_eq!(send(form("remember=true")).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(send(form("user=a&remember=maybe")).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(send(form("%ff%fe=\u{0}")).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(send(Request::new(Method::POST, "/login").with_body("user=a")).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        send(Request::new(Method::POST, "/login").with_body("user=a")).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
 }
 
 #[tokio::test]

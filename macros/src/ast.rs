@@ -186,48 +186,53 @@ impl Parse for Item {
             eat_comma(input)?;
             return Ok(Item::Fallback(Fallback { kw, handler }));
         }
-        let method = kw;
-        let pattern: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!("expected a path pattern string after `{method}`, e.g. `\"/users/{{id: u64}}\"`"),
-            )
-        })?;
-        let (mut name, mut body, mut limit) = (None, None, None);
-        while !input.peek(Token![=>]) {
-            if input.peek(Token![as]) && name.is_none() {
-                input.parse::<Token![as]>()?;
-                name =
-                    Some(input.parse::<Ident>().map_err(|e| {
-                        syn::Error::new(e.span(), "expected the route's name after `as`, e.g. `as home`")
-                    })?);
-                continue;
-            }
-            let word: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-            if word == "limit" && limit.is_none() {
-                let amount: syn::LitInt = input.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected a size after `limit`, e.g. `limit 16 MiB`")
-                })?;
-                let unit: Ident = input.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected a unit after the size: `B`, `KiB`, `MiB` or `GiB`")
-                })?;
-                limit = Some(Limit { kw: word, amount, unit });
-                continue;
-            }
-            if word != "body" || body.is_some() {
-                return Err(syn::Error::new(
-                    word.span(),
-                    format!("expected `=>`, `as NAME`, `body: Type` or `limit SIZE`, found `{word}`"),
-                ));
-            }
-            input.parse::<Token![:]>()?;
-            body = Some((word, input.parse()?));
-        }
-        input.parse::<Token![=>]>()?;
-        let handler: Expr = input.parse()?;
-        eat_comma(input)?;
-        Ok(Item::Route(Route { attrs, method, pattern, name, body, limit, handler }))
+        parse_route(input, attrs, kw)
     }
+}
+
+/// A route, after its attributes and method.
+fn parse_route(input: ParseStream<'_>, attrs: Vec<Attribute>, method: Ident) -> syn::Result<Item> {
+    let pattern: LitStr = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected a path pattern string after `{method}`, e.g. `\"/users/{{id: u64}}\"`"),
+        )
+    })?;
+    let (mut name, mut body, mut limit) = (None, None, None);
+    while !input.peek(Token![=>]) {
+        if input.peek(Token![as]) && name.is_none() {
+            input.parse::<Token![as]>()?;
+            name = Some(
+                input
+                    .parse::<Ident>()
+                    .map_err(|e| syn::Error::new(e.span(), "expected the route's name after `as`, e.g. `as home`"))?,
+            );
+            continue;
+        }
+        let word: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if word == "limit" && limit.is_none() {
+            let amount: syn::LitInt = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), "expected a size after `limit`, e.g. `limit 16 MiB`"))?;
+            let unit: Ident = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), "expected a unit after the size: `B`, `KiB`, `MiB` or `GiB`"))?;
+            limit = Some(Limit { kw: word, amount, unit });
+            continue;
+        }
+        if word != "body" || body.is_some() {
+            return Err(syn::Error::new(
+                word.span(),
+                format!("expected `=>`, `as NAME`, `body: Type` or `limit SIZE`, found `{word}`"),
+            ));
+        }
+        input.parse::<Token![:]>()?;
+        body = Some((word, input.parse()?));
+    }
+    input.parse::<Token![=>]>()?;
+    let handler: Expr = input.parse()?;
+    eat_comma(input)?;
+    Ok(Item::Route(Route { attrs, method, pattern, name, body, limit, handler }))
 }
 
 /// Items are separated by commas; the last one (and one after a `}`) may go without.

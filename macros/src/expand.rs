@@ -10,10 +10,10 @@ use syn::{Expr, Ident, Lit};
 use waymark_shape::Seg;
 
 use crate::ast::{Input, Item, Mount};
-use crate::conflict;
 use crate::pattern::Segment;
 use crate::trie::{self, Node};
 use crate::valid::{self, METHODS, ParamTy, QueryKind, RouteDef, Table};
+use crate::{conflict, describe};
 
 pub(crate) fn expand(input: &Input) -> TokenStream {
     let (table, mut errors) = valid::check(input);
@@ -123,6 +123,7 @@ fn stub(input: &Input) -> TokenStream {
             const NAME: &'static str = #name_str;
             const ROUTES: &'static [::waymark::__private::RouteInfo] = &[];
             const SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = &[];
+            const OPERATIONS: &'static [::waymark::__private::openapi::Operation] = &[];
             fn find<'p>(_: &::waymark::__private::Method, _: &'p str)
                 -> ::core::option::Option<(Self::Found<'p>, &'static [::waymark::__private::shape::Seg<'static>])> {
                 ::core::option::Option::None
@@ -303,6 +304,7 @@ fn mount_checks(table: &Table<'_>) -> TokenStream {
 
 fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node<'_>)]) -> TokenStream {
     let (vis, name, req) = (table.vis, table.name, req_ident());
+    let name_str = name.to_string();
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
@@ -359,6 +361,16 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
 
             #[doc(hidden)]
             #vis const __OWN_SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = &[#(#own_shapes),*];
+
+            /// The OpenAPI 3.1 document of the table, mounted tables included, built from the
+            /// table itself: see [`waymark::openapi`](::waymark::openapi).
+            #vis fn openapi() -> ::waymark::__private::serde_json::Value {
+                ::waymark::__private::openapi::document(
+                    #name_str,
+                    ::core::env!("CARGO_PKG_VERSION"),
+                    <Self as ::waymark::__private::Table>::OPERATIONS,
+                )
+            }
 
             /// Answers one request in-process, without a socket, as the server would: a `HEAD`
             /// request gets the headers without the body.
@@ -538,6 +550,13 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
         &quote! { ::waymark::__private::shape::Shape<'static> },
         &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
     );
+    let operations = table.routes.iter().map(describe::operation);
+    let all_operations = joined(
+        &quote! { &[#(#operations),*] },
+        &in_mounted(table, "OPERATIONS"),
+        &quote! { ::waymark::__private::openapi::Operation },
+        &quote! { ::waymark::__private::openapi::Operation { method: "", pattern: "", name: ::core::option::Option::None, doc: "", params: &[], body: ::core::option::Option::None } },
+    );
     let (bads, allows, everys) = (in_mounted(table, "bad"), in_mounted(table, "allow"), in_mounted(table, "every"));
     let own_allow = methods.iter().map(|m| {
         let (f, names) = (method_fn("match", m), allowed_by(m));
@@ -553,6 +572,7 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
             const NAME: &'static str = #name_str;
             const ROUTES: &'static [::waymark::__private::RouteInfo] = #all_routes;
             const SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = #all_shapes;
+            const OPERATIONS: &'static [::waymark::__private::openapi::Operation] = #all_operations;
 
             #[inline]
             fn find<'p>(__method: &::waymark::__private::Method, __path: &'p str)

@@ -8,6 +8,7 @@
 
 mod ast;
 mod conflict;
+mod describe;
 mod expand;
 mod pattern;
 mod trie;

@@ -192,7 +192,10 @@ impl<'a> Cx<'a> {
                     self.error(m.kw.span(), "`mount` is only allowed at the top level of `routes!`, not in a scope");
                 }
                 Item::Rejection(r) if !root => {
-                    self.error(r.kw.span(), "`rejection` is only allowed at the top level of `routes!`, not in a scope");
+                    self.error(
+                        r.kw.span(),
+                        "`rejection` is only allowed at the top level of `routes!`, not in a scope",
+                    );
                 }
                 Item::Rejection(r) => match self.table.rejection {
                     Some(_) => self.error(r.kw.span(), "duplicate `rejection`; there can be only one"),

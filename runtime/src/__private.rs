@@ -8,11 +8,13 @@ use http::header::{CONTENT_LENGTH, HeaderValue};
 
 use crate::Body;
 
-pub use crate::extract::{FromBody, Rejection};
 pub use crate::IntoResponse;
+pub use crate::extract::{FromBody, Rejection};
+pub use crate::openapi;
 pub use crate::{App, Next, Request, Response};
 pub use http::header;
 pub use http::{Method, StatusCode};
+pub use serde_json;
 pub use waymark_shape as shape;
 use waymark_shape::{Seg, Shape};
 
@@ -31,6 +33,8 @@ pub trait Table: App + Sized {
     const ROUTES: &'static [RouteInfo];
     /// The shape of every route, in the order of [`Self::ROUTES`].
     const SHAPES: &'static [Shape<'static>];
+    /// What the OpenAPI document says of every route, in the order of [`Self::ROUTES`].
+    const OPERATIONS: &'static [crate::openapi::Operation];
     /// The route a request takes, with the shape that ranks it against other tables' matches.
     fn find<'p>(method: &Method, path: &'p str) -> Option<(Self::Found<'p>, &'static [Seg<'static>])>;
     /// For the `400` answer: the first parameter that fails to parse in a route of the path's
@@ -203,7 +207,11 @@ pub fn query_required<T: FromParam>(req: &Request, name: &'static str, ty: &'sta
 }
 
 /// An optional query parameter: absent is `None`, present but unparsable is a rejection.
-pub fn query_optional<T: FromParam>(req: &Request, name: &'static str, ty: &'static str) -> Result<Option<T>, Rejection> {
+pub fn query_optional<T: FromParam>(
+    req: &Request,
+    name: &'static str,
+    ty: &'static str,
+) -> Result<Option<T>, Rejection> {
     match query_value(req, name) {
         Some(v) => match T::from_param(&v) {
             Some(t) => Ok(Some(t)),
@@ -218,7 +226,9 @@ pub fn query_all<T: FromParam>(req: &Request, name: &'static str, ty: &'static s
     let Some(query) = req.query() else { return Ok(Vec::new()) };
     form_urlencoded::parse(query.as_bytes())
         .filter(|(k, _)| k == name)
-        .map(|(_, v)| T::from_param(&v).ok_or_else(|| Rejection::Query { name, expected: ty, raw: Some(v.into_owned()) }))
+        .map(|(_, v)| {
+            T::from_param(&v).ok_or_else(|| Rejection::Query { name, expected: ty, raw: Some(v.into_owned()) })
+        })
         .collect()
 }
 

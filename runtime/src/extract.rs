@@ -346,7 +346,10 @@ mod tests {
         let err = Form::<std::collections::HashMap<String, u8>>::from_body(&req, None).await.unwrap_err();
         assert!(matches!(&err, Rejection::Body { expected: "form", .. }), "{err:?}");
         let err = Bytes::from_body(&req, Some(3)).await.unwrap_err();
-        assert_eq!((err.status(), err.to_string().as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "request body is larger than 3 bytes"));
+        assert_eq!(
+            (err.status(), err.to_string().as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, "request body is larger than 3 bytes")
+        );
         let res = Rejection::MethodNotAllowed { allow: vec!["GET", "HEAD"] }.into_response();
         assert_eq!((res.status(), res.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD")));
     }

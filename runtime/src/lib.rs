@@ -42,6 +42,8 @@
 //! | `tls` | `ServerBuilder::tls`, `TlsConfig` (PEM files, reload), a handshake timeout, ALPN | rustls (ring) and tokio-rustls |
 //! | `http2` | HTTP/2 with prior knowledge on plain connections, `h2` by ALPN over TLS; GOAWAY on shutdown | hyper |
 //! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`) and `tower::call` (a route calling a service) | tower-service |
+//! | `cookies` | `Request::cookie`, `Response::with_cookie`, signed and private cookies (`cookie` module) | cookie (RustCrypto HMAC-SHA256, AES-256-GCM) |
+//! | `multipart` | `multipart::Multipart`, a `multipart/form-data` body read part by part, with per-part limits | multer |
 //!
 //! Over HTTP/2 the target, header-count, body-size and body-time limits apply per stream, as on
 //! HTTP/1.1; hyper enforces the header-section size (announced as `SETTINGS_MAX_HEADER_LIST_SIZE`)
@@ -56,6 +58,8 @@ mod body;
 mod bridge;
 mod config;
 mod conn;
+#[cfg(feature = "cookies")]
+pub mod cookie;
 mod date;
 mod encode;
 mod error;
@@ -63,6 +67,9 @@ pub mod extract;
 pub mod fs;
 #[cfg(feature = "http2")]
 mod h2;
+#[cfg(feature = "multipart")]
+pub mod multipart;
+pub mod openapi;
 mod parse;
 mod request;
 mod response;
@@ -78,12 +85,12 @@ pub mod __private;
 
 pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
-pub use extract::{Form, FromBody, Rejection};
 pub use config::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
     DEFAULT_SHUTDOWN_GRACE,
 };
+pub use extract::{Form, FromBody, Rejection};
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;
 pub use response::{Body, Html, IntoResponse, Json, Response};
@@ -99,3 +106,5 @@ pub use config::DEFAULT_TLS_HANDSHAKE_TIMEOUT;
 pub use rustls;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
+#[cfg(feature = "multipart")]
+pub use multipart::Multipart;

@@ -1,0 +1,188 @@
+//! The table as data for its OpenAPI document: each route's parameters with the schema their
+//! declared types give, its body type, doc comment and name (the runtime's `openapi` module
+//! builds the document from it).
+
+use std::fmt::Write as _;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Lit, Type};
+
+use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
+
+/// `waymark::__private::openapi::Operation` for a route.
+pub(crate) fn operation(r: &RouteDef<'_>) -> TokenStream {
+    let (method, pattern) = (r.method, &r.full);
+    let name = match r.name {
+        Some(n) => {
+            let n = n.to_string();
+            quote! { ::core::option::Option::Some(#n) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let doc = r.docs.join("\n");
+    let path = r.params.iter().map(|p| {
+        let at = if p.catch_all {
+            quote! { Rest }
+        } else {
+            quote! { Path }
+        };
+        let (scalar, text) = match &p.ty {
+            ParamTy::Str => (quote! { String }, "&str".to_owned()),
+            ParamTy::Parsed { ty, text } => (scalar(ty), text.clone()),
+        };
+        param(&p.name.to_string(), &at, &scalar, &quote! { Required }, &text)
+    });
+    let query = r.query.iter().map(|q| {
+        let arity = match &q.kind {
+            QueryKind::Required => quote! { Required },
+            QueryKind::Optional => quote! { Optional },
+            QueryKind::Repeated => quote! { Repeated },
+            QueryKind::Default(lit) => match json(lit) {
+                Some(json) => quote! { Default(#json) },
+                None => quote! { Optional },
+            },
+        };
+        param(&q.name.to_string(), &quote! { Query }, &scalar(&q.ty), &arity, &q.text)
+    });
+    let body = match r.body {
+        Some(ty) => {
+            let probe = quote_spanned! {ty.span()=>
+                |__s| {
+                    #[allow(unused_imports)]
+                    use ::waymark::__private::openapi::{NoSchema as _, ViaSchemars as _};
+                    (&&::waymark::__private::openapi::Probe::<#ty>::new()).schema(__s)
+                }
+            };
+            quote! {
+                ::core::option::Option::Some((<#ty as ::waymark::__private::FromBody>::MEDIA_TYPE, #probe))
+            }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    quote! {
+        ::waymark::__private::openapi::Operation {
+            method: #method,
+            pattern: #pattern,
+            name: #name,
+            doc: #doc,
+            params: &[#(#path,)* #(#query,)*],
+            body: #body,
+        }
+    }
+}
+
+fn param(name: &str, at: &TokenStream, scalar: &TokenStream, arity: &TokenStream, ty: &str) -> TokenStream {
+    quote! {
+        ::waymark::__private::openapi::Param {
+            name: #name,
+            at: ::waymark::__private::openapi::In::#at,
+            scalar: ::waymark::__private::openapi::Scalar::#scalar,
+            arity: ::waymark::__private::openapi::Arity::#arity,
+            ty: #ty,
+        }
+    }
+}
+
+/// The schema a parameter's declared type gives: integers with their format and range, floats,
+/// `bool`, and text for anything else (a `FromStr` type is parsed from text).
+fn scalar(ty: &Type) -> TokenStream {
+    let Type::Path(p) = ty else { return quote! { String } };
+    let Some(last) = p.path.segments.last() else { return quote! { String } };
+    let mut name = last.ident.to_string();
+    let mut non_zero = false;
+    if name == "NonZero"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        name = type_text(inner);
+        non_zero = true;
+    } else if let Some(inner) = name.strip_prefix("NonZero") {
+        name = inner.to_ascii_lowercase();
+        non_zero = true;
+    }
+    let (format, min, max): (Option<&str>, Option<i64>, Option<u64>) = match name.as_str() {
+        "u8" => (Some("int32"), Some(0), Some(u8::MAX.into())),
+        "u16" => (Some("int32"), Some(0), Some(u16::MAX.into())),
+        "u32" => (Some("int64"), Some(0), Some(u32::MAX.into())),
+        "u64" | "usize" => (None, Some(0), Some(u64::MAX)),
+        "i8" => (Some("int32"), Some(i8::MIN.into()), Some(i8::MAX.unsigned_abs().into())),
+        "i16" => (Some("int32"), Some(i16::MIN.into()), Some(i16::MAX.unsigned_abs().into())),
+        "i32" => (Some("int32"), Some(i32::MIN.into()), Some(i32::MAX.unsigned_abs().into())),
+        "i64" | "isize" => (Some("int64"), Some(i64::MIN), Some(i64::MAX.unsigned_abs())),
+        "u128" | "i128" => (None, None, None),
+        "f32" => return quote! { Number("float") },
+        "f64" => return quote! { Number("double") },
+        "bool" => return quote! { Boolean },
+        _ => return quote! { String },
+    };
+    let min = if non_zero && min == Some(0) { Some(1) } else { min };
+    let some = |v: Option<TokenStream>| match v {
+        Some(v) => quote! { ::core::option::Option::Some(#v) },
+        None => quote! { ::core::option::Option::None },
+    };
+    let format = some(format.map(|f| quote! { #f }));
+    let min = some(min.map(|m| quote! { #m }));
+    let max = some(max.map(|m| quote! { #m }));
+    quote! { Integer { format: #format, min: #min, max: #max } }
+}
+
+/// A default literal as JSON text.
+fn json(lit: &Lit) -> Option<String> {
+    Some(match lit {
+        Lit::Int(i) => i.base10_digits().to_owned(),
+        Lit::Float(f) => f.base10_digits().to_owned(),
+        Lit::Bool(b) => b.value.to_string(),
+        Lit::Str(s) => json_string(&s.value()),
+        Lit::Char(c) => json_string(&c.value().to_string()),
+        _ => return None,
+    })
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_from_types() {
+        let cases = [
+            (
+                "u8",
+                "Integer { format : :: core :: option :: Option :: Some (\"int32\") , min : :: core :: option :: Option :: Some (0i64) , max : :: core :: option :: Option :: Some (255u64) }",
+            ),
+            ("bool", "Boolean"),
+            ("MyId", "String"),
+            ("f32", "Number (\"float\")"),
+        ];
+        for (ty, want) in cases {
+            assert_eq!(scalar(&syn::parse_str(ty).unwrap()).to_string(), want, "{ty}");
+        }
+        let non_zero = scalar(&syn::parse_str("std::num::NonZero<u32>").unwrap()).to_string();
+        assert!(non_zero.contains("Some (1i64)"), "{non_zero}");
+    }
+
+    #[test]
+    fn defaults_as_json() {
+        let cases = [("20", "20"), ("true", "true"), ("\"a\\\"b\\n\"", "\"a\\\"b\\u000a\""), ("'x'", "\"x\"")];
+        for (lit, want) in cases {
+            assert_eq!(json(&syn::parse_str(lit).unwrap()).as_deref(), Some(want), "{lit}");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The OpenAPI document of a table that uses every feature: checked by a real validator
+//! (`openapi-spec-validator`, from PyPI, installed into a virtualenv under `target/`), and
+//! against `ROUTES`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use waymark::{Bytes, Form, Json, routes};
+
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+struct NewBookmark {
+    #[allow(dead_code, reason = "read by the schema only")]
+    url: String,
+    #[allow(dead_code, reason = "read by the schema only")]
+    tags: Vec<String>,
+}
+
+struct Admin;
+
+async fn admin() -> Result<Admin, waymark::StatusCode> {
+    Ok(Admin)
+}
+
+mod tools {
+    waymark::routes! {
+        /// Mounted tools.
+        pub(crate) Tools at "/tools";
+        /// Liveness.
+        GET "/ping" as ping => async { "pong" },
+        GET "/files/{*path}" => async { "" },
+    }
+}
+
+routes! {
+    /// Every feature the document describes.
+    pub(crate) Api;
+    /// The home page.
+    GET "/" as home => async { "home" },
+    /// A page of bookmarks.
+    ///
+    /// Oldest first; `tag` may repeat.
+    GET "/bookmarks?{limit: u8 = 20}&{offset: u32 = 0}&{tag: Vec<String>}&{q: Option<String>}&{sort: String = \"new\"}"
+        as bookmarks => async { "" },
+    GET "/bookmarks/{id: u64}?{full: bool = false}&{format: Option<char>}" as bookmark => async { "" },
+    POST "/bookmarks" body: Json<NewBookmark> as create => async { "" },
+    PUT "/bookmarks/{id: std::num::NonZero<u32>}" body: Form<NewBookmark> limit 1 MiB => async { "" },
+    DELETE "/bookmarks/{id: i64}?{reason: String}" => async { "" },
+    PATCH "/notes/{slug}" body: String => async { "" },
+    POST "/raw/{ratio: f64}/{*rest}" body: Bytes => async { "" },
+    scope "/admin" {
+        guard _admin: Admin = admin();
+        GET "/stats/{day: u16}/{x: std::net::IpAddr}" => async { "" },
+    }
+    mount tools::Tools = tools::Tools::new();
+}
+
+#[test]
+fn every_route_appears_once_and_nothing_else() {
+    let doc = Api::openapi();
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            listed.push((method.to_ascii_uppercase(), path.clone()));
+        }
+    }
+    let mut routes: Vec<(String, String)> =
+        Api::ROUTES.iter().map(|r| (r.method.to_owned(), waymark::openapi::template(r.pattern))).collect();
+    listed.sort();
+    routes.sort();
+    assert_eq!(listed, routes);
+    assert_eq!(routes.len(), 11);
+}
+
+#[test]
+fn parameters_bodies_and_docs_follow_the_table() {
+    let doc = Api::openapi();
+    let list = &doc["paths"]["/bookmarks"]["get"];
+    assert_eq!(list["summary"], "A page of bookmarks.");
+    assert_eq!(list["description"], "Oldest first; `tag` may repeat.");
+    let params = list["parameters"].as_array().unwrap();
+    let by_name = |n: &str| params.iter().find(|p| p["name"] == n).unwrap().clone();
+    assert_eq!(
+        by_name("limit")["schema"],
+        serde_json::json!({ "type": "integer", "format": "int32", "minimum": 0, "maximum": 255, "default": 20 })
+    );
+    assert_eq!(by_name("tag")["schema"], serde_json::json!({ "type": "array", "items": { "type": "string" } }));
+    assert_eq!(
+        (by_name("q")["required"].as_bool(), by_name("sort")["schema"]["default"].as_str()),
+        (Some(false), Some("new"))
+    );
+    let put = &doc["paths"]["/bookmarks/{id}"]["put"];
+    assert_eq!(put["parameters"][0]["schema"]["minimum"], 1);
+    assert!(put["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    assert!(put["responses"]["415"].is_object() && put["responses"]["413"].is_object());
+    let raw = &doc["paths"]["/raw/{ratio}/{rest}"]["post"];
+    assert_eq!(raw["parameters"][0]["schema"]["format"], "double");
+    assert!(raw["requestBody"]["content"]["*/*"].is_object() && raw["responses"]["415"].is_null());
+    assert!(doc["paths"]["/"]["get"]["responses"]["400"].is_null());
+    assert_eq!(doc["paths"]["/tools/ping"]["get"]["operationId"], "ping");
+    let create = &doc["paths"]["/bookmarks"]["post"]["requestBody"]["content"]["application/json"];
+    if cfg!(feature = "schemars") {
+        assert_eq!(create["schema"]["$ref"], "#/components/schemas/NewBookmark");
+        assert_eq!(doc["components"]["schemas"]["NewBookmark"]["properties"]["tags"]["type"], "array");
+    } else {
+        assert_eq!(create, &serde_json::json!({}));
+    }
+}
+
+/// A virtualenv with the validator, made once under `target/`.
+fn validator() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv-openapi");
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python).args(["-c", "import openapi_spec_validator"]).status().is_ok_and(|s| s.success());
+    if !ready {
+        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().expect("python3 runs");
+        assert!(made.success(), "python3 -m venv {} failed", venv.display());
+        let pip = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "openapi-spec-validator==0.7.*"])
+            .status()
+            .expect("pip runs");
+        assert!(pip.success(), "pip install openapi-spec-validator failed");
+    }
+    python
+}
+
+#[test]
+fn a_real_validator_accepts_the_document() {
+    let doc = Api::openapi();
+    let file = std::env::temp_dir().join(format!("waymark-openapi-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let script = "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint('valid')";
+    let out = Command::new(validator()).args(["-c", script]).arg(&file).output().expect("the validator runs");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success() && out.stdout.starts_with(b"valid"),
+        "openapi-spec-validator refused the document:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
