@@ -133,10 +133,12 @@ async fn list_rejects_bad_query_parameters() {
         let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
         assert_eq!(body.field.as_deref(), Some("limit"), "{target}");
     }
-    // These never reach the handler: the router answers, `json_errors` makes it JSON.
+    // These never reach the handler: the router rejects them, the table's `rejection` hook
+    // answers in the API's JSON shape, naming the parameter.
     for (target, name) in [("/bookmarks?limit=ten", "limit"), ("/bookmarks?offset=-1", "offset")] {
         let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
         assert!(body.error.contains(name) && body.error.contains("u32"), "{target}: {}", body.error);
+        assert_eq!(body.field.as_deref(), Some(name), "{target}");
     }
 }
 
@@ -395,6 +397,7 @@ async fn admin_routes_lists_the_route_table() {
             ("GET", "/static/{*path}"),
             ("GET", "/admin/stats"),
             ("GET", "/admin/routes"),
+            ("GET", "/openapi.json"),
         ]
     );
     assert_eq!(rows[2].handler, "get_one(state, id)", "the handler expression as written");
@@ -462,4 +465,15 @@ fn readme_shows_the_hello_example_verbatim() {
     let readme = include_str!("../README.md");
     let hello = include_str!("../examples/hello.rs");
     assert!(readme.contains(&format!("```rust\n{hello}```")), "README.md must quote examples/hello.rs exactly");
+}
+
+#[tokio::test]
+async fn openapi_json_describes_every_route() {
+    let doc: serde_json::Value = client().get("/openapi.json").send().await.assert_status(StatusCode::OK).json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let operations: usize = doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
+    assert_eq!(operations, Api::ROUTES.len());
+    let list = &doc["paths"]["/bookmarks"]["get"];
+    assert_eq!(list["operationId"], "bookmarks");
+    assert_eq!(list["parameters"][0]["schema"]["default"], 20);
 }

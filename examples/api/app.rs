@@ -9,14 +9,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use waymark::header::{self, HeaderValue};
-use waymark::{Html, IntoResponse, Json, Next, Request, Response, StatusCode, routes};
+use waymark::{Html, IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
 
 routes! {
     /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.
     pub(crate) Api(state: Store);
 
     wrap log_requests;
-    wrap json_errors;
 
     GET    "/"                                                                  => index(),
     GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks => list(state, limit, offset, tag),
@@ -34,7 +33,11 @@ routes! {
         GET "/routes" => route_table(),
     }
 
+    /// This API's OpenAPI 3.1 document, generated from this table.
+    GET    "/openapi.json"                                                      => async { Json(Api::openapi()) },
+
     fallback => not_found(req),
+    rejection => rejected(rejection),
 }
 
 /// Most bookmarks one page may hold.
@@ -442,24 +445,20 @@ pub(crate) async fn log_requests(req: &Request, next: Next<'_>) -> Response {
     res
 }
 
-/// Gives the router's own plain-text errors (malformed JSON, wrong content type, a bad id, an
-/// unknown method, a bad query parameter) the same JSON shape as the handlers' [`ApiError`]s,
-/// keeping their status and headers (`Allow` on a 405).
-pub(crate) async fn json_errors(_req: &Request, next: Next<'_>) -> Response {
-    let res = next.run().await;
-    let status = res.status();
-    let is_text = res.header("content-type").is_some_and(|ct| ct.starts_with("text/plain"));
-    if !(status.is_client_error() || status.is_server_error()) || !is_text {
-        return res;
+/// The router's own refusals (a bad id, a bad query parameter, malformed JSON, a wrong content
+/// type, an unknown method) in the same JSON shape as the handlers' [`ApiError`]s, naming the
+/// parameter; a 405 keeps its `Allow`.
+pub(crate) async fn rejected(rejection: Rejection) -> Response {
+    let allow = match &rejection {
+        Rejection::MethodNotAllowed { allow } => HeaderValue::from_str(&allow.join(", ")).ok(),
+        _ => None,
+    };
+    let error = ApiError { status: rejection.status(), message: rejection.to_string(), field: rejection.param() };
+    let mut res = error.into_response();
+    if let Some(allow) = allow {
+        res.insert_header(header::ALLOW, allow);
     }
-    let message = res.body_bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-    let mut json = ApiError::new(status, message).into_response();
-    for (name, value) in res.headers() {
-        if name != header::CONTENT_TYPE {
-            json.append_header(name.clone(), value.clone());
-        }
-    }
-    json
+    res
 }
 
 /// Lets a request into `/admin` only with `Authorization: Bearer <admin token>`.
