@@ -1,8 +1,9 @@
-//! A JSON API for bookmarks, with a browser page that uses it.
+//! A JSON API for bookmarks, stored in SQLite, with a browser page that uses it.
 //!
 //! ```text
-//! cargo run --example api                  # http://127.0.0.1:3000
+//! cargo run --example api                  # http://127.0.0.1:3000, data in ./bookmarks.db
 //! PORT=8080 cargo run --example api        # or: cargo run --example api -- --port 8080
+//! DATABASE_PATH=/tmp/b.db cargo run --example api
 //! ADMIN_TOKEN=s3cret cargo run --example api
 //! ```
 //!
@@ -21,6 +22,8 @@ use waymark::Server;
 /// The admin token when `ADMIN_TOKEN` is not set. Fine on localhost; set your own anywhere else.
 const DEFAULT_ADMIN_TOKEN: &str = "let-me-in";
 const DEFAULT_PORT: u16 = 3000;
+/// The database file when `DATABASE_PATH` is not set, in the working directory.
+const DEFAULT_DATABASE_PATH: &str = "bookmarks.db";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,11 +32,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2)
     });
     let token = std::env::var("ADMIN_TOKEN").unwrap_or_else(|_| DEFAULT_ADMIN_TOKEN.to_owned());
-    let api = Api::new(Store::with_examples(token));
+    let database = std::env::var("DATABASE_PATH").unwrap_or_else(|_| DEFAULT_DATABASE_PATH.to_owned());
+    let store = Store::open(&database, token).map_err(|e| format!("cannot open the database {database:?}: {e}"))?;
+    let api = Api::new(store);
 
     let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = server.local_addr();
     println!("bookmarks API listening on http://{addr}");
+    println!("database: {database}");
     for route in Api::ROUTES {
         println!("  {:<6} {}", route.method, route.pattern);
     }

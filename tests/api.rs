@@ -409,21 +409,9 @@ async fn admin_routes_lists_the_route_table() {
 /// bounded by a timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_to_end_over_a_real_socket() {
-    let server = waymark::Server::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
-    let addr = server.local_addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve_with_shutdown(Api::new(Store::with_examples(TOKEN)), async {
-        let _ = stopped.await;
-    }));
-
-    let base = format!("http://{addr}");
-    let client = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(5)))
-            .build()
-            .into();
-
+    let server = Running::start(Store::with_examples(TOKEN)).await;
+    let base = format!("http://{}", server.addr);
+    with_client(move |agent| {
         let mut res = agent
             .post(format!("{base}/bookmarks"))
             .header("content-type", "application/json")
@@ -450,12 +438,104 @@ async fn end_to_end_over_a_real_socket() {
         let mut res = agent.get(format!("{base}/")).call().expect("GET /");
         assert_eq!(res.status(), 200);
         assert!(res.body_mut().read_to_string().unwrap().contains("<title>waymark bookmarks</title>"));
-    });
-    tokio::time::timeout(Duration::from_secs(30), client).await.expect("the client finished in time").expect("client");
+    })
+    .await;
+    server.stop().await;
+}
 
-    let _ = stop.send(());
-    let result = tokio::time::timeout(Duration::from_secs(10), serving).await.expect("graceful shutdown in time");
-    result.expect("server task").expect("server");
+/// A server on `127.0.0.1:0` for `store`, until `stop` is called.
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    async fn start(store: Store) -> Self {
+        let server = waymark::Server::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = server.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.serve_with_shutdown(Api::new(store), async {
+            let _ = stopped.await;
+        }));
+        Self { addr, stop, task }
+    }
+
+    /// Stops gracefully, within 10 seconds.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("graceful shutdown in time");
+        result.expect("server task").expect("server");
+    }
+}
+
+/// A directory of its own under the system's temporary directory, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("waymark-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs a blocking HTTP client on its own thread, for at most 30 seconds.
+async fn with_client<T: Send + 'static>(f: impl FnOnce(ureq::Agent) -> T + Send + 'static) -> T {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let client = tokio::task::spawn_blocking(move || f(agent));
+    tokio::time::timeout(Duration::from_secs(30), client).await.expect("the client finished in time").expect("client")
+}
+
+/// The bookmarks live in the database file, not in the process: one added before a graceful stop
+/// is there after a new start on the same file, and the example rows are not added twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_a_restart() {
+    let dir = TempDir::new("api-restart");
+    let path = dir.0.join("bookmarks.db");
+    let path = path.to_str().expect("a UTF-8 temporary path");
+
+    let first = Running::start(Store::open(path, TOKEN).expect("create the database")).await;
+    let base = format!("http://{}", first.addr);
+    let created: Bookmark = with_client(move |agent| {
+        let mut res = agent
+            .post(format!("{base}/bookmarks"))
+            .header("content-type", "application/json")
+            .send(r#"{"url": "https://example.com/kept", "title": "Kept across a restart", "tags": ["kept"]}"#)
+            .expect("POST /bookmarks");
+        assert_eq!(res.status(), 201);
+        res.body_mut().read_json().expect("the created bookmark")
+    })
+    .await;
+    first.stop().await;
+
+    let second = Running::start(Store::open(path, TOKEN).expect("reopen the database")).await;
+    let base = format!("http://{}", second.addr);
+    let id = created.id;
+    let (fetched, page) = with_client(move |agent| {
+        let mut res = agent.get(format!("{base}/bookmarks/{id}")).call().expect("GET /bookmarks/{id}");
+        assert_eq!(res.status(), 200);
+        let fetched: Bookmark = res.body_mut().read_json().expect("the bookmark");
+        let mut res = agent.get(format!("{base}/bookmarks")).call().expect("GET /bookmarks");
+        let page: Page = res.body_mut().read_json().expect("a page");
+        (fetched, page)
+    })
+    .await;
+    second.stop().await;
+
+    assert_eq!(fetched, created);
+    assert_eq!(ids(&page.items), [1, 2, 3, 4], "three example bookmarks, seeded once, and ours");
 }
 
 /// The README's example is `examples/hello.rs` verbatim, so the README cannot show code that
@@ -471,7 +551,8 @@ fn readme_shows_the_hello_example_verbatim() {
 async fn openapi_json_describes_every_route() {
     let doc: serde_json::Value = client().get("/openapi.json").send().await.assert_status(StatusCode::OK).json();
     assert_eq!(doc["openapi"], "3.1.0");
-    let operations: usize = doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
+    let operations: usize =
+        doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
     assert_eq!(operations, Api::ROUTES.len());
     let list = &doc["paths"]["/bookmarks"]["get"];
     assert_eq!(list["operationId"], "bookmarks");

@@ -3,8 +3,6 @@
 //! Shared by `examples/api.rs` (which serves it) and `tests/api.rs` (which calls it in-process),
 //! so everything here is `pub(crate)`.
 
-use std::collections::BTreeMap;
-use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -129,105 +127,43 @@ fn is_tag(tag: &str) -> bool {
     (1..=MAX_TAG).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// The application state: bookmarks in memory behind a lock, and the admin token.
-///
-/// The handlers never hold the lock across an `.await`, so a `std` lock is the right one.
+#[path = "store.rs"]
+mod store;
+
+pub(crate) use store::{Db, DbError};
+
+/// The application state: the database and the admin token.
 #[derive(Debug)]
 pub(crate) struct Store {
-    data: RwLock<Data>,
+    pub(crate) db: Db,
     admin_token: String,
 }
 
-#[derive(Debug, Default)]
-struct Data {
-    next_id: u64,
-    bookmarks: BTreeMap<u64, Bookmark>,
-    created: u64,
-    deleted: u64,
-}
-
 impl Store {
-    /// An empty store; `/admin` accepts `Authorization: Bearer <admin_token>`.
+    /// The database at `path` (a file, created if missing, or `:memory:`), with the example
+    /// bookmarks if it has none; `/admin` accepts `Authorization: Bearer <admin_token>`.
+    ///
+    /// This blocks while it opens the file: call it before serving.
+    pub(crate) fn open(path: &str, admin_token: impl Into<String>) -> Result<Self, DbError> {
+        Ok(Self { db: Db::open(path, true)?, admin_token: admin_token.into() })
+    }
+
+    /// An empty in-memory store, for tests.
+    #[cfg(test)]
     pub(crate) fn new(admin_token: impl Into<String>) -> Self {
-        Self { data: RwLock::new(Data { next_id: 1, ..Data::default() }), admin_token: admin_token.into() }
+        Self::in_memory(admin_token, false)
     }
 
-    /// A store with three bookmarks in it, so that the example has something to show.
+    /// An in-memory store with the three example bookmarks, for tests.
+    #[cfg(test)]
     pub(crate) fn with_examples(admin_token: impl Into<String>) -> Self {
-        let store = Self::new(admin_token);
-        let examples = [
-            ("https://www.rust-lang.org/", "Rust", &["rust", "lang"][..]),
-            ("https://docs.rs/", "Docs.rs", &["rust", "docs"][..]),
-            ("https://www.rfc-editor.org/rfc/rfc9110", "RFC 9110: HTTP Semantics", &["http", "spec"][..]),
-        ];
-        for (url, title, tags) in examples {
-            let new =
-                NewBookmark { url: url.into(), title: title.into(), tags: tags.iter().map(|t| (*t).into()).collect() };
-            if let Ok(valid) = new.validate() {
-                store.insert(valid);
-            }
-        }
-        store
+        Self::in_memory(admin_token, true)
     }
 
-    // A panic while holding the lock cannot leave `Data` half-updated (every write is one
-    // statement), so a poisoned lock is still good to use.
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Data> {
-        self.data.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Stores a new bookmark and returns it with its id.
-    pub(crate) fn insert(&self, valid: Valid) -> Bookmark {
-        let mut data = self.write();
-        let id = data.next_id;
-        data.next_id += 1;
-        data.created += 1;
-        let bookmark = Bookmark { id, url: valid.url, title: valid.title, tags: valid.tags };
-        data.bookmarks.insert(id, bookmark.clone());
-        bookmark
-    }
-
-    /// The bookmark with this id.
-    pub(crate) fn get(&self, id: u64) -> Option<Bookmark> {
-        self.read().bookmarks.get(&id).cloned()
-    }
-
-    /// Replaces an existing bookmark; `None` when there is none with this id.
-    pub(crate) fn replace(&self, id: u64, valid: Valid) -> Option<Bookmark> {
-        let mut data = self.write();
-        let slot = data.bookmarks.get_mut(&id)?;
-        *slot = Bookmark { id, url: valid.url, title: valid.title, tags: valid.tags };
-        Some(slot.clone())
-    }
-
-    /// Removes a bookmark; whether there was one.
-    pub(crate) fn remove(&self, id: u64) -> bool {
-        let mut data = self.write();
-        let removed = data.bookmarks.remove(&id).is_some();
-        data.deleted += u64::from(removed);
-        removed
-    }
-
-    /// One page of the bookmarks (oldest first) that have `tag`, if given, and how many match
-    /// in all.
-    pub(crate) fn page(&self, limit: usize, offset: usize, tag: Option<&str>) -> (Vec<Bookmark>, usize) {
-        let data = self.read();
-        let matching = || data.bookmarks.values().filter(|b| tag.is_none_or(|t| b.tags.iter().any(|bt| bt == t)));
-        let total = matching().count();
-        (matching().skip(offset).take(limit).cloned().collect(), total)
-    }
-
-    /// Every tag with the number of bookmarks that have it, by name.
-    pub(crate) fn tag_counts(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for tag in self.read().bookmarks.values().flat_map(|b| &b.tags) {
-            *counts.entry(tag.clone()).or_insert(0) += 1;
-        }
-        counts
+    #[cfg(test)]
+    fn in_memory(admin_token: impl Into<String>, seed: bool) -> Self {
+        let db = Db::open(":memory:", seed).unwrap_or_else(|e| panic!("an in-memory database: {e}"));
+        Self { db, admin_token: admin_token.into() }
     }
 
     /// Whether `token` is the admin token, compared in time independent of where they differ.
@@ -268,6 +204,15 @@ impl ApiError {
 
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, what)
+    }
+}
+
+/// A database failure is the server's fault: a `500` that says so, with the details in the log
+/// only (they may name files and SQL).
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        eprintln!("database error: {e}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "the bookmarks database failed; see the server log")
     }
 }
 
@@ -315,7 +260,7 @@ pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<Str
         });
     }
     let tag = tag.map(|t| t.trim().to_ascii_lowercase());
-    let (items, total) = store.page(limit as usize, offset as usize, tag.as_deref());
+    let (items, total) = store.db.page(limit as usize, offset as usize, tag.clone()).await?;
     let after = offset as usize + items.len();
     // `after` fits: it is at most `total`, which came from a `u32` offset plus a page.
     let next = (after < total).then(|| Api::bookmarks_url(Some(limit), u32::try_from(after).ok(), tag));
@@ -324,12 +269,12 @@ pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<Str
 
 /// `GET /bookmarks/{id}`.
 pub(crate) async fn get_one(store: &Store, id: u64) -> Result<Json<Bookmark>, ApiError> {
-    store.get(id).map(Json).ok_or_else(|| missing(id))
+    store.db.get(id).await?.map(Json).ok_or_else(|| missing(id))
 }
 
 /// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`.
 pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Result<Response, ApiError> {
-    let bookmark = store.insert(new.validate()?);
+    let bookmark = store.db.insert(new.validate()?).await?;
     let location = HeaderValue::from_str(&Api::bookmark_url(bookmark.id)).ok();
     let mut res = (StatusCode::CREATED, Json(bookmark)).into_response();
     if let Some(location) = location {
@@ -341,12 +286,12 @@ pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Resul
 /// `PUT /bookmarks/{id}`: replaces an existing bookmark (it does not create one).
 pub(crate) async fn replace(store: &Store, id: u64, Json(new): Json<NewBookmark>) -> Result<Json<Bookmark>, ApiError> {
     let valid = new.validate()?;
-    store.replace(id, valid).map(Json).ok_or_else(|| missing(id))
+    store.db.replace(id, valid).await?.map(Json).ok_or_else(|| missing(id))
 }
 
 /// `DELETE /bookmarks/{id}`: `204 No Content`.
 pub(crate) async fn delete(store: &Store, id: u64) -> Result<StatusCode, ApiError> {
-    if store.remove(id) { Ok(StatusCode::NO_CONTENT) } else { Err(missing(id)) }
+    if store.db.remove(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(missing(id)) }
 }
 
 fn missing(id: u64) -> ApiError {
@@ -361,14 +306,14 @@ pub(crate) struct TagCount {
 }
 
 /// `GET /tags`: every tag in use, with how many bookmarks have it.
-pub(crate) async fn tags(store: &Store) -> Json<Vec<TagCount>> {
-    Json(store.tag_counts().into_iter().map(|(tag, count)| TagCount { tag, count }).collect())
+pub(crate) async fn tags(store: &Store) -> Result<Json<Vec<TagCount>>, ApiError> {
+    Ok(Json(store.db.tag_counts().await?.into_iter().map(|(tag, count)| TagCount { tag, count }).collect()))
 }
 
 /// `GET /tags/{name}`: every bookmark with this tag; 404 when none has it.
 pub(crate) async fn by_tag(store: &Store, name: &str) -> Result<Json<Vec<Bookmark>>, ApiError> {
     let tag = name.to_ascii_lowercase();
-    let (items, _) = store.page(usize::MAX, 0, Some(&tag));
+    let (items, _) = store.db.page(usize::MAX, 0, Some(tag.clone())).await?;
     if items.is_empty() {
         return Err(ApiError::not_found(format!("no bookmark is tagged {tag:?}")));
     }
@@ -390,8 +335,8 @@ pub(crate) async fn static_file(path: &str) -> Result<Response, ApiError> {
 /// `GET /admin/stats`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Stats {
-    pub(crate) bookmarks: usize,
-    pub(crate) tags: usize,
+    pub(crate) bookmarks: u64,
+    pub(crate) tags: u64,
     pub(crate) created: u64,
     pub(crate) deleted: u64,
     /// The address of the caller, when it came over a socket.
@@ -399,16 +344,16 @@ pub(crate) struct Stats {
 }
 
 /// `GET /admin/stats`: counters, and who is asking.
-pub(crate) async fn stats(store: &Store, req: &Request) -> Json<Stats> {
-    let data = store.read();
-    let tags = data.bookmarks.values().flat_map(|b| &b.tags).collect::<std::collections::BTreeSet<_>>().len();
-    Json(Stats {
-        bookmarks: data.bookmarks.len(),
+pub(crate) async fn stats(store: &Store, req: &Request) -> Result<Json<Stats>, ApiError> {
+    let (bookmarks, tags, created) = store.db.counts().await?;
+    Ok(Json(Stats {
+        bookmarks,
         tags,
-        created: data.created,
-        deleted: data.deleted,
+        created,
+        // Ids are never reused, so every id handed out and not in use now was deleted.
+        deleted: created.saturating_sub(bookmarks),
         client: req.peer_addr().map(|a| a.to_string()),
-    })
+    }))
 }
 
 /// One row of `GET /admin/routes`.
@@ -542,7 +487,7 @@ mod tests {
 
         let Json(replaced) = replace(&store, 1, Json(new("https://b.example", "B", &[]))).await.unwrap();
         assert_eq!((replaced.id, replaced.title.as_str(), replaced.tags.len()), (1, "B", 0));
-        assert_eq!(store.get(1), Some(replaced));
+        assert_eq!(store.db.get(1).await.unwrap(), Some(replaced));
 
         assert_eq!(delete(&store, 1).await, Ok(StatusCode::NO_CONTENT));
         assert_eq!(get_one(&store, 1).await.unwrap_err().status, StatusCode::NOT_FOUND);
@@ -554,7 +499,7 @@ mod tests {
 
         // Ids are never reused.
         create(&store, Json(new("https://d.example", "D", &[]))).await.unwrap();
-        assert_eq!(store.get(2).map(|b| b.title), Some("D".into()));
+        assert_eq!(store.db.get(2).await.unwrap().map(|b| b.title), Some("D".into()));
     }
 
     #[tokio::test]
@@ -564,8 +509,8 @@ mod tests {
         assert_eq!(err.field, Some("url"));
         let err = replace(&store, 1, Json(new("https://x.example", "", &[]))).await.unwrap_err();
         assert_eq!(err.field, Some("title"));
-        assert_eq!(store.page(10, 0, None).1, 3);
-        assert_eq!(store.get(1).map(|b| b.title), Some("Rust".into()));
+        assert_eq!(store.db.page(10, 0, None).await.unwrap().1, 3);
+        assert_eq!(store.db.get(1).await.unwrap().map(|b| b.title), Some("Rust".into()));
     }
 
     #[tokio::test]
@@ -595,7 +540,7 @@ mod tests {
     #[tokio::test]
     async fn tags_and_by_tag() {
         let store = Store::with_examples("t");
-        let Json(counts) = tags(&store).await;
+        let Json(counts) = tags(&store).await.unwrap();
         let rust = counts.iter().find(|c| c.tag == "rust");
         assert_eq!(rust, Some(&TagCount { tag: "rust".into(), count: 2 }));
         assert_eq!(counts.len(), 5);

@@ -1,0 +1,269 @@
+//! Bookmarks in SQLite: the schema, the queries, and a small pool of connections used from
+//! blocking threads so that no handler blocks the async runtime.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use super::{Bookmark, Valid};
+
+/// Connections to a database file. SQLite in WAL mode lets readers run beside the one writer;
+/// four is plenty for a two-core machine, and writers wait for each other through `busy_timeout`.
+const FILE_CONNECTIONS: usize = 4;
+/// How long a writer waits for another one before giving up with `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Created at every start; `IF NOT EXISTS` makes that a no-op on an existing file. `AUTOINCREMENT`
+/// keeps ids from being reused after a delete (so `/bookmarks/7` never names another bookmark),
+/// and `sqlite_sequence` then counts every insert, which `/admin/stats` reads.
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS bookmarks (
+        id    INTEGER PRIMARY KEY AUTOINCREMENT,
+        url   TEXT NOT NULL,
+        title TEXT NOT NULL,
+        owner TEXT
+    );
+    CREATE TABLE IF NOT EXISTS tags (
+        bookmark_id INTEGER NOT NULL REFERENCES bookmarks (id) ON DELETE CASCADE,
+        tag         TEXT NOT NULL,
+        PRIMARY KEY (bookmark_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS tags_by_tag ON tags (tag, bookmark_id);
+";
+
+/// The bookmarks an empty database starts with, so that the example has something to show.
+const SEED: &[(&str, &str, &[&str])] = &[
+    ("https://www.rust-lang.org/", "Rust", &["rust", "lang"]),
+    ("https://docs.rs/", "Docs.rs", &["rust", "docs"]),
+    ("https://www.rfc-editor.org/rfc/rfc9110", "RFC 9110: HTTP Semantics", &["http", "spec"]),
+];
+
+/// A failed database call: SQLite's error, or the blocking task that ran it panicked.
+#[derive(Debug)]
+pub(crate) struct DbError(String);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// A few connections, each behind its own lock, taken only on blocking threads.
+#[derive(Debug)]
+struct Pool {
+    conns: Box<[Mutex<Connection>]>,
+    next: AtomicUsize,
+}
+
+impl Pool {
+    /// Runs `f` on a free connection, or waits for one. Call it from a blocking thread only.
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
+        let free = (0..self.conns.len()).find_map(|i| match self.conns[(start + i) % self.conns.len()].try_lock() {
+            Ok(conn) => Some(conn),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        });
+        // A panic in `f` rolls its transaction back (`Transaction` does on drop), so a poisoned
+        // connection is still good to use.
+        let mut conn: MutexGuard<'_, Connection> =
+            free.unwrap_or_else(|| self.conns[start].lock().unwrap_or_else(PoisonError::into_inner));
+        f(&mut conn)
+    }
+}
+
+/// The bookmarks database.
+#[derive(Debug, Clone)]
+pub(crate) struct Db {
+    pool: Arc<Pool>,
+}
+
+impl Db {
+    /// Opens (or creates) the database at `path`, creates the schema, and seeds it when it has no
+    /// bookmarks and `seed` is set. `:memory:` is a private in-memory database (one connection,
+    /// since each connection to `:memory:` would be a database of its own).
+    ///
+    /// This blocks: call it before serving.
+    pub(crate) fn open(path: &str, seed: bool) -> Result<Self, DbError> {
+        let memory = path == ":memory:";
+        let count = if memory { 1 } else { FILE_CONNECTIONS };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conns = Vec::with_capacity(count);
+        for _ in 0..count {
+            let conn = Connection::open_with_flags(path, flags)?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.pragma_update(None, "foreign_keys", true)?;
+            if !memory {
+                // WAL: readers do not wait for the writer; NORMAL is durable across a crash of this
+                // process (only a power loss can lose the last commits).
+                conn.pragma_update(None, "journal_mode", "wal")?;
+                conn.pragma_update(None, "synchronous", "normal")?;
+            }
+            conns.push(Mutex::new(conn));
+        }
+        let db = Self { pool: Arc::new(Pool { conns: conns.into(), next: AtomicUsize::new(0) }) };
+        db.pool.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM bookmarks)", [], |row| row.get(0))?;
+            if seed && empty {
+                for (url, title, tags) in SEED {
+                    let tags = tags.iter().map(|t| (*t).to_owned()).collect();
+                    insert(&tx, &Valid { url: (*url).to_owned(), title: (*title).to_owned(), tags })?;
+                }
+            }
+            tx.commit()
+        })?;
+        Ok(db)
+    }
+
+    /// Runs `f` with a connection on a blocking thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let pool = Arc::clone(&self.pool);
+        match tokio::task::spawn_blocking(move || pool.with(f)).await {
+            Ok(result) => Ok(result?),
+            Err(e) => Err(DbError(format!("database task failed: {e}"))),
+        }
+    }
+
+    /// Stores a new bookmark and returns it with its id.
+    pub(crate) async fn insert(&self, valid: Valid) -> Result<Bookmark, DbError> {
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let bookmark = insert(&tx, &valid)?;
+            tx.commit()?;
+            Ok(bookmark)
+        })
+        .await
+    }
+
+    /// The bookmark with this id.
+    pub(crate) async fn get(&self, id: u64) -> Result<Option<Bookmark>, DbError> {
+        let Ok(id) = i64::try_from(id) else { return Ok(None) };
+        self.run(move |conn| conn.query_row(&format!("{SELECT} WHERE b.id = ?1"), [id], bookmark_row).optional()).await
+    }
+
+    /// Replaces an existing bookmark; `None` when there is none with this id.
+    pub(crate) async fn replace(&self, id: u64, valid: Valid) -> Result<Option<Bookmark>, DbError> {
+        let Ok(rowid) = i64::try_from(id) else { return Ok(None) };
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE bookmarks SET url = ?1, title = ?2 WHERE id = ?3",
+                params![valid.url, valid.title, rowid],
+            )?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            tx.execute("DELETE FROM tags WHERE bookmark_id = ?1", [rowid])?;
+            insert_tags(&tx, rowid, &valid.tags)?;
+            tx.commit()?;
+            Ok(Some(Bookmark { id, url: valid.url, title: valid.title, tags: valid.tags }))
+        })
+        .await
+    }
+
+    /// Removes a bookmark (its tags go with it); whether there was one.
+    pub(crate) async fn remove(&self, id: u64) -> Result<bool, DbError> {
+        let Ok(id) = i64::try_from(id) else { return Ok(false) };
+        self.run(move |conn| Ok(conn.execute("DELETE FROM bookmarks WHERE id = ?1", [id])? == 1)).await
+    }
+
+    /// One page of the bookmarks (oldest first) that have `tag`, if given, and how many match in
+    /// all.
+    pub(crate) async fn page(
+        &self,
+        limit: usize,
+        offset: usize,
+        tag: Option<String>,
+    ) -> Result<(Vec<Bookmark>, usize), DbError> {
+        // SQLite reads a negative LIMIT as "no limit".
+        let limit = i64::try_from(limit).unwrap_or(-1);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        self.run(move |conn| {
+            const WHERE: &str =
+                "WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.bookmark_id = b.id AND t.tag = ?1)";
+            let tx = conn.transaction()?;
+            let total: i64 =
+                tx.query_row(&format!("SELECT count(*) FROM bookmarks b {WHERE}"), [&tag], |r| r.get(0))?;
+            let items = tx
+                .prepare(&format!("{SELECT} {WHERE} ORDER BY b.id LIMIT ?2 OFFSET ?3"))?
+                .query_map(params![tag, limit, offset], bookmark_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((items, usize::try_from(total).unwrap_or(0)))
+        })
+        .await
+    }
+
+    /// Every tag with the number of bookmarks that have it, by name.
+    pub(crate) async fn tag_counts(&self) -> Result<Vec<(String, usize)>, DbError> {
+        self.run(|conn| {
+            conn.prepare("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag")?
+                .query_map([], |row| Ok((row.get(0)?, usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0))))?
+                .collect()
+        })
+        .await
+    }
+
+    /// Bookmarks now, distinct tags now, bookmarks ever created.
+    pub(crate) async fn counts(&self) -> Result<(u64, u64, u64), DbError> {
+        self.run(|conn| {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM bookmarks),
+                        (SELECT count(DISTINCT tag) FROM tags),
+                        (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'bookmarks')",
+                [],
+                |row| {
+                    let n = |i| row.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
+                    Ok((n(0)?, n(1)?, n(2)?))
+                },
+            )
+        })
+        .await
+    }
+}
+
+/// Every query reads a bookmark as these columns; its tags come as one space-separated string
+/// (a tag has no spaces: see `is_tag`).
+const SELECT: &str = "SELECT b.id, b.url, b.title, (SELECT group_concat(t.tag, ' ') FROM tags t WHERE t.bookmark_id = b.id) FROM bookmarks b";
+
+fn bookmark_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Bookmark> {
+    let id: i64 = row.get(0)?;
+    let tags: Option<String> = row.get(3)?;
+    let mut tags: Vec<String> = tags.as_deref().unwrap_or("").split_whitespace().map(str::to_owned).collect();
+    tags.sort();
+    Ok(Bookmark { id: u64::try_from(id).unwrap_or(0), url: row.get(1)?, title: row.get(2)?, tags })
+}
+
+fn insert(conn: &Connection, valid: &Valid) -> rusqlite::Result<Bookmark> {
+    conn.execute("INSERT INTO bookmarks (url, title) VALUES (?1, ?2)", params![valid.url, valid.title])?;
+    let rowid = conn.last_insert_rowid();
+    insert_tags(conn, rowid, &valid.tags)?;
+    Ok(Bookmark {
+        id: u64::try_from(rowid).unwrap_or(0),
+        url: valid.url.clone(),
+        title: valid.title.clone(),
+        tags: valid.tags.clone(),
+    })
+}
+
+fn insert_tags(conn: &Connection, rowid: i64, tags: &[String]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT INTO tags (bookmark_id, tag) VALUES (?1, ?2)")?;
+    for tag in tags {
+        stmt.execute(params![rowid, tag])?;
+    }
+    Ok(())
+}
