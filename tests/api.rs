@@ -151,6 +151,7 @@ async fn get_one_finds_by_id() {
         "url": "https://www.rfc-editor.org/rfc/rfc9110",
         "title": "RFC 9110: HTTP Semantics",
         "tags": ["http", "spec"],
+        "href": "/bookmarks/3",
     }));
     let body = error(&c.get("/bookmarks/99").send().await, StatusCode::NOT_FOUND);
     assert_eq!(body.error, "no bookmark with id 99");
@@ -173,8 +174,7 @@ async fn create_returns_201_with_location() {
         c.post("/bookmarks").json(&bookmark_json(" https://example.com/a ", "Example ", &["Web", "web"])).send().await;
     res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
     let created: Bookmark = res.json();
-    let want =
-        Bookmark { id: 4, url: "https://example.com/a".into(), title: "Example".into(), tags: vec!["web".into()] };
+    let want = Bookmark::new(4, "https://example.com/a".into(), "Example".into(), vec!["web".into()]);
     assert_eq!(created, want);
 
     let fetched: Bookmark = c.get("/bookmarks/4").send().await.assert_status(StatusCode::OK).json();
@@ -247,12 +247,7 @@ async fn replace_updates_an_existing_bookmark() {
     let res =
         c.put("/bookmarks/2").json(&bookmark_json("https://docs.rs/waymark", "waymark docs", &["rust"])).send().await;
     res.assert_status(StatusCode::OK);
-    let want = Bookmark {
-        id: 2,
-        url: "https://docs.rs/waymark".into(),
-        title: "waymark docs".into(),
-        tags: vec!["rust".into()],
-    };
+    let want = Bookmark::new(2, "https://docs.rs/waymark".into(), "waymark docs".into(), vec!["rust".into()]);
     assert_eq!(res.json::<Bookmark>(), want);
     assert_eq!(c.get("/bookmarks/2").send().await.json::<Bookmark>(), want);
 
@@ -401,7 +396,7 @@ async fn admin_routes_lists_the_route_table() {
         ]
     );
     assert_eq!(rows[2].handler, "get_one(state, id)", "the handler expression as written");
-    assert_eq!(rows[10].handler, "route_table()");
+    assert_eq!(rows[10].handler, "route_table(admin)");
 }
 
 /// The same application on a real socket, driven by a real HTTP client (`ureq`, blocking, on its

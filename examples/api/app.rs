@@ -26,9 +26,9 @@ routes! {
     GET    "/static/{*path}"                                                    => static_file(path),
 
     scope "/admin" {
-        wrap require_admin(state, req, next);
-        GET "/stats"  => stats(state, req),
-        GET "/routes" => route_table(),
+        guard admin: Admin = admin(state, req);
+        GET "/stats"  => stats(state, admin, req),
+        GET "/routes" => route_table(admin),
     }
 
     /// This API's OpenAPI 3.1 document, generated from this table.
@@ -59,6 +59,15 @@ pub(crate) struct Bookmark {
     pub(crate) url: String,
     pub(crate) title: String,
     pub(crate) tags: Vec<String>,
+    /// Its own address in this API, built by `Api::bookmark_url` (clients follow it, they do not
+    /// build it).
+    pub(crate) href: String,
+}
+
+impl Bookmark {
+    pub(crate) fn new(id: u64, url: String, title: String, tags: Vec<String>) -> Self {
+        Self { href: Api::bookmark_url(id), id, url, title, tags }
+    }
 }
 
 /// The body of `POST /bookmarks` and `PUT /bookmarks/{id}`, before validation.
@@ -343,8 +352,8 @@ pub(crate) struct Stats {
     pub(crate) client: Option<String>,
 }
 
-/// `GET /admin/stats`: counters, and who is asking.
-pub(crate) async fn stats(store: &Store, req: &Request) -> Result<Json<Stats>, ApiError> {
+/// `GET /admin/stats`: counters, and who is asking. Only the `admin` guard makes an [`Admin`].
+pub(crate) async fn stats(store: &Store, _: Admin, req: &Request) -> Result<Json<Stats>, ApiError> {
     let (bookmarks, tags, created) = store.db.counts().await?;
     Ok(Json(Stats {
         bookmarks,
@@ -365,7 +374,7 @@ pub(crate) struct RouteRow {
 }
 
 /// `GET /admin/routes`: the route table, as the `routes!` block declared it.
-pub(crate) async fn route_table() -> Json<Vec<RouteRow>> {
+pub(crate) async fn route_table(_: Admin) -> Json<Vec<RouteRow>> {
     Json(
         Api::ROUTES
             .iter()
@@ -406,17 +415,24 @@ pub(crate) async fn rejected(rejection: Rejection) -> Response {
     res
 }
 
-/// Lets a request into `/admin` only with `Authorization: Bearer <admin token>`.
-pub(crate) async fn require_admin(store: &Store, req: &Request, next: Next<'_>) -> Response {
+/// Proof that the request carried the admin token: only [`admin`] makes one, so a handler that
+/// takes an `Admin` cannot be reached without it (the compiler checks that the route is in the
+/// guard's scope).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Admin(());
+
+/// The `/admin` guard: `Authorization: Bearer <admin token>` gives an [`Admin`]; anything else is
+/// a `401` with `WWW-Authenticate`, and no handler runs.
+pub(crate) async fn admin(store: &Store, req: &Request) -> Result<Admin, Response> {
     let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
     let message = match token {
-        Some(token) if store.is_admin_token(token) => return next.run().await,
+        Some(token) if store.is_admin_token(token) => return Ok(Admin(())),
         Some(_) => "wrong admin token",
         None => "this needs `Authorization: Bearer <admin token>`",
     };
     let mut res = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
     res.insert_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"admin\""));
-    res
+    Err(res)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +499,8 @@ mod tests {
         assert_eq!(res.header("location"), Some("/bookmarks/1"));
 
         let Json(got) = get_one(&store, 1).await.unwrap();
-        assert_eq!(got, Bookmark { id: 1, url: "https://a.example".into(), title: "A".into(), tags: vec!["x".into()] });
+        assert_eq!(got, Bookmark::new(1, "https://a.example".into(), "A".into(), vec!["x".into()]));
+        assert_eq!(got.href, "/bookmarks/1");
 
         let Json(replaced) = replace(&store, 1, Json(new("https://b.example", "B", &[]))).await.unwrap();
         assert_eq!((replaced.id, replaced.title.as_str(), replaced.tags.len()), (1, "B", 0));

@@ -171,7 +171,7 @@ impl Db {
             tx.execute("DELETE FROM tags WHERE bookmark_id = ?1", [rowid])?;
             insert_tags(&tx, rowid, &valid.tags)?;
             tx.commit()?;
-            Ok(Some(Bookmark { id, url: valid.url, title: valid.title, tags: valid.tags }))
+            Ok(Some(Bookmark::new(id, valid.url, valid.title, valid.tags)))
         })
         .await
     }
@@ -245,19 +245,14 @@ fn bookmark_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Bookmark> {
     let tags: Option<String> = row.get(3)?;
     let mut tags: Vec<String> = tags.as_deref().unwrap_or("").split_whitespace().map(str::to_owned).collect();
     tags.sort();
-    Ok(Bookmark { id: u64::try_from(id).unwrap_or(0), url: row.get(1)?, title: row.get(2)?, tags })
+    Ok(Bookmark::new(u64::try_from(id).unwrap_or(0), row.get(1)?, row.get(2)?, tags))
 }
 
 fn insert(conn: &Connection, valid: &Valid) -> rusqlite::Result<Bookmark> {
     conn.execute("INSERT INTO bookmarks (url, title) VALUES (?1, ?2)", params![valid.url, valid.title])?;
     let rowid = conn.last_insert_rowid();
     insert_tags(conn, rowid, &valid.tags)?;
-    Ok(Bookmark {
-        id: u64::try_from(rowid).unwrap_or(0),
-        url: valid.url.clone(),
-        title: valid.title.clone(),
-        tags: valid.tags.clone(),
-    })
+    Ok(Bookmark::new(u64::try_from(rowid).unwrap_or(0), valid.url.clone(), valid.title.clone(), valid.tags.clone()))
 }
 
 fn insert_tags(conn: &Connection, rowid: i64, tags: &[String]) -> rusqlite::Result<()> {

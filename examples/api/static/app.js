@@ -53,7 +53,7 @@ function row(b) {
   del.textContent = "delete";
   del.onclick = async () => {
     try {
-      await call("DELETE", `/bookmarks/${b.id}`);
+      await call("DELETE", b.href);
       // Reload rather than only remove the row: the count, and the offset in `next`, changed too.
       await load(tag);
     } catch (err) {
