@@ -57,12 +57,57 @@ async fn index_serves_the_page_and_its_assets() {
         .assert_header("content-type", "text/css; charset=utf-8");
 }
 
+/// The page and its files come from `examples/api/assets/` through `waymark::fs::Dir`: the bytes
+/// on disk, an `ETag` that answers `304`, and the checked-in `.gz` for a client that takes gzip,
+/// which must still be its file compressed.
 #[tokio::test]
-async fn static_catch_all_takes_the_rest_of_the_path() {
+async fn assets_are_files_with_etags_and_gzip() {
+    use std::io::Read;
+
     let c = client();
-    let res = c.get("/static/js/app.js").send().await;
-    assert_eq!(error(&res, StatusCode::NOT_FOUND).error, r#"no static file "js/app.js""#);
-    error(&c.get("/static/nope.txt").send().await, StatusCode::NOT_FOUND);
+    for (target, file) in [("/", "index.html"), ("/static/app.js", "app.js"), ("/static/style.css", "style.css")] {
+        let on_disk = std::fs::read(std::path::Path::new(app::ASSETS).join(file)).expect("the asset");
+        let plain = c.get(target).send().await;
+        plain
+            .assert_status(StatusCode::OK)
+            .assert_header("vary", "accept-encoding")
+            .assert_no_header("content-encoding");
+        assert_eq!(plain.bytes().as_ref(), on_disk, "{target}");
+        let etag = plain.header("etag").unwrap_or_else(|| panic!("{target}: no ETag:\n{plain}")).to_owned();
+        let again = c.get(target).header("if-none-match", &etag).send().await;
+        again.assert_status(StatusCode::NOT_MODIFIED);
+        assert!(again.bytes().is_empty());
+
+        let gz = c.get(target).header("accept-encoding", "gzip, deflate").send().await;
+        gz.assert_status(StatusCode::OK)
+            .assert_header("content-encoding", "gzip")
+            .assert_header("content-type", plain.header("content-type").unwrap_or_default());
+        assert_ne!(gz.header("etag"), Some(etag.as_str()), "{target}: each coding has its own tag");
+        assert!(gz.bytes().len() < on_disk.len(), "{target}: gzip should be smaller");
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(gz.bytes().as_ref()).read_to_end(&mut unzipped).expect("valid gzip");
+        assert!(
+            unzipped == on_disk,
+            "examples/api/assets/{file}.gz is stale: run `gzip -9nkf examples/api/assets/{file}`"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_path_leaves_the_assets_directory() {
+    let c = client();
+    for target in [
+        "/static/../Cargo.toml",
+        "/static/..%2F..%2FCargo.toml",
+        "/static/%2Fetc%2Fpasswd",
+        "/static/js/app.js",
+        "/static/nope.css",
+        "/static/.hidden",
+    ] {
+        let res = c.get(target).send().await;
+        res.assert_status(StatusCode::NOT_FOUND);
+        assert!(!res.text().contains("[package]"), "{target}");
+    }
 }
 
 #[tokio::test]

@@ -6,8 +6,9 @@
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
+use waymark::fs::Dir;
 use waymark::header::{self, HeaderValue};
-use waymark::{Html, IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
+use waymark::{IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
 
 routes! {
     /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.
@@ -15,7 +16,7 @@ routes! {
 
     wrap log_requests;
 
-    GET    "/"                                                                  => index(),
+    GET    "/"                                                                  as home      => state.assets.serve("index.html", req),
     GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks => list(state, limit, offset, tag),
     GET    "/bookmarks/{id: u64}"                                               as bookmark  => get_one(state, id),
     POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, body),
@@ -23,7 +24,7 @@ routes! {
     DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
     GET    "/tags"                                                              => tags(state),
     GET    "/tags/{name}"                                                       => by_tag(state, name),
-    GET    "/static/{*path}"                                                    => static_file(path),
+    GET    "/static/{*path}"                                                    as asset     => state.assets.serve(path, req),
 
     scope "/admin" {
         guard admin: Admin = admin(state, req);
@@ -141,10 +142,17 @@ mod store;
 
 pub(crate) use store::{Db, DbError};
 
-/// The application state: the database and the admin token.
+/// Where the page, its script and its style sheet are: `examples/api/assets/`, each with a
+/// `.gz` beside it (made by `gzip -9nk`; a test checks that each still matches its file).
+pub(crate) const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/api/assets");
+
+/// The application state: the database, the static files and the admin token.
 #[derive(Debug)]
 pub(crate) struct Store {
     pub(crate) db: Db,
+    /// Files with `ETag`, `Last-Modified`, ranges, and the `.gz` sibling when the client takes
+    /// gzip; no path can leave the directory.
+    pub(crate) assets: Dir,
     admin_token: String,
 }
 
@@ -154,7 +162,7 @@ impl Store {
     ///
     /// This blocks while it opens the file: call it before serving.
     pub(crate) fn open(path: &str, admin_token: impl Into<String>) -> Result<Self, DbError> {
-        Ok(Self { db: Db::open(path, true)?, admin_token: admin_token.into() })
+        Ok(Self { db: Db::open(path, true)?, assets: Dir::new(ASSETS), admin_token: admin_token.into() })
     }
 
     /// An empty in-memory store, for tests.
@@ -172,7 +180,7 @@ impl Store {
     #[cfg(test)]
     fn in_memory(admin_token: impl Into<String>, seed: bool) -> Self {
         let db = Db::open(":memory:", seed).unwrap_or_else(|e| panic!("an in-memory database: {e}"));
-        Self { db, admin_token: admin_token.into() }
+        Self { db, assets: Dir::new(ASSETS), admin_token: admin_token.into() }
     }
 
     /// Whether `token` is the admin token, compared in time independent of where they differ.
@@ -234,19 +242,6 @@ impl IntoResponse for ApiError {
 
 // ---------------------------------------------------------------------------------------------
 // Handlers: plain async functions of plain values.
-
-const INDEX_HTML: &str = include_str!("index.html");
-
-/// Static files served under `/static/`: name, content type, contents.
-const STATIC_FILES: &[(&str, &str, &str)] = &[
-    ("app.js", "text/javascript; charset=utf-8", include_str!("static/app.js")),
-    ("style.css", "text/css; charset=utf-8", include_str!("static/style.css")),
-];
-
-/// `GET /`: the page that uses the API from the browser.
-pub(crate) async fn index() -> Html<&'static str> {
-    Html(INDEX_HTML)
-}
 
 /// One page of `GET /bookmarks`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -327,18 +322,6 @@ pub(crate) async fn by_tag(store: &Store, name: &str) -> Result<Json<Vec<Bookmar
         return Err(ApiError::not_found(format!("no bookmark is tagged {tag:?}")));
     }
     Ok(Json(items))
-}
-
-/// `GET /static/{*path}`: the page's script and style sheet, from a fixed table (so no path can
-/// reach the file system).
-pub(crate) async fn static_file(path: &str) -> Result<Response, ApiError> {
-    let (_, content_type, body) = STATIC_FILES
-        .iter()
-        .find(|(name, _, _)| *name == path)
-        .ok_or_else(|| ApiError::not_found(format!("no static file {path:?}")))?;
-    Ok(Response::new(*body)
-        .with_header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
-        .with_header(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60")))
 }
 
 /// `GET /admin/stats`.
@@ -565,16 +548,6 @@ mod tests {
         let Json(items) = by_tag(&store, "Rust").await.unwrap();
         assert_eq!(items.iter().map(|b| b.id).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(by_tag(&store, "cobol").await.unwrap_err().status, StatusCode::NOT_FOUND);
-    }
-
-    #[tokio::test]
-    async fn static_files_come_from_the_table_only() {
-        let res = static_file("app.js").await.unwrap();
-        assert_eq!(res.header("content-type"), Some("text/javascript; charset=utf-8"));
-        assert!(res.body_bytes().is_some_and(|b| b.starts_with(b"//")));
-        for path in ["../Cargo.toml", "app.js/", "nope.css", ""] {
-            assert_eq!(static_file(path).await.unwrap_err().status, StatusCode::NOT_FOUND, "{path}");
-        }
     }
 
     #[test]
