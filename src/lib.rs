@@ -68,6 +68,12 @@ pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
 #[cfg(feature = "tls")]
 pub use waymark_runtime::{TlsConfig, rustls};
 pub use waymark_runtime::{fs, sse};
+#[cfg(feature = "cookies")]
+pub mod cookie;
+#[cfg(feature = "multipart")]
+pub mod multipart;
+#[cfg(feature = "multipart")]
+pub use waymark_runtime::Multipart;
 
 pub mod test;
 pub mod url;

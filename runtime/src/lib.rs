@@ -42,7 +42,7 @@
 //! | `tls` | `ServerBuilder::tls`, `TlsConfig` (PEM files, reload), a handshake timeout, ALPN | rustls (ring) and tokio-rustls |
 //! | `http2` | HTTP/2 with prior knowledge on plain connections, `h2` by ALPN over TLS; GOAWAY on shutdown | hyper |
 //! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`) and `tower::call` (a route calling a service) | tower-service |
-//! | `cookies` | `Request::cookie`, `Response::with_cookie`, signed and private cookies (`cookie` module) | cookie (RustCrypto HMAC-SHA256, AES-256-GCM) |
+//! | `cookies` | `Request::cookie`, `Response::with_cookie`, signed and private cookies (`cookie` module) | cookie (HMAC-SHA256 and AES-256-GCM in pure Rust) |
 //! | `multipart` | `multipart::Multipart`, a `multipart/form-data` body read part by part, with per-part limits | multer |
 //!
 //! Over HTTP/2 the target, header-count, body-size and body-time limits apply per stream, as on
@@ -102,9 +102,9 @@ pub use bridge::HttpBody;
 pub use config::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
 #[cfg(feature = "tls")]
 pub use config::DEFAULT_TLS_HANDSHAKE_TIMEOUT;
+#[cfg(feature = "multipart")]
+pub use multipart::Multipart;
 #[cfg(feature = "tls")]
 pub use rustls;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
-#[cfg(feature = "multipart")]
-pub use multipart::Multipart;

@@ -1,0 +1,3 @@
+#![doc = include_str!("../docs/cookies.md")]
+
+pub use waymark_runtime::cookie::*;

@@ -1,0 +1,3 @@
+#![doc = include_str!("../docs/multipart.md")]
+
+pub use waymark_runtime::multipart::*;
