@@ -34,6 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let token = std::env::var("ADMIN_TOKEN").unwrap_or_else(|_| DEFAULT_ADMIN_TOKEN.to_owned());
     let database = std::env::var("DATABASE_PATH").unwrap_or_else(|_| DEFAULT_DATABASE_PATH.to_owned());
     let store = Store::open(&database, token).map_err(|e| format!("cannot open the database {database:?}: {e}"))?;
+    let closer = store.closer();
     let api = Api::new(store);
 
     let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
@@ -53,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .serve_with_shutdown(api, async {
             tokio::signal::ctrl_c().await.unwrap_or(());
             println!("shutting down");
+            closer.close();
         })
         .await?;
     Ok(())

@@ -434,6 +434,7 @@ async fn admin_routes_lists_the_route_table() {
             ("DELETE", "/bookmarks/{id: u64}"),
             ("GET", "/tags"),
             ("GET", "/tags/{name}"),
+            ("GET", "/events"),
             ("GET", "/static/{*path}"),
             ("GET", "/admin/stats"),
             ("GET", "/admin/routes"),
@@ -441,7 +442,7 @@ async fn admin_routes_lists_the_route_table() {
         ]
     );
     assert_eq!(rows[2].handler, "get_one(state, id)", "the handler expression as written");
-    assert_eq!(rows[10].handler, "route_table(admin)");
+    assert_eq!(rows[11].handler, "route_table(admin)");
 }
 
 /// The same application on a real socket, driven by a real HTTP client (`ureq`, blocking, on its
@@ -486,6 +487,7 @@ async fn end_to_end_over_a_real_socket() {
 /// A server on `127.0.0.1:0` for `store`, until `stop` is called.
 struct Running {
     addr: std::net::SocketAddr,
+    closer: app::Closer,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -495,14 +497,16 @@ impl Running {
         let server = waymark::Server::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = server.local_addr();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let closer = store.closer();
         let task = tokio::spawn(server.serve_with_shutdown(Api::new(store), async {
             let _ = stopped.await;
         }));
-        Self { addr, stop, task }
+        Self { addr, closer, stop, task }
     }
 
-    /// Stops gracefully, within 10 seconds.
+    /// Stops gracefully (ending the open event streams, as the example does), within 10 seconds.
     async fn stop(self) {
+        self.closer.close();
         let _ = self.stop.send(());
         let result = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("graceful shutdown in time");
         result.expect("server task").expect("server");
@@ -576,6 +580,69 @@ async fn data_survives_a_restart() {
 
     assert_eq!(fetched, created);
     assert_eq!(ids(&page.items), [1, 2, 3, 4], "three example bookmarks, seeded once, and ours");
+}
+
+/// Reads from `stream` into `seen` until it contains `needle`, for at most 5 seconds.
+async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needle: &str) {
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        let mut buf = [0; 4096];
+        while !seen.contains(needle) {
+            let n = stream.read(&mut buf).await.expect("read the event stream");
+            assert!(n > 0, "the stream ended before {needle:?}; got:\n{seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read).await.unwrap_or_else(|_| panic!("no {needle:?} in:\n{seen}"));
+}
+
+/// `GET /events` on a real socket: a change made by another client arrives as an event (added,
+/// updated, deleted), and a graceful stop ends the open stream at once instead of waiting out the
+/// server's grace period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_tell_every_client_about_changes() {
+    use tokio::io::AsyncWriteExt;
+
+    let server = Running::start(Store::with_examples(TOKEN)).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.expect("connect");
+    stream.write_all(b"GET /events HTTP/1.1\r\nhost: test\r\n\r\n").await.expect("send the request");
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "retry: 1000").await;
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    assert!(seen.to_ascii_lowercase().contains("content-type: text/event-stream"), "{seen}");
+
+    let base = format!("http://{}", server.addr);
+    with_client(move |agent| {
+        let res = agent
+            .post(format!("{base}/bookmarks"))
+            .header("content-type", "application/json")
+            .send(r#"{"url": "https://example.com/live", "title": "Live", "tags": []}"#)
+            .expect("POST");
+        assert_eq!(res.status(), 201);
+        let res = agent
+            .put(format!("{base}/bookmarks/4"))
+            .header("content-type", "application/json")
+            .send(r#"{"url": "https://example.com/live", "title": "Live, renamed", "tags": []}"#)
+            .expect("PUT");
+        assert_eq!(res.status(), 200);
+        assert_eq!(agent.delete(format!("{base}/bookmarks/4")).call().expect("DELETE").status(), 204);
+        // A failed delete changes nothing, so it sends nothing.
+        assert_eq!(agent.delete(format!("{base}/bookmarks/4")).call().expect("DELETE").status(), 404);
+    })
+    .await;
+    read_until(&mut stream, &mut seen, "event: deleted\ndata: {\"id\":4}\n\n").await;
+    let added = seen.find("event: added\ndata: {\"id\":4,").expect("an added event");
+    let updated = seen.find("event: updated\ndata: {\"id\":4,").expect("an updated event");
+    assert!(added < updated && seen[updated..].contains("Live, renamed"), "{seen}");
+    assert_eq!(seen.matches("event: deleted").count(), 1, "{seen}");
+
+    let started = std::time::Instant::now();
+    server.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the open stream held the shutdown for {:?}",
+        started.elapsed()
+    );
 }
 
 /// The README's example is `examples/hello.rs` verbatim, so the README cannot show code that

@@ -3,11 +3,15 @@
 //! Shared by `examples/api.rs` (which serves it) and `tests/api.rs` (which calls it in-process),
 //! so everything here is `pub(crate)`.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 use waymark::fs::Dir;
 use waymark::header::{self, HeaderValue};
+use waymark::sse::{Event, Receiver, Sse};
 use waymark::{IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
 
 routes! {
@@ -24,6 +28,8 @@ routes! {
     DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
     GET    "/tags"                                                              => tags(state),
     GET    "/tags/{name}"                                                       => by_tag(state, name),
+    /// Server-sent events: `added`, `updated` and `deleted` as they happen, from any client.
+    GET    "/events"                                                            as events    => events(state),
     GET    "/static/{*path}"                                                    as asset     => state.assets.serve(path, req),
 
     scope "/admin" {
@@ -154,6 +160,10 @@ pub(crate) struct Store {
     /// gzip; no path can leave the directory.
     pub(crate) assets: Dir,
     admin_token: String,
+    /// Every change, for each open `/events` stream.
+    changes: broadcast::Sender<Change>,
+    /// Set at shutdown, so that open event streams end and the server can stop.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl Store {
@@ -162,7 +172,7 @@ impl Store {
     ///
     /// This blocks while it opens the file: call it before serving.
     pub(crate) fn open(path: &str, admin_token: impl Into<String>) -> Result<Self, DbError> {
-        Ok(Self { db: Db::open(path, true)?, assets: Dir::new(ASSETS), admin_token: admin_token.into() })
+        Ok(Self::with_db(Db::open(path, true)?, admin_token.into()))
     }
 
     /// An empty in-memory store, for tests.
@@ -180,13 +190,64 @@ impl Store {
     #[cfg(test)]
     fn in_memory(admin_token: impl Into<String>, seed: bool) -> Self {
         let db = Db::open(":memory:", seed).unwrap_or_else(|e| panic!("an in-memory database: {e}"));
-        Self { db, assets: Dir::new(ASSETS), admin_token: admin_token.into() }
+        Self::with_db(db, admin_token.into())
+    }
+
+    fn with_db(db: Db, admin_token: String) -> Self {
+        let (changes, _) = broadcast::channel(CHANGES_BUFFERED);
+        let (closing, _) = watch::channel(false);
+        Self { db, assets: Dir::new(ASSETS), admin_token, changes, closing: Arc::new(closing) }
+    }
+
+    /// Tells every open `/events` stream about a change; nobody listening is fine.
+    fn publish(&self, change: Change) {
+        let _ = self.changes.send(change);
+    }
+
+    /// What ends the open event streams at shutdown: call [`Closer::close`] when the shutdown
+    /// signal comes, or the server waits for them until its grace period is over.
+    pub(crate) fn closer(&self) -> Closer {
+        Closer(Arc::clone(&self.closing))
     }
 
     /// Whether `token` is the admin token, compared in time independent of where they differ.
     pub(crate) fn is_admin_token(&self, token: &str) -> bool {
         let (a, b) = (token.as_bytes(), self.admin_token.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+    }
+}
+
+/// Changes an `/events` stream may fall behind by before it is told to reload instead.
+const CHANGES_BUFFERED: usize = 64;
+
+/// Ends the open `/events` streams; see [`Store::closer`].
+#[derive(Debug, Clone)]
+pub(crate) struct Closer(Arc<watch::Sender<bool>>);
+
+impl Closer {
+    pub(crate) fn close(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// One change to the bookmarks, as an `/events` stream sends it.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    Added(Bookmark),
+    Updated(Bookmark),
+    Deleted(u64),
+}
+
+impl Change {
+    /// `event: added|updated` with the bookmark as data, or `event: deleted` with `{"id": N}`.
+    fn event(&self) -> Event {
+        let (kind, data) = match self {
+            Change::Added(b) => ("added", serde_json::to_string(b)),
+            Change::Updated(b) => ("updated", serde_json::to_string(b)),
+            Change::Deleted(id) => ("deleted", serde_json::to_string(&serde_json::json!({ "id": id }))),
+        };
+        // Serializing these plain structs cannot fail; if it ever did, a reload is still right.
+        data.map_or_else(|_| Event::new().event("reload").data("{}"), |data| Event::new().event(kind).data(data))
     }
 }
 
@@ -279,6 +340,7 @@ pub(crate) async fn get_one(store: &Store, id: u64) -> Result<Json<Bookmark>, Ap
 /// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`.
 pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Result<Response, ApiError> {
     let bookmark = store.db.insert(new.validate()?).await?;
+    store.publish(Change::Added(bookmark.clone()));
     let location = HeaderValue::from_str(&Api::bookmark_url(bookmark.id)).ok();
     let mut res = (StatusCode::CREATED, Json(bookmark)).into_response();
     if let Some(location) = location {
@@ -290,16 +352,50 @@ pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Resul
 /// `PUT /bookmarks/{id}`: replaces an existing bookmark (it does not create one).
 pub(crate) async fn replace(store: &Store, id: u64, Json(new): Json<NewBookmark>) -> Result<Json<Bookmark>, ApiError> {
     let valid = new.validate()?;
-    store.db.replace(id, valid).await?.map(Json).ok_or_else(|| missing(id))
+    let bookmark = store.db.replace(id, valid).await?.ok_or_else(|| missing(id))?;
+    store.publish(Change::Updated(bookmark.clone()));
+    Ok(Json(bookmark))
 }
 
 /// `DELETE /bookmarks/{id}`: `204 No Content`.
 pub(crate) async fn delete(store: &Store, id: u64) -> Result<StatusCode, ApiError> {
-    if store.db.remove(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(missing(id)) }
+    if !store.db.remove(id).await? {
+        return Err(missing(id));
+    }
+    store.publish(Change::Deleted(id));
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn missing(id: u64) -> ApiError {
     ApiError::not_found(format!("no bookmark with id {id}"))
+}
+
+/// `GET /events`: a server-sent event for every change, until the client goes away or the
+/// server shuts down. It starts with a `retry` of one second, so a page reconnects quickly after a
+/// restart; a stream that fell behind gets `event: reload` (the page reloads its list, as it does
+/// after every reconnect).
+pub(crate) async fn events(store: &Store) -> Sse<Receiver> {
+    let mut changes = store.changes.subscribe();
+    let mut closing = store.closing.subscribe();
+    let (tx, sse) = Sse::channel(CHANGES_BUFFERED);
+    tokio::spawn(async move {
+        let mut next = Some(Event::new().retry(Duration::from_secs(1)).comment("live"));
+        while let Some(event) = next.take() {
+            if tx.send(event).await.is_err() {
+                break; // the client went away
+            }
+            next = tokio::select! {
+                change = changes.recv() => match change {
+                    Ok(change) => Some(change.event()),
+                    Err(RecvError::Lagged(_)) => Some(Event::new().event("reload").data("{}")),
+                    Err(RecvError::Closed) => None,
+                },
+                _ = closing.wait_for(|closing| *closing) => None,
+                () = tx.closed() => None,
+            };
+        }
+    });
+    sse
 }
 
 /// One entry of `GET /tags`.

@@ -1,7 +1,9 @@
-// The bookmarks page: list, filter, add and delete through the JSON API, with plain fetch.
+// The bookmarks page: list, filter, add and delete through the JSON API, with plain fetch; the
+// list follows other clients' changes through server-sent events (`/events`).
 "use strict";
 
 const PAGE = 10;
+const MAX_LIMIT = 100;
 const list = document.getElementById("list");
 const errorBox = document.getElementById("error");
 const count = document.getElementById("count");
@@ -55,7 +57,7 @@ function row(b) {
     try {
       await call("DELETE", b.href);
       // Reload rather than only remove the row: the count, and the offset in `next`, changed too.
-      await load(tag);
+      await load(tag, false, true);
     } catch (err) {
       showError(err);
     }
@@ -64,13 +66,15 @@ function row(b) {
   return li;
 }
 
-async function load(newTag, append = false) {
+// `keep`: reload as many rows as are shown (after a change), not only the first page.
+async function load(newTag, append = false, keep = false) {
   try {
     if (!append) {
       tag = newTag;
       document.querySelector("#filter [name=tag]").value = tag;
     }
-    let path = append ? next : `/bookmarks?limit=${PAGE}`;
+    const limit = keep ? Math.min(MAX_LIMIT, Math.max(PAGE, list.children.length)) : PAGE;
+    let path = append ? next : `/bookmarks?limit=${limit}`;
     if (!append && tag) path += `&tag=${encodeURIComponent(tag)}`;
     const page = await call("GET", path);
     if (!append) list.replaceChildren();
@@ -103,5 +107,24 @@ document.getElementById("filter").onsubmit = (e) => {
 };
 document.getElementById("clear").onclick = () => load("");
 more.onclick = () => load(tag, true);
+
+// Live updates: any change by any client reloads the rows shown. After a reconnect (the server
+// restarted, the network came back) changes may have been missed, so that reloads too.
+const live = document.getElementById("live");
+const events = new EventSource("/events");
+let opened = false;
+events.onopen = () => {
+  live.textContent = "live";
+  live.className = "on";
+  if (opened) load(tag, false, true);
+  opened = true;
+};
+events.onerror = () => {
+  live.textContent = "reconnecting";
+  live.className = "";
+};
+for (const kind of ["added", "updated", "deleted", "reload"]) {
+  events.addEventListener(kind, () => load(tag, false, true));
+}
 
 load("");
