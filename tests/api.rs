@@ -429,6 +429,7 @@ async fn admin_routes_lists_the_route_table() {
             ("GET", "/"),
             ("GET", "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}"),
             ("GET", "/bookmarks/{id: u64}"),
+            ("GET", "/bookmarks.html?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}"),
             ("POST", "/bookmarks"),
             ("PUT", "/bookmarks/{id: u64}"),
             ("DELETE", "/bookmarks/{id: u64}"),
@@ -442,7 +443,7 @@ async fn admin_routes_lists_the_route_table() {
         ]
     );
     assert_eq!(rows[2].handler, "get_one(state, id)", "the handler expression as written");
-    assert_eq!(rows[11].handler, "route_table(admin)");
+    assert_eq!(rows[12].handler, "route_table(admin)");
 }
 
 /// The same application on a real socket, driven by a real HTTP client (`ureq`, blocking, on its
@@ -482,6 +483,56 @@ async fn end_to_end_over_a_real_socket() {
     })
     .await;
     server.stop().await;
+}
+
+/// The server-rendered page lists what the API lists, with links built by the URL builders, and
+/// escapes what clients wrote: a hostile title is text, not a script.
+#[tokio::test]
+async fn server_rendered_page_escapes_every_value() {
+    let c = client();
+    let hostile = "<script>alert(1)</script>";
+    let res =
+        c.post("/bookmarks").json(&bookmark_json("https://evil.example/?a=1&b=\"2\"", hostile, &["xss"])).send().await;
+    res.assert_status(StatusCode::CREATED);
+
+    let res = c.get("/bookmarks.html").send().await;
+    res.assert_status(StatusCode::OK)
+        .assert_header("content-type", "text/html; charset=utf-8")
+        .assert_text_contains("<title>Bookmarks · waymark</title>")
+        .assert_text_contains(r#"<link rel="stylesheet" href="/static/style.css">"#)
+        .assert_text_contains(r#"<a href="https://www.rust-lang.org/">Rust</a>"#)
+        .assert_text_contains(r#"<a class="tag" href="/bookmarks.html?tag=rust">rust</a>"#)
+        .assert_text_contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+        .assert_text_contains(r#"href="https://evil.example/?a=1&#38;b=&#34;2&#34;""#)
+        .assert_text_contains("4 bookmarks");
+    assert!(!res.text().contains(hostile), "the title went out unescaped:\n{res}");
+    assert!(!res.text().contains("<script"), "a page without JavaScript has no script:\n{res}");
+
+    // The filter's own value is echoed, escaped too; an empty one (the form's "All") is no filter.
+    let res = c.get("/bookmarks.html").query("tag", "\"><script>").send().await;
+    res.assert_status(StatusCode::OK).assert_text_contains("value=\"&#34;&#62;&#60;script&#62;\"");
+    assert!(!res.text().contains("<script"));
+    c.get("/bookmarks.html?tag=").send().await.assert_text_contains("4 bookmarks");
+}
+
+#[tokio::test]
+async fn server_rendered_page_links_its_pages() {
+    let c = client();
+    let first = c.get("/bookmarks.html?limit=2").send().await;
+    first
+        .assert_status(StatusCode::OK)
+        .assert_text_contains(r#"<a class="button" rel="next" href="/bookmarks.html?limit=2&#38;offset=2">Next</a>"#);
+    assert!(!first.text().contains("rel=\"prev\""), "{first}");
+    let second = c.get("/bookmarks.html?limit=2&offset=2").send().await;
+    second
+        .assert_text_contains(r#"rel="prev" href="/bookmarks.html?limit=2&#38;offset=0""#)
+        .assert_text_contains("RFC 9110");
+    assert!(!second.text().contains("rel=\"next\""), "{second}");
+    let tagged = c.get("/bookmarks.html?tag=RUST").send().await;
+    tagged.assert_text_contains("2 bookmarks tagged rust").assert_text_contains("Docs.rs");
+    assert!(!tagged.text().contains("RFC 9110"));
+    // The same checks as the JSON list, in the same words.
+    error(&c.get("/bookmarks.html?limit=0").send().await, StatusCode::BAD_REQUEST);
 }
 
 /// A server on `127.0.0.1:0` for `store`, until `stop` is called.

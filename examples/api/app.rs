@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use waymark::fs::Dir;
 use waymark::header::{self, HeaderValue};
 use waymark::sse::{Event, Receiver, Sse};
-use waymark::{IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
+use waymark::{Html, IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
 
 routes! {
     /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.
@@ -23,6 +23,8 @@ routes! {
     GET    "/"                                                                  as home      => state.assets.serve("index.html", req),
     GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks => list(state, limit, offset, tag),
     GET    "/bookmarks/{id: u64}"                                               as bookmark  => get_one(state, id),
+    /// The list rendered on the server (askama), for browsers without JavaScript.
+    GET    "/bookmarks.html?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks_page => page_html(state, limit, offset, tag),
     POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, body),
     PUT    "/bookmarks/{id: u64}" body: Json<NewBookmark>                       => replace(state, id, body),
     DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
@@ -396,6 +398,71 @@ pub(crate) async fn events(store: &Store) -> Sse<Receiver> {
         }
     });
     sse
+}
+
+/// `GET /bookmarks.html`: one page of the list as HTML, from `templates/bookmarks.html`. askama
+/// checks the template against this struct at compile time and escapes every value for HTML.
+#[derive(Debug, askama::Template)]
+#[template(path = "bookmarks.html", config = "examples/api/askama.toml")]
+pub(crate) struct PageHtml {
+    items: Vec<RowHtml>,
+    total: usize,
+    tag: Option<String>,
+    prev: Option<String>,
+    next: Option<String>,
+    home_url: String,
+    style_url: String,
+    self_url: String,
+}
+
+/// One bookmark of [`PageHtml`], with a link for each tag.
+#[derive(Debug)]
+struct RowHtml {
+    url: String,
+    title: String,
+    tags: Vec<(String, String)>,
+}
+
+/// `GET /bookmarks.html?limit&offset&tag`: what `GET /bookmarks` returns, as a page with links to
+/// the previous and next pages and to each tag. An empty `tag` (the form's "All") is no filter.
+pub(crate) async fn page_html(
+    store: &Store,
+    limit: u32,
+    offset: u32,
+    tag: Option<String>,
+) -> Result<Html<String>, ApiError> {
+    let tag = tag.map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
+    let Json(page) = list(store, limit, offset, tag.clone()).await?;
+    let link = |offset: u32| Api::bookmarks_page_url(Some(limit), Some(offset), tag.clone());
+    let html = PageHtml {
+        items: page
+            .items
+            .into_iter()
+            .map(|b| RowHtml {
+                tags: b
+                    .tags
+                    .iter()
+                    .map(|t| (t.clone(), Api::bookmarks_page_url(None, None, Some(t.clone()))))
+                    .collect(),
+                url: b.url,
+                title: b.title,
+            })
+            .collect(),
+        total: page.total,
+        prev: (offset > 0).then(|| link(offset.saturating_sub(limit))),
+        next: page.next.is_some().then(|| link(offset.saturating_add(limit))),
+        tag,
+        home_url: Api::home_url(),
+        style_url: Api::asset_url("style.css"),
+        self_url: Api::bookmarks_page_url(None, None, None),
+    };
+    match askama::Template::render(&html) {
+        Ok(text) => Ok(Html(text)),
+        Err(e) => {
+            eprintln!("rendering bookmarks.html: {e}");
+            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered"))
+        }
+    }
 }
 
 /// One entry of `GET /tags`.
