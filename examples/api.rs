@@ -9,7 +9,8 @@
 //!
 //! Open the printed address in a browser, or try the `curl` line it prints. The application itself
 //! (store, handlers, middleware, the `routes!` table) is in `api/app.rs`, which `tests/api.rs`
-//! tests in-process. Ctrl-C stops the server gracefully.
+//! tests in-process. Ctrl-C or SIGTERM stops the server gracefully: it stops accepting, ends the
+//! open event streams, lets requests in flight finish, and exits.
 
 #[path = "api/app.rs"]
 mod app;
@@ -40,24 +41,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = server.local_addr();
     println!("bookmarks API listening on http://{addr}");
-    println!("database: {database}");
+    let shown = std::fs::canonicalize(&database).map_or_else(|_| database.clone(), |p| p.display().to_string());
+    println!("database: {shown}");
+    println!("routes:");
+    let width = Api::ROUTES.iter().map(|r| r.pattern.len()).max().unwrap_or(0);
     for route in Api::ROUTES {
-        println!("  {:<6} {}", route.method, route.pattern);
+        println!("  {:<6} {:<width$}  {}", route.method, route.pattern, route.handler);
     }
     println!("try:   curl -s 'http://{addr}/bookmarks?limit=2'");
     println!(
         "admin: curl -s -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' http://{addr}/admin/stats"
     );
-    println!("Ctrl-C to stop");
+    println!("Ctrl-C or SIGTERM to stop");
 
     server
         .serve_with_shutdown(api, async {
-            tokio::signal::ctrl_c().await.unwrap_or(());
-            println!("shutting down");
+            let signal = shutdown_signal().await;
+            println!("{signal}: shutting down gracefully");
             closer.close();
         })
         .await?;
+    println!("stopped");
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, systemd and container runtimes
+/// send), and says which came. A signal that cannot be listened for is reported and never comes.
+async fn shutdown_signal() -> &'static str {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                eprintln!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => "Ctrl-C",
+        () = terminate => "SIGTERM",
+    }
 }
 
 /// `--port N` (or `--port=N`), else the `PORT` variable, else 3000.
