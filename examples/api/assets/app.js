@@ -57,7 +57,7 @@ function row(b) {
     try {
       await call("DELETE", b.href);
       // Reload rather than only remove the row: the count, and the offset in `next`, changed too.
-      await load(tag, false, true);
+      await refresh();
     } catch (err) {
       showError(err);
     }
@@ -66,14 +66,19 @@ function row(b) {
   return li;
 }
 
-// `keep`: reload as many rows as are shown (after a change), not only the first page.
-async function load(newTag, append = false, keep = false) {
+// After a change: reload as many rows as are shown, not only the first page, and `added` more
+// when the list was shown to its end, so that a bookmark added at the end comes into view.
+function refresh(added = 0) {
+  const shown = list.children.length + (next ? 0 : added);
+  return load(tag, false, Math.min(MAX_LIMIT, Math.max(PAGE, shown)));
+}
+
+async function load(newTag, append = false, limit = PAGE) {
   try {
     if (!append) {
       tag = newTag;
       document.querySelector("#filter [name=tag]").value = tag;
     }
-    const limit = keep ? Math.min(MAX_LIMIT, Math.max(PAGE, list.children.length)) : PAGE;
     let path = append ? next : `/bookmarks?limit=${limit}`;
     if (!append && tag) path += `&tag=${encodeURIComponent(tag)}`;
     const page = await call("GET", path);
@@ -95,7 +100,7 @@ document.getElementById("add").onsubmit = async (e) => {
   try {
     await call("POST", "/bookmarks", { url: form.url.value, title: form.title.value, tags });
     form.reset();
-    await load(tag);
+    await refresh(1);
   } catch (err) {
     showError(err);
   }
@@ -116,15 +121,16 @@ let opened = false;
 events.onopen = () => {
   live.textContent = "live";
   live.className = "on";
-  if (opened) load(tag, false, true);
+  if (opened) refresh();
   opened = true;
 };
 events.onerror = () => {
   live.textContent = "reconnecting";
   live.className = "";
 };
-for (const kind of ["added", "updated", "deleted", "reload"]) {
-  events.addEventListener(kind, () => load(tag, false, true));
+events.addEventListener("added", () => refresh(1));
+for (const kind of ["updated", "deleted", "reload"]) {
+  events.addEventListener(kind, () => refresh());
 }
 
 load("");
