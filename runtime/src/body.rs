@@ -40,6 +40,11 @@ impl ChunkedDecoder {
         Self { state: State::Size, total: 0, limit, max_trailer_section }
     }
 
+    /// The limit on the decoded bytes.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
+    }
+
     /// Whether the last chunk and the trailer section have been read.
     pub(crate) fn is_done(&self) -> bool {
         self.state == State::Done

@@ -17,9 +17,9 @@ pub const DEFAULT_MAX_HEADERS: usize = 100;
 /// at least 8000 octets; longer targets get 414 (RFC 9110 §15.5.15).
 pub const DEFAULT_MAX_TARGET_LEN: usize = 8 * 1024;
 
-/// Default limit on a request body: 2 MiB. Enough for JSON APIs and form posts; bodies are read
-/// whole into memory before the handler runs, so the limit bounds memory per request. Larger
-/// bodies get 413 (RFC 9110 §15.5.14).
+/// Default limit on a request body: 2 MiB, for routes that set no `limit` of their own. Enough
+/// for JSON APIs and form posts, which are read whole into memory. Larger bodies get 413 (RFC 9110
+/// §15.5.14), before they are read when their length is declared.
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 2 * 1024 * 1024;
 
 /// Default time to receive a request head once it has started (and, on a new connection, from
@@ -27,7 +27,8 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 2 * 1024 * 1024;
 /// clients cannot hold connections for long. Answered with 408 (RFC 9110 §15.5.9).
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Default time to receive a whole request body after its head: 30 s, about 2 MiB at 70 KB/s.
+/// Default time to receive a request body once the route asks for it: 30 s, plus one second per
+/// 64 KiB received (so a large upload at 64 KB/s or more is never cut, and a trickle is); 408.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default time an idle keep-alive connection is kept open (RFC 9112 §9.3): 75 s (as nginx).

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{Method, StatusCode, Version};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
@@ -32,6 +32,7 @@ use crate::body::ChunkedDecoder;
 use crate::config::Config;
 use crate::encode::{self, Exchange, Framing};
 use crate::error::Error;
+use crate::incoming::{self, BodyError, Feed};
 use crate::parse::{BodyKind, Head, parse_head};
 use crate::{App, Body, Request, Response};
 
@@ -104,6 +105,7 @@ impl<A: App, S: Io> Conn<A, S> {
     ) -> Self {
         let mut req = Request::empty();
         req.set_peer_addr(peer);
+        req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
         // Armed at a real deadline, so that the first wait re-arms it instead of waking at once.
         let timer = Box::pin(sleep_until(accepted + cfg.header_read_timeout));
@@ -158,10 +160,17 @@ impl<A: App, S: Io> Conn<A, S> {
             self.served += 1;
             let mut keep_alive =
                 head.keep_alive && self.cfg.max_requests_per_connection.is_none_or(|max| self.served < max);
-            self.read_body(&head).await?;
-
             let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-            let (mut res, waited) = self.call().await;
+            let (mut res, waited) = match self.read_ahead(&head)? {
+                None => self.call().await,
+                Some(pending) => {
+                    let (res, waited, body_done) = self.call_streaming(pending, &head).await;
+                    // A body left unread (the route never asked, or stopped asking) or broken ends
+                    // the connection after this response: what follows it cannot be framed.
+                    keep_alive &= body_done;
+                    (res, waited)
+                }
+            };
             if waited {
                 self.clock_fresh = false;
             }
@@ -282,67 +291,70 @@ impl<A: App, S: Io> Conn<A, S> {
         }
     }
 
-    /// Reads the whole body into the request (RFC 9112 §6.3), answering `100 Continue` first when
-    /// the client waits for it and the body is not already on its way (RFC 9110 §10.1.1).
-    async fn read_body(&mut self, head: &Head) -> Result<(), Error> {
+    /// Takes a body that is already in the read buffer into the request (RFC 9112 §6.3); a body
+    /// that is not, or only in part, is left to stream while the handler runs: `Some(pending)`.
+    fn read_ahead(&mut self, head: &Head) -> Result<Option<Pending>, Error> {
+        let buffered = &self.rbuf[self.start..];
         match head.body {
-            BodyKind::Empty => Ok(()),
-            BodyKind::Length(len) => {
-                // parse_head checked `len` against the body limit.
-                let len = usize::try_from(len).map_err(|_| Error::BodyTooLarge)?;
-                let buffered = self.rbuf.len() - self.start;
-                if head.expect_continue && buffered < len {
-                    self.send_continue().await?;
+            BodyKind::Empty => Ok(None),
+            BodyKind::Length(len) => match usize::try_from(len) {
+                Ok(len) if len <= buffered.len() => {
+                    self.req.set_body(Bytes::copy_from_slice(&buffered[..len]));
+                    self.start += len;
+                    Ok(None)
                 }
-                let take = buffered.min(len);
-                let mut body = Vec::with_capacity(len);
-                body.extend_from_slice(&self.rbuf[self.start..self.start + take]);
-                self.start += take;
-                if take < len {
-                    // The rest goes straight from the socket into the body, past the read buffer.
-                    let deadline = Instant::now() + self.cfg.body_read_timeout;
-                    self.flush().await?;
-                    self.clock_fresh = false;
-                    body.resize(len, 0);
-                    let mut filled = take;
-                    while filled < len {
-                        match timeout_at(deadline, self.stream.read(&mut body[filled..])).await {
-                            Ok(Ok(0)) => return Err(Error::Closed),
-                            Ok(Ok(n)) => filled += n,
-                            Ok(Err(e)) => return Err(e.into()),
-                            Err(_) => return Err(Error::Timeout),
-                        }
-                    }
-                }
-                self.req.set_body(Bytes::from(body));
-                Ok(())
-            }
+                _ => Ok(Some(Pending::Length(len))),
+            },
             BodyKind::Chunked => {
-                if head.expect_continue && self.start == self.rbuf.len() {
-                    self.send_continue().await?;
-                }
-                let deadline = Instant::now() + self.cfg.body_read_timeout;
-                let mut decoder = ChunkedDecoder::new(self.cfg.max_body_size, self.cfg.max_head_size);
+                // The limit is enforced by the reader (the route's, or the server's).
+                let mut decoder = ChunkedDecoder::new(u64::MAX, self.cfg.max_head_size);
                 let mut body = Vec::new();
-                loop {
-                    self.start += decoder.decode(&self.rbuf[self.start..], &mut body)?;
-                    if decoder.is_done() {
-                        break;
-                    }
-                    if self.read_more(deadline).await? == 0 {
-                        return Err(Error::Closed);
-                    }
+                let used = decoder.decode(buffered, &mut body)?;
+                if decoder.is_done() {
+                    self.start += used;
+                    self.req.set_body(Bytes::from(body));
+                    return Ok(None);
                 }
-                self.req.set_body(Bytes::from(body));
-                Ok(())
+                Ok(Some(Pending::Chunked(ChunkedDecoder::new(u64::MAX, self.cfg.max_head_size))))
             }
         }
     }
 
-    async fn send_continue(&mut self) -> Result<(), Error> {
-        // Responses to earlier pipelined requests go first: responses stay in order.
-        self.wbuf.extend_from_slice(encode::CONTINUE);
-        self.flush().await
+    /// Calls the application while its body streams in: the handler and the body's reader are
+    /// polled together on this task (nothing spawned, nothing boxed). Returns the response,
+    /// whether the handler waited, and whether the body was read to its end.
+    async fn call_streaming(&mut self, pending: Pending, head: &Head) -> (Response, bool, bool) {
+        let declared = match pending {
+            Pending::Length(len) => Some(len),
+            Pending::Chunked(_) => None,
+        };
+        let (feed, incoming) = incoming::channel(declared, self.cfg.max_body_size);
+        self.req.set_incoming(Some(incoming));
+        let Self { stream, app, cfg, rbuf, start, wbuf, req, clock_fresh, .. } = self;
+        *clock_fresh = false;
+        let mut waited = false;
+        let mut pumped = None;
+        let outcome = {
+            let body = BodyIo { stream, rbuf, start, wbuf, cfg, expect_continue: head.expect_continue };
+            let mut pump = pin!(body.pump(pending, feed));
+            let handler = pin!(app.handle(req));
+            let mut call = CatchUnwind { inner: handler, waited: &mut waited };
+            poll_fn(|cx| {
+                if pumped.is_none()
+                    && let Poll::Ready(done) = pump.as_mut().poll(cx)
+                {
+                    pumped = Some(done);
+                }
+                Pin::new(&mut call).poll(cx)
+            })
+            .await
+        };
+        let res = outcome.unwrap_or_else(|_| {
+            tracing::error!(method = %req.method(), path = req.path(), "handler panicked; answering 500");
+            Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
+        });
+        req.set_incoming(None);
+        (res, waited, pumped == Some(true))
     }
 
     /// Calls the application; a panic becomes a 500 for this request and the connection goes on
@@ -442,6 +454,135 @@ impl<A: App, S: Io> Conn<A, S> {
             match timeout_at(deadline, poll_fn(|cx| poll_read_scratch(stream, cx, |_discarded| {}))).await {
                 Ok(Ok(1..)) => {}
                 _ => return,
+            }
+        }
+    }
+}
+
+/// A body that was not in the read buffer with its head.
+enum Pending {
+    /// `Content-Length`: this many bytes.
+    Length(u64),
+    /// Chunked, not yet decoded.
+    Chunked(ChunkedDecoder),
+}
+
+/// How long a body may take: [`Config::body_read_timeout`] for the first bytes, and one more
+/// second for each [`BODY_RATE`] bytes received, so that a large upload at a reasonable rate is
+/// never cut while a client trickling bytes is.
+const BODY_RATE: u64 = 64 * 1024;
+
+/// Pieces read from the socket for a streamed body with a known length.
+const BODY_CHUNK: usize = 64 * 1024;
+
+/// The parts of a connection that read a streamed body (disjoint from the request and the
+/// application, which the handler borrows meanwhile).
+struct BodyIo<'a, S> {
+    stream: &'a mut S,
+    rbuf: &'a mut Vec<u8>,
+    start: &'a mut usize,
+    wbuf: &'a mut Vec<u8>,
+    cfg: &'a Config,
+    expect_continue: bool,
+}
+
+impl<S: Io> BodyIo<'_, S> {
+    /// Feeds the body to its reader: nothing until the handler first asks (then `100 Continue`,
+    /// if the client waits for it), then a chunk at a time, each sent only when the previous one
+    /// was taken. Returns whether the body was read to its end; a body that breaks (the client
+    /// leaves, stalls, or sends a bad chunk) is reported to the reader as an error.
+    async fn pump(mut self, mut pending: Pending, feed: Feed) -> bool {
+        tokio::select! {
+            () = feed.demand.notified() => {}
+            () = feed.tx.closed() => return false,
+        }
+        let limit = feed.limit.load(std::sync::atomic::Ordering::Relaxed);
+        if let Pending::Chunked(decoder) = &mut pending {
+            *decoder = ChunkedDecoder::new(limit, self.cfg.max_head_size);
+        }
+        if self.expect_continue {
+            // Responses to earlier pipelined requests go first: responses stay in order.
+            self.wbuf.extend_from_slice(encode::CONTINUE);
+            let flushed = self.stream.write_all(self.wbuf).await;
+            self.wbuf.clear();
+            if flushed.is_err() {
+                return false;
+            }
+        }
+        let began = Instant::now();
+        let mut received = 0u64;
+        loop {
+            let deadline = began + self.cfg.body_read_timeout + Duration::from_secs(received / BODY_RATE);
+            let next = match &mut pending {
+                Pending::Length(left) => self.next_length(left, deadline).await,
+                Pending::Chunked(decoder) => self.next_chunk(decoder, deadline).await,
+            };
+            let chunk = match next {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return true,
+                Err(e) => {
+                    let _ = feed.tx.send(Err(e)).await;
+                    return false;
+                }
+            };
+            received += chunk.len() as u64;
+            if feed.tx.send(Ok(chunk)).await.is_err() {
+                // The reader stopped (over its limit, or done with the body).
+                return false;
+            }
+        }
+    }
+
+    /// The next piece of a body of known length; `None` once `left` is 0.
+    async fn next_length(&mut self, left: &mut u64, deadline: Instant) -> Result<Option<Bytes>, BodyError> {
+        if *left == 0 {
+            return Ok(None);
+        }
+        let want = usize::try_from(*left).unwrap_or(usize::MAX);
+        let buffered = self.rbuf.len() - *self.start;
+        let chunk = if buffered > 0 {
+            let take = buffered.min(want);
+            let chunk = Bytes::copy_from_slice(&self.rbuf[*self.start..*self.start + take]);
+            *self.start += take;
+            chunk
+        } else {
+            // Past the read buffer: straight from the socket into the chunk.
+            let mut chunk = BytesMut::with_capacity(want.min(BODY_CHUNK));
+            match timeout_at(deadline, self.stream.read_buf(&mut chunk)).await {
+                Ok(Ok(0) | Err(_)) => return Err(BodyError::Incomplete),
+                Ok(Ok(_)) => chunk.freeze(),
+                Err(_) => return Err(BodyError::TimedOut),
+            }
+        };
+        *left -= chunk.len() as u64;
+        Ok(Some(chunk))
+    }
+
+    /// The next decoded piece of a chunked body; `None` after the last chunk and the trailers.
+    async fn next_chunk(
+        &mut self,
+        decoder: &mut ChunkedDecoder,
+        deadline: Instant,
+    ) -> Result<Option<Bytes>, BodyError> {
+        loop {
+            let mut out = Vec::new();
+            let used = decoder.decode(&self.rbuf[*self.start..], &mut out).map_err(|e| match e {
+                Error::BodyTooLarge => BodyError::TooLarge(decoder.limit()),
+                Error::BadChunk(why) => BodyError::Malformed(why),
+                _ => BodyError::Malformed("bad chunk"),
+            })?;
+            *self.start += used;
+            if !out.is_empty() {
+                return Ok(Some(Bytes::from(out)));
+            }
+            if decoder.is_done() {
+                return Ok(None);
+            }
+            let (stream, rbuf, start) = (&mut *self.stream, &mut *self.rbuf, &mut *self.start);
+            match timeout_at(deadline, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+                Ok(Ok(0) | Err(_)) => return Err(BodyError::Incomplete),
+                Ok(Ok(_)) => {}
+                Err(_) => return Err(BodyError::TimedOut),
             }
         }
     }

@@ -9,6 +9,7 @@ use http::StatusCode;
 use http::header::{ALLOW, HeaderValue};
 use serde::de::DeserializeOwned;
 
+use crate::incoming::BodyStream;
 use crate::{IntoResponse, Json, Request, Response};
 
 /// Why a request was refused before any handler ran, as data: which parameter, what was expected,
@@ -80,6 +81,8 @@ pub enum Rejection {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The client stopped sending the body before its end (`408`).
+    RequestTimeout,
     /// No route has the path's shape (`404`), and the table has no `fallback`.
     NotFound,
     /// Routes of other methods take the path (`405`).
@@ -96,6 +99,7 @@ impl Rejection {
             Rejection::PathParam { .. } | Rejection::Query { .. } | Rejection::Body { .. } => StatusCode::BAD_REQUEST,
             Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::NotFound => StatusCode::NOT_FOUND,
             Rejection::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
@@ -130,6 +134,7 @@ impl fmt::Display for Rejection {
             Rejection::Body { expected, message } => write!(f, "invalid {expected} body: {message}"),
             Rejection::UnsupportedMediaType { expected, .. } => write!(f, "expected `content-type: {expected}`"),
             Rejection::PayloadTooLarge { limit } => write!(f, "request body is larger than {limit} bytes"),
+            Rejection::RequestTimeout => f.write_str("request body not received in time"),
             Rejection::NotFound => f.write_str("not found"),
             Rejection::MethodNotAllowed { .. } => f.write_str("method not allowed"),
         }
@@ -202,17 +207,13 @@ pub trait FromBody: Sized + Send {
     fn from_body(req: &Request, limit: Option<u64>) -> impl Future<Output = Result<Self, Rejection>> + Send;
 }
 
-/// The whole body, within `limit` (the server's own limit always applies).
+/// The whole body, within `limit` (the route's; `None` for the server's body limit).
 ///
 /// # Errors
-/// [`Rejection::PayloadTooLarge`] over the limit.
-#[allow(clippy::unused_async, reason = "the body is read ahead today; streaming reads will await")]
+/// [`Rejection::PayloadTooLarge`] over the limit, [`Rejection::Body`] for a body that did not
+/// arrive whole.
 pub async fn read_bytes(req: &Request, limit: Option<u64>) -> Result<Bytes, Rejection> {
-    let body = req.body();
-    match limit {
-        Some(limit) if body.len() as u64 > limit => Err(Rejection::PayloadTooLarge { limit }),
-        _ => Ok(body.clone()),
-    }
+    Ok(BodyStream::of(req, limit)?.collect().await?)
 }
 
 /// Checks the request's content type: `expected` (`type/subtype`), or a `+suffix` of it

@@ -18,9 +18,9 @@
 //! | request head | 16 KiB ([`DEFAULT_MAX_HEAD_SIZE`]) | big cookies and tokens fit; bounds what a slow client makes us buffer |
 //! | header fields | 100 ([`DEFAULT_MAX_HEADERS`]) | real requests send 5 to 30 |
 //! | request target | 8 KiB ([`DEFAULT_MAX_TARGET_LEN`]) | RFC 9112 §3 recommends at least 8000 octets |
-//! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | bodies are read whole before the handler runs |
+//! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | the limit of routes that set none (`limit 1 GiB` in the table raises it for one route) |
 //! | head read timeout | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | slow-loris clients cannot hold connections |
-//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]) | 2 MiB at about 70 KB/s |
+//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 64 KiB received | a large upload at 64 KB/s or more is never cut; a trickle is |
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
 //! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]) | past it, accepting pauses until one closes |
 //! | requests per connection | none | set one to spread clients across instances |
@@ -28,6 +28,18 @@
 //!
 //! A busy connection reuses its buffers (a small GET with a static body allocates nothing); a
 //! connection idle for a second releases them, so idle keep-alive connections cost little memory.
+//!
+//! # Bodies: routed first, read on demand
+//!
+//! A request is routed on its head. A body that arrived with the head is taken whole; any other
+//! body is read only when the route asks for it (`body: T`, or a
+//! [`BodyStream`](incoming::BodyStream) read chunk by chunk with backpressure), within the route's
+//! limit, and `Expect: 100-continue` is answered with `100` only then. A `404`, a `405`, a `400`
+//! for a parameter, a guard's refusal, or a length over the route's limit (`413`) is answered
+//! without reading the body; **the connection is then closed** (`Connection: close`) rather than
+//! drained, since the unread body may be large and what follows it cannot be framed. A client
+//! that goes away mid-body gives the reader [`BodyError::Incomplete`](incoming::BodyError), never
+//! a short body. A handler's [`Request::body`] is empty for a streamed body.
 //!
 //! [`serve_connection`] serves one connection over any byte stream (`AsyncRead + AsyncWrite`): a
 //! TLS stream you terminated, a Unix socket, an in-memory pipe. The connection code is generic
@@ -65,6 +77,7 @@ mod encode;
 mod error;
 pub mod extract;
 pub mod fs;
+pub mod incoming;
 #[cfg(feature = "http2")]
 mod h2;
 #[cfg(feature = "multipart")]

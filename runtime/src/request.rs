@@ -1,8 +1,11 @@
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Method, Version};
+
+use crate::incoming::Incoming;
 
 /// An HTTP request as a handler or middleware sees it.
 ///
@@ -27,6 +30,10 @@ pub struct Request {
     header_bytes: Vec<u8>,
     headers: Vec<HeaderSpan>,
     body: Bytes,
+    /// The body still on the connection, read as the handler asks (see [`crate::incoming`]).
+    incoming: Option<Arc<Incoming>>,
+    /// The server's body limit, for routes that set none (`None` in-process).
+    default_body_limit: Option<u64>,
     peer: Option<SocketAddr>,
 }
 
@@ -55,6 +62,8 @@ impl Request {
             header_bytes: Vec::new(),
             headers: Vec::new(),
             body: Bytes::new(),
+            incoming: None,
+            default_body_limit: None,
             peer: None,
         }
     }
@@ -138,9 +147,35 @@ impl Request {
         })
     }
 
-    /// The request body, fully read (the server enforces the body size limit before a handler runs).
+    /// The request body when it was read ahead: in-process requests, and bodies that had already
+    /// arrived with the head. The server reads other bodies only when a route asks for them
+    /// (`body: T`, or [`BodyStream`](crate::incoming::BodyStream)); then this is empty.
     pub fn body(&self) -> &Bytes {
         &self.body
+    }
+
+    pub(crate) fn incoming(&self) -> Option<&Incoming> {
+        self.incoming.as_deref()
+    }
+
+    pub(crate) fn default_body_limit(&self) -> Option<u64> {
+        self.default_body_limit
+    }
+
+    pub(crate) fn set_default_body_limit(&mut self, limit: u64) {
+        self.default_body_limit = Some(limit);
+    }
+
+    /// Gives the request a body that is still on the connection.
+    #[cfg(test)]
+    #[must_use]
+    pub(crate) fn with_incoming(mut self, incoming: Incoming) -> Self {
+        self.incoming = Some(Arc::new(incoming));
+        self
+    }
+
+    pub(crate) fn set_incoming(&mut self, incoming: Option<Incoming>) {
+        self.incoming = incoming.map(Arc::new);
     }
 
     /// The address of the client, when the request came over a socket.
@@ -154,6 +189,7 @@ impl Request {
         self.header_bytes.clear();
         self.headers.clear();
         self.body = Bytes::new();
+        self.incoming = None;
     }
 
     pub(crate) fn set_method(&mut self, method: Method) {

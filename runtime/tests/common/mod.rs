@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use waymark_runtime::__private::strip_body_for_head;
+use waymark_runtime::extract::read_bytes;
 use waymark_runtime::header::{ALLOW, HeaderValue};
 use waymark_runtime::{App, Body, Bytes, IntoResponse, Method, Request, Response, Server, ServerBuilder, StatusCode};
 
@@ -27,8 +28,14 @@ impl App for TestApp {
             let method = if head { "GET" } else { req.method().as_str() };
             let res = match (method, req.path()) {
                 ("GET", "/") => Response::text("hello"),
-                ("POST", "/") => format!("got {} bytes", req.body().len()).into_response(),
-                ("POST", "/echo") => Response::new(req.body().clone()),
+                ("POST", "/") => match read_bytes(req, None).await {
+                    Ok(body) => format!("got {} bytes", body.len()).into_response(),
+                    Err(rejected) => rejected.into_response(),
+                },
+                ("POST", "/echo") => match read_bytes(req, None).await {
+                    Ok(body) => Response::new(body),
+                    Err(rejected) => rejected.into_response(),
+                },
                 ("GET", "/panic") => panic!("handler panic expected by the test"),
                 ("GET", "/slow") => {
                     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -1,0 +1,223 @@
+//! Routing before reading the body, on the wire: a request is answered by its route's decision
+//! before its body is read; `100 Continue` only for a route that reads; per-route limits above
+//! the server's; streaming with backpressure; a client that leaves mid-body.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use waymark::{BodyStream, Bytes, Request, Server, StatusCode, routes};
+
+#[derive(Debug, Default)]
+struct State {
+    /// What the streaming route saw: bytes, and the error that ended it, if any.
+    seen: Mutex<Vec<String>>,
+}
+
+struct Token;
+
+async fn token(req: &Request) -> Result<Token, StatusCode> {
+    if req.header("authorization").is_some() { Ok(Token) } else { Err(StatusCode::UNAUTHORIZED) }
+}
+
+async fn count(state: &State, mut body: BodyStream) -> String {
+    let (mut bytes, mut sum) = (0u64, 0u64);
+    let end = loop {
+        match body.chunk().await {
+            Some(Ok(chunk)) => {
+                bytes += chunk.len() as u64;
+                sum = chunk.iter().fold(sum, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
+            }
+            Some(Err(e)) => break format!("error after {bytes}: {e}"),
+            None => break format!("{bytes} bytes, sum {sum}"),
+        }
+    };
+    state.seen.lock().unwrap().push(end.clone());
+    end
+}
+
+routes! {
+    /// Routes that read their bodies, and some that never do.
+    Api(state: State);
+    PUT "/big" body: BodyStream limit 16 MiB => count(state, body),
+    PUT "/default" body: Bytes => async move { format!("{} bytes", body.len()) },
+    POST "/echo" body: String => async move { body },
+    scope "/guarded" {
+        guard _token: Token = token(req);
+        PUT "/upload" body: Bytes => async move { format!("{} bytes", body.len()) },
+    }
+    GET "/" => async { "no body read" },
+}
+
+struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn start() -> Running {
+    let server = Server::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.serve_with_shutdown(Api::new(State::default()), async move {
+        let _ = stopped.await;
+    }));
+    Running { addr, stop: Some(stop) }
+}
+
+/// Reads one response head (and nothing more), within five seconds.
+async fn head(c: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let read = async {
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n\r\n") {
+            if c.read(&mut byte).await.unwrap_or(0) == 0 {
+                break;
+            }
+            got.push(byte[0]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read).await.expect("a response head within 5 s");
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Reads until the server closes the connection, within five seconds.
+async fn rest(c: &mut TcpStream) -> String {
+    let mut all = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), c.read_to_end(&mut all)).await.expect("closed within 5 s").unwrap();
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+#[tokio::test]
+async fn answers_without_reading_the_body_then_closes() {
+    let server = start().await;
+    // 404, 405, a guard's refusal and a route without `body:`: answered at once, with 1 GB declared
+    // and none of it sent, and the connection closed (what follows could not be framed).
+    for (target, status) in
+        [("PUT /nowhere", "404"), ("DELETE /big", "405"), ("PUT /guarded/upload", "401"), ("GET /", "200")]
+    {
+        let mut c = TcpStream::connect(server.addr).await.unwrap();
+        let req = format!("{target} HTTP/1.1\r\nhost: t\r\ncontent-length: 1000000000\r\nexpect: 100-continue\r\n\r\n");
+        c.write_all(req.as_bytes()).await.unwrap();
+        let got = head(&mut c).await;
+        assert!(got.starts_with(&format!("HTTP/1.1 {status} ")), "{target}: {got}");
+        assert!(got.to_ascii_lowercase().contains("connection: close"), "{target}: {got}");
+        assert!(!got.contains("100 Continue"), "{target}: 100 sent to a route that does not read: {got}");
+        rest(&mut c).await;
+    }
+}
+
+#[tokio::test]
+async fn continue_only_when_the_route_reads() {
+    let server = start().await;
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    c.write_all(b"POST /echo HTTP/1.1\r\nhost: t\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nexpect: 100-continue\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(head(&mut c).await.starts_with("HTTP/1.1 100 Continue"));
+    c.write_all(b"hello").await.unwrap();
+    assert!(head(&mut c).await.starts_with("HTTP/1.1 200 "));
+    // A length over the route's limit: 413 at once, without 100, unread.
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    c.write_all(b"PUT /big HTTP/1.1\r\nhost: t\r\ncontent-length: 16777217\r\nexpect: 100-continue\r\n\r\n")
+        .await
+        .unwrap();
+    let got = head(&mut c).await;
+    assert!(got.starts_with("HTTP/1.1 413 "), "{got}");
+}
+
+/// `n` bytes of a fixed pattern, and the checksum `count` computes.
+fn payload(n: usize) -> (Vec<u8>, u64) {
+    let data: Vec<u8> = (0..n).map(|i| (i * 7 % 251) as u8).collect();
+    let sum = data.iter().fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
+    (data, sum)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_limit_above_the_servers_streams_in_both_framings() {
+    let server = start().await;
+    let (data, sum) = payload(8 << 20);
+    // Content-Length: 8 MiB through a route allowing 16 MiB, while the server's default is 2 MiB.
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    c.write_all(
+        format!("PUT /big HTTP/1.1\r\nhost: t\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", data.len())
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    c.write_all(&data).await.unwrap();
+    let got = rest(&mut c).await;
+    assert!(got.starts_with("HTTP/1.1 200 ") && got.ends_with(&format!("{} bytes, sum {sum}", data.len())), "{got}");
+    // Chunked, in uneven pieces.
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    c.write_all(b"PUT /big HTTP/1.1\r\nhost: t\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    for piece in data.chunks(100_003) {
+        c.write_all(format!("{:x}\r\n", piece.len()).as_bytes()).await.unwrap();
+        c.write_all(piece).await.unwrap();
+        c.write_all(b"\r\n").await.unwrap();
+    }
+    c.write_all(b"0\r\n\r\n").await.unwrap();
+    let got = rest(&mut c).await;
+    assert!(got.ends_with(&format!("{} bytes, sum {sum}", data.len())), "{got}");
+    // A route without a limit of its own has the server's: 2 MiB.
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    let over = (2 << 20) + 1;
+    c.write_all(format!("PUT /default HTTP/1.1\r\nhost: t\r\ncontent-length: {over}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    assert!(head(&mut c).await.starts_with("HTTP/1.1 413 "));
+    // Chunked over the route's limit is cut at the chunk that passes it.
+    let mut c = TcpStream::connect(server.addr).await.unwrap();
+    c.write_all(b"PUT /default HTTP/1.1\r\nhost: t\r\ntransfer-encoding: chunked\r\n\r\n200001\r\n").await.unwrap();
+    assert!(head(&mut c).await.starts_with("HTTP/1.1 413 "));
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_body_gives_the_handler_an_error() {
+    let server = Server::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr();
+    let app = std::sync::Arc::new(Api::new(State::default()));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_shutdown(ArcApp(app.clone()), async move {
+        let _ = stopped.await;
+    }));
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"PUT /big HTTP/1.1\r\nhost: t\r\ncontent-length: 1000\r\n\r\n").await.unwrap();
+    c.write_all(&[b'x'; 600]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(c);
+    let seen = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Some(end) = app.state().seen.lock().unwrap().first().cloned() {
+                return end;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the handler ends");
+    assert_eq!(seen, "error after 600: the client closed the connection before the end of the body");
+    let _ = stop.send(());
+    let _ = serving.await;
+}
+
+/// Serves a shared `Api`, so the test can read its state afterwards.
+struct ArcApp(std::sync::Arc<Api>);
+
+impl waymark::App for ArcApp {
+    fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = waymark::Response> + Send + 'a {
+        self.0.handle(req)
+    }
+}
