@@ -200,6 +200,9 @@ def main():
             expect(a.locator("#list li", has_text="SQLite")).to_have_count(1)
             expect(a.locator("#count")).to_have_text("4 bookmarks")
             expect(a.locator("#add [name=url]")).to_have_value("")
+            # The first add gave this browser a session cookie, which marks its own bookmarks.
+            expect(a.locator("#list li", has_text="SQLite").locator(".mine")).to_have_text("yours")
+            expect(a.locator("#list .mine")).to_have_count(1)
 
             step("a tag the API refuses shows its 422 message, and nothing is added")
             a.fill("#add [name=url]", "https://example.com/")
@@ -246,16 +249,19 @@ def main():
             expect(a.locator("#list li", has_text="Example 8")).to_have_count(0)
             expect(a.locator("#count")).to_have_text("11 bookmarks")
 
-            step("live: what page B adds and deletes shows up in page A without a reload")
+            step("live: what page B adds and deletes shows up in page A without a reload; each is marked in its own browser only")
             b.goto(base + "/")
             expect(b.locator("#live")).to_have_text("live")
             b.click("#more")
             expect(b.locator("#list li")).to_have_count(11)
+            expect(b.locator("#list .mine")).to_have_count(0)
             b.fill("#add [name=url]", "https://example.com/from-b")
             b.fill("#add [name=title]", "Added in page B")
             b.click("#add button")
-            expect(b.locator("#list li", has_text="Added in page B")).to_have_count(1)
+            expect(b.locator("#list li", has_text="Added in page B").locator(".mine")).to_have_count(1)
             expect(a.locator("#list li", has_text="Added in page B")).to_have_count(1)
+            expect(a.locator("#list li", has_text="Added in page B").locator(".mine")).to_have_count(0)
+            expect(a.locator("#list .mine")).to_have_count(1)
             expect(a.locator("#count")).to_have_text("12 bookmarks")
             shot(a, "live-page.png")
             b.locator("#list li", has_text="Added in page B").locator("button.delete").click()
@@ -289,6 +295,8 @@ def main():
             expect(a.locator("#live")).to_have_text("live")
             a.reload()
             expect(a.locator("#count")).to_have_text("12 bookmarks")
+            # The session outlives the restart: the key that signs it is in the database.
+            expect(a.locator("#list li", has_text="SQLite").locator(".mine")).to_have_count(1)
             expect(a.locator("#list li a", has_text=HOSTILE)).to_have_count(0)  # on page 2
             a.click("#more")
             expect(a.locator("#list li a", has_text=HOSTILE)).to_have_count(1)

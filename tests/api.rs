@@ -197,6 +197,7 @@ async fn get_one_finds_by_id() {
         "title": "RFC 9110: HTTP Semantics",
         "tags": ["http", "spec"],
         "href": "/bookmarks/3",
+        "mine": false,
     }));
     let body = error(&c.get("/bookmarks/99").send().await, StatusCode::NOT_FOUND);
     assert_eq!(body.error, "no bookmark with id 99");
@@ -220,7 +221,7 @@ async fn create_returns_201_with_location() {
     res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
     let created: Bookmark = res.json();
     let want = Bookmark::new(4, "https://example.com/a".into(), "Example".into(), vec!["web".into()]);
-    assert_eq!(created, want);
+    assert_eq!(created, Bookmark { mine: true, ..want.clone() }, "the new session's own");
 
     let fetched: Bookmark = c.get("/bookmarks/4").send().await.assert_status(StatusCode::OK).json();
     assert_eq!(fetched, want);
@@ -442,7 +443,7 @@ async fn admin_routes_lists_the_route_table() {
             ("GET", "/openapi.json"),
         ]
     );
-    assert_eq!(rows[2].handler, "get_one(state, id)", "the handler expression as written");
+    assert_eq!(rows[2].handler, "get_one(state, id, session)", "the handler expression as written");
     assert_eq!(rows[12].handler, "route_table(admin)");
 }
 
@@ -603,14 +604,16 @@ async fn data_survives_a_restart() {
 
     let first = Running::start(Store::open(path, TOKEN).expect("create the database")).await;
     let base = format!("http://{}", first.addr);
-    let created: Bookmark = with_client(move |agent| {
+    let (created, cookie): (Bookmark, String) = with_client(move |agent| {
         let mut res = agent
             .post(format!("{base}/bookmarks"))
             .header("content-type", "application/json")
             .send(r#"{"url": "https://example.com/kept", "title": "Kept across a restart", "tags": ["kept"]}"#)
             .expect("POST /bookmarks");
         assert_eq!(res.status(), 201);
-        res.body_mut().read_json().expect("the created bookmark")
+        let set_cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a session cookie");
+        let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+        (res.body_mut().read_json().expect("the created bookmark"), cookie)
     })
     .await;
     first.stop().await;
@@ -619,7 +622,9 @@ async fn data_survives_a_restart() {
     let base = format!("http://{}", second.addr);
     let id = created.id;
     let (fetched, page) = with_client(move |agent| {
-        let mut res = agent.get(format!("{base}/bookmarks/{id}")).call().expect("GET /bookmarks/{id}");
+        // The session cookie still reads after the restart: its key is in the database too.
+        let mut res =
+            agent.get(format!("{base}/bookmarks/{id}")).header("cookie", cookie).call().expect("GET /bookmarks/{id}");
         assert_eq!(res.status(), 200);
         let fetched: Bookmark = res.body_mut().read_json().expect("the bookmark");
         let mut res = agent.get(format!("{base}/bookmarks")).call().expect("GET /bookmarks");
@@ -629,6 +634,7 @@ async fn data_survives_a_restart() {
     .await;
     second.stop().await;
 
+    assert!(created.mine);
     assert_eq!(fetched, created);
     assert_eq!(ids(&page.items), [1, 2, 3, 4], "three example bookmarks, seeded once, and ours");
 }

@@ -10,26 +10,31 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 use waymark::fs::Dir;
+// The example turns on the runtime's `cookies` feature through a dev-dependency, so that
+// `cargo run --example api` needs no `--features`; with the facade's `cookies` feature this is
+// `waymark::cookie`.
 use waymark::header::{self, HeaderValue};
 use waymark::sse::{Event, Receiver, Sse};
 use waymark::{Html, IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
+use waymark_runtime::cookie::{Cookie, Key, SameSite, sign, time};
 
 routes! {
     /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.
     pub(crate) Api(state: Store);
 
     wrap log_requests;
+    guard session: Option<Session> = session(state, req);
 
     GET    "/"                                                                  as home      => state.assets.serve("index.html", req),
-    GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks => list(state, limit, offset, tag),
-    GET    "/bookmarks/{id: u64}"                                               as bookmark  => get_one(state, id),
+    GET    "/bookmarks?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks => list(state, limit, offset, tag, session),
+    GET    "/bookmarks/{id: u64}"                                               as bookmark  => get_one(state, id, session),
     /// The list rendered on the server (askama), for browsers without JavaScript.
-    GET    "/bookmarks.html?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks_page => page_html(state, limit, offset, tag),
-    POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, body),
-    PUT    "/bookmarks/{id: u64}" body: Json<NewBookmark>                       => replace(state, id, body),
+    GET    "/bookmarks.html?{limit: u32 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks_page => page_html(state, limit, offset, tag, session),
+    POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, session, body),
+    PUT    "/bookmarks/{id: u64}" body: Json<NewBookmark>                       => replace(state, id, session, body),
     DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
     GET    "/tags"                                                              => tags(state),
-    GET    "/tags/{name}"                                                       => by_tag(state, name),
+    GET    "/tags/{name}"                                                       => by_tag(state, name, session),
     /// Server-sent events: `added`, `updated` and `deleted` as they happen, from any client.
     GET    "/events"                                                            as events    => events(state),
     GET    "/static/{*path}"                                                    as asset     => state.assets.serve(path, req),
@@ -71,11 +76,18 @@ pub(crate) struct Bookmark {
     /// Its own address in this API, built by `Api::bookmark_url` (clients follow it, they do not
     /// build it).
     pub(crate) href: String,
+    /// Whether the browser asking added it: its session cookie is the bookmark's owner.
+    pub(crate) mine: bool,
 }
 
 impl Bookmark {
     pub(crate) fn new(id: u64, url: String, title: String, tags: Vec<String>) -> Self {
-        Self { href: Api::bookmark_url(id), id, url, title, tags }
+        Self { href: Api::bookmark_url(id), id, url, title, tags, mine: false }
+    }
+
+    /// As every client may see it (in events, which go to all of them): not anybody's own.
+    fn for_everyone(&self) -> Self {
+        Self { mine: false, ..self.clone() }
     }
 }
 
@@ -173,6 +185,7 @@ impl Store {
     /// bookmarks if it has none; `/admin` accepts `Authorization: Bearer <admin_token>`.
     ///
     /// This blocks while it opens the file: call it before serving.
+    #[allow(dead_code, reason = "examples/tls.rs shares this file and does not use it")]
     pub(crate) fn open(path: &str, admin_token: impl Into<String>) -> Result<Self, DbError> {
         Ok(Self::with_db(Db::open(path, true)?, admin_token.into()))
     }
@@ -183,13 +196,13 @@ impl Store {
         Self::in_memory(admin_token, false)
     }
 
-    /// An in-memory store with the three example bookmarks, for tests.
-    #[cfg(test)]
+    /// An in-memory store with the three example bookmarks, for tests and `examples/tls.rs`.
+    #[allow(dead_code, reason = "examples/api.rs opens a file instead")]
     pub(crate) fn with_examples(admin_token: impl Into<String>) -> Self {
         Self::in_memory(admin_token, true)
     }
 
-    #[cfg(test)]
+    #[allow(dead_code, reason = "examples/api.rs opens a file instead")]
     fn in_memory(admin_token: impl Into<String>, seed: bool) -> Self {
         let db = Db::open(":memory:", seed).unwrap_or_else(|e| panic!("an in-memory database: {e}"));
         Self::with_db(db, admin_token.into())
@@ -208,6 +221,7 @@ impl Store {
 
     /// What ends the open event streams at shutdown: call [`Closer::close`] when the shutdown
     /// signal comes, or the server waits for them until its grace period is over.
+    #[allow(dead_code, reason = "examples/tls.rs shares this file and does not use it")]
     pub(crate) fn closer(&self) -> Closer {
         Closer(Arc::clone(&self.closing))
     }
@@ -224,9 +238,11 @@ const CHANGES_BUFFERED: usize = 64;
 
 /// Ends the open `/events` streams; see [`Store::closer`].
 #[derive(Debug, Clone)]
+#[allow(dead_code, reason = "examples/tls.rs shares this file and does not use it")]
 pub(crate) struct Closer(Arc<watch::Sender<bool>>);
 
 impl Closer {
+    #[allow(dead_code, reason = "examples/tls.rs shares this file and does not use it")]
     pub(crate) fn close(&self) {
         self.0.send_replace(true);
     }
@@ -318,7 +334,13 @@ pub(crate) struct Page {
 }
 
 /// `GET /bookmarks?limit&offset&tag`: bookmarks oldest first, optionally only those with `tag`.
-pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<String>) -> Result<Json<Page>, ApiError> {
+pub(crate) async fn list(
+    store: &Store,
+    limit: u32,
+    offset: u32,
+    tag: Option<String>,
+    session: Option<Session>,
+) -> Result<Json<Page>, ApiError> {
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -327,7 +349,7 @@ pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<Str
         });
     }
     let tag = tag.map(|t| t.trim().to_ascii_lowercase());
-    let (items, total) = store.db.page(limit as usize, offset as usize, tag.clone()).await?;
+    let (items, total) = store.db.page(limit as usize, offset as usize, tag.clone(), Session::id(session)).await?;
     let after = offset as usize + items.len();
     // `after` fits: it is at most `total`, which came from a `u32` offset plus a page.
     let next = (after < total).then(|| Api::bookmarks_url(Some(limit), u32::try_from(after).ok(), tag));
@@ -335,27 +357,45 @@ pub(crate) async fn list(store: &Store, limit: u32, offset: u32, tag: Option<Str
 }
 
 /// `GET /bookmarks/{id}`.
-pub(crate) async fn get_one(store: &Store, id: u64) -> Result<Json<Bookmark>, ApiError> {
-    store.db.get(id).await?.map(Json).ok_or_else(|| missing(id))
+pub(crate) async fn get_one(store: &Store, id: u64, session: Option<Session>) -> Result<Json<Bookmark>, ApiError> {
+    store.db.get(id, Session::id(session)).await?.map(Json).ok_or_else(|| missing(id))
 }
 
-/// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`.
-pub(crate) async fn create(store: &Store, Json(new): Json<NewBookmark>) -> Result<Response, ApiError> {
-    let bookmark = store.db.insert(new.validate()?).await?;
-    store.publish(Change::Added(bookmark.clone()));
+/// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`. The bookmark is
+/// the session's; a request without one gets a new session, and its cookie.
+pub(crate) async fn create(
+    store: &Store,
+    session: Option<Session>,
+    Json(new): Json<NewBookmark>,
+) -> Result<Response, ApiError> {
+    let valid = new.validate()?;
+    let (session, is_new) = match session {
+        Some(session) => (session, false),
+        None => (Session::new(), true),
+    };
+    let bookmark = store.db.insert(valid, Some(session.0.clone())).await?;
+    store.publish(Change::Added(bookmark.for_everyone()));
     let location = HeaderValue::from_str(&Api::bookmark_url(bookmark.id)).ok();
     let mut res = (StatusCode::CREATED, Json(bookmark)).into_response();
     if let Some(location) = location {
         res.insert_header(header::LOCATION, location);
     }
+    if is_new {
+        res.add_cookie(session.cookie(store.db.cookie_key()));
+    }
     Ok(res)
 }
 
 /// `PUT /bookmarks/{id}`: replaces an existing bookmark (it does not create one).
-pub(crate) async fn replace(store: &Store, id: u64, Json(new): Json<NewBookmark>) -> Result<Json<Bookmark>, ApiError> {
+pub(crate) async fn replace(
+    store: &Store,
+    id: u64,
+    session: Option<Session>,
+    Json(new): Json<NewBookmark>,
+) -> Result<Json<Bookmark>, ApiError> {
     let valid = new.validate()?;
-    let bookmark = store.db.replace(id, valid).await?.ok_or_else(|| missing(id))?;
-    store.publish(Change::Updated(bookmark.clone()));
+    let bookmark = store.db.replace(id, valid, Session::id(session)).await?.ok_or_else(|| missing(id))?;
+    store.publish(Change::Updated(bookmark.for_everyone()));
     Ok(Json(bookmark))
 }
 
@@ -420,6 +460,7 @@ pub(crate) struct PageHtml {
 struct RowHtml {
     url: String,
     title: String,
+    mine: bool,
     tags: Vec<(String, String)>,
 }
 
@@ -430,9 +471,10 @@ pub(crate) async fn page_html(
     limit: u32,
     offset: u32,
     tag: Option<String>,
+    session: Option<Session>,
 ) -> Result<Html<String>, ApiError> {
     let tag = tag.map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
-    let Json(page) = list(store, limit, offset, tag.clone()).await?;
+    let Json(page) = list(store, limit, offset, tag.clone(), session).await?;
     let link = |offset: u32| Api::bookmarks_page_url(Some(limit), Some(offset), tag.clone());
     let html = PageHtml {
         items: page
@@ -446,6 +488,7 @@ pub(crate) async fn page_html(
                     .collect(),
                 url: b.url,
                 title: b.title,
+                mine: b.mine,
             })
             .collect(),
         total: page.total,
@@ -478,9 +521,13 @@ pub(crate) async fn tags(store: &Store) -> Result<Json<Vec<TagCount>>, ApiError>
 }
 
 /// `GET /tags/{name}`: every bookmark with this tag; 404 when none has it.
-pub(crate) async fn by_tag(store: &Store, name: &str) -> Result<Json<Vec<Bookmark>>, ApiError> {
+pub(crate) async fn by_tag(
+    store: &Store,
+    name: &str,
+    session: Option<Session>,
+) -> Result<Json<Vec<Bookmark>>, ApiError> {
     let tag = name.to_ascii_lowercase();
-    let (items, _) = store.db.page(usize::MAX, 0, Some(tag.clone())).await?;
+    let (items, _) = store.db.page(usize::MAX, 0, Some(tag.clone()), Session::id(session)).await?;
     if items.is_empty() {
         return Err(ApiError::not_found(format!("no bookmark is tagged {tag:?}")));
     }
@@ -559,6 +606,53 @@ pub(crate) async fn rejected(rejection: Rejection) -> Response {
         res.insert_header(header::ALLOW, allow);
     }
     res
+}
+
+/// The name of the session cookie.
+pub(crate) const SESSION_COOKIE: &str = "session";
+/// How long a browser keeps its session cookie: 400 days, the most browsers accept (RFC 6265bis).
+const SESSION_DAYS: i64 = 400;
+
+/// A browser's session: the random id in its signed `session` cookie. It marks the bookmarks the
+/// browser added (`"mine": true`). It is not a login: any client may still change any bookmark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session(String);
+
+impl Session {
+    /// A new session with 128 random bits (from the cookie crate's key generator, a CSPRNG).
+    fn new() -> Self {
+        use std::fmt::Write as _;
+        let random = Key::generate();
+        let mut id = String::with_capacity(32);
+        for byte in &random.signing()[..16] {
+            let _ = write!(id, "{byte:02x}"); // writing to a String cannot fail
+        }
+        Self(id)
+    }
+
+    fn id(session: Option<Session>) -> Option<String> {
+        session.map(|s| s.0)
+    }
+
+    /// The `Set-Cookie` for this session, signed with the server's key (HMAC-SHA256), so that a
+    /// client cannot claim another id. `HttpOnly`: the page's script never needs it. No `Secure`:
+    /// the example serves plain HTTP on localhost; behind TLS, add it.
+    fn cookie(&self, key: &Key) -> Cookie<'static> {
+        let cookie = Cookie::build((SESSION_COOKIE, self.0.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(time::Duration::days(SESSION_DAYS));
+        sign(key, cookie)
+    }
+}
+
+/// The `session` guard: the session of a request whose `session` cookie this server signed. A
+/// missing, forged or malformed one is no session, never an error.
+pub(crate) async fn session(store: &Store, req: &Request) -> Option<Session> {
+    let cookie = req.signed_cookie(store.db.cookie_key(), SESSION_COOKIE)?;
+    let id = cookie.value();
+    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Session(id.to_owned()))
 }
 
 /// Proof that the request carried the admin token: only [`admin`] makes one, so a handler that
@@ -640,62 +734,94 @@ mod tests {
     #[tokio::test]
     async fn create_get_replace_delete() {
         let store = Store::new("t");
-        let res = create(&store, Json(new("https://a.example", "A", &["x"]))).await.unwrap();
+        let res = create(&store, None, Json(new("https://a.example", "A", &["x"]))).await.unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
         assert_eq!(res.header("location"), Some("/bookmarks/1"));
 
-        let Json(got) = get_one(&store, 1).await.unwrap();
+        let Json(got) = get_one(&store, 1, None).await.unwrap();
         assert_eq!(got, Bookmark::new(1, "https://a.example".into(), "A".into(), vec!["x".into()]));
         assert_eq!(got.href, "/bookmarks/1");
 
-        let Json(replaced) = replace(&store, 1, Json(new("https://b.example", "B", &[]))).await.unwrap();
+        let Json(replaced) = replace(&store, 1, None, Json(new("https://b.example", "B", &[]))).await.unwrap();
         assert_eq!((replaced.id, replaced.title.as_str(), replaced.tags.len()), (1, "B", 0));
-        assert_eq!(store.db.get(1).await.unwrap(), Some(replaced));
+        assert_eq!(store.db.get(1, None).await.unwrap(), Some(replaced));
 
         assert_eq!(delete(&store, 1).await, Ok(StatusCode::NO_CONTENT));
-        assert_eq!(get_one(&store, 1).await.unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(get_one(&store, 1, None).await.unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(delete(&store, 1).await.unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(
-            replace(&store, 1, Json(new("https://c.example", "C", &[]))).await.unwrap_err().status,
+            replace(&store, 1, None, Json(new("https://c.example", "C", &[]))).await.unwrap_err().status,
             StatusCode::NOT_FOUND
         );
 
         // Ids are never reused.
-        create(&store, Json(new("https://d.example", "D", &[]))).await.unwrap();
-        assert_eq!(store.db.get(2).await.unwrap().map(|b| b.title), Some("D".into()));
+        create(&store, None, Json(new("https://d.example", "D", &[]))).await.unwrap();
+        assert_eq!(store.db.get(2, None).await.unwrap().map(|b| b.title), Some("D".into()));
+    }
+
+    #[tokio::test]
+    async fn a_session_owns_what_it_adds() {
+        let store = Store::new("t");
+        let res = create(&store, None, Json(new("https://a.example", "A", &[]))).await.unwrap();
+        let set_cookie = res.header("set-cookie").expect("a new session's cookie").to_owned();
+        assert!(set_cookie.starts_with("session=") && set_cookie.contains("HttpOnly"), "{set_cookie}");
+        let pair = set_cookie.split(';').next().unwrap_or_default();
+        let req = Request::new(waymark::Method::GET, "/").with_header("cookie", pair);
+        let mine = session(&store, &req).await.expect("the cookie reads back as the session");
+
+        let Json(a) = get_one(&store, 1, Some(mine.clone())).await.unwrap();
+        assert!(a.mine);
+        assert!(!get_one(&store, 1, None).await.unwrap().0.mine);
+        assert!(!get_one(&store, 1, Some(Session::new())).await.unwrap().0.mine);
+
+        // The same session adds again: no new cookie; a replace keeps the owner.
+        let res = create(&store, Some(mine.clone()), Json(new("https://b.example", "B", &[]))).await.unwrap();
+        assert_eq!(res.header("set-cookie"), None);
+        let Json(b) = replace(&store, 2, None, Json(new("https://b.example", "B2", &[]))).await.unwrap();
+        assert!(!b.mine, "mine for the one asking, who has no session");
+        let Json(page) = list(&store, 10, 0, None, Some(mine)).await.unwrap();
+        assert_eq!(page.items.iter().map(|b| b.mine).collect::<Vec<_>>(), [true, true]);
+
+        // A cookie this server did not sign is no session.
+        let forged = pair.replacen("session=", "session=0", 1);
+        let req = Request::new(waymark::Method::GET, "/").with_header("cookie", forged);
+        assert_eq!(session(&store, &req).await, None);
+        let req =
+            Request::new(waymark::Method::GET, "/").with_header("cookie", "session=0123456789abcdef0123456789abcdef");
+        assert_eq!(session(&store, &req).await, None);
     }
 
     #[tokio::test]
     async fn invalid_input_changes_nothing() {
         let store = Store::with_examples("t");
-        let err = create(&store, Json(new("nope", "N", &[]))).await.unwrap_err();
+        let err = create(&store, None, Json(new("nope", "N", &[]))).await.unwrap_err();
         assert_eq!(err.field, Some("url"));
-        let err = replace(&store, 1, Json(new("https://x.example", "", &[]))).await.unwrap_err();
+        let err = replace(&store, 1, None, Json(new("https://x.example", "", &[]))).await.unwrap_err();
         assert_eq!(err.field, Some("title"));
-        assert_eq!(store.db.page(10, 0, None).await.unwrap().1, 3);
-        assert_eq!(store.db.get(1).await.unwrap().map(|b| b.title), Some("Rust".into()));
+        assert_eq!(store.db.page(10, 0, None, None).await.unwrap().1, 3);
+        assert_eq!(store.db.get(1, None).await.unwrap().map(|b| b.title), Some("Rust".into()));
     }
 
     #[tokio::test]
     async fn list_pages_and_filters() {
         let store = Store::with_examples("t");
-        let Json(page) = list(&store, 2, 0, None).await.unwrap();
+        let Json(page) = list(&store, 2, 0, None, None).await.unwrap();
         assert_eq!(page.items.iter().map(|b| b.id).collect::<Vec<_>>(), [1, 2]);
         assert_eq!((page.total, page.next.as_deref()), (3, Some("/bookmarks?limit=2&offset=2")));
 
-        let Json(page) = list(&store, 2, 2, None).await.unwrap();
+        let Json(page) = list(&store, 2, 2, None, None).await.unwrap();
         assert_eq!(page.items.iter().map(|b| b.id).collect::<Vec<_>>(), [3]);
         assert_eq!(page.next, None);
 
-        let Json(page) = list(&store, 1, 0, Some("RUST".into())).await.unwrap();
+        let Json(page) = list(&store, 1, 0, Some("RUST".into()), None).await.unwrap();
         assert_eq!((page.items[0].id, page.total), (1, 2));
         assert_eq!(page.next.as_deref(), Some("/bookmarks?limit=1&offset=1&tag=rust"));
 
-        let Json(page) = list(&store, 20, 50, None).await.unwrap();
+        let Json(page) = list(&store, 20, 50, None, None).await.unwrap();
         assert_eq!((page.items.len(), page.total, page.next), (0, 3, None));
 
         for limit in [0, MAX_LIMIT + 1] {
-            let err = list(&store, limit, 0, None).await.unwrap_err();
+            let err = list(&store, limit, 0, None, None).await.unwrap_err();
             assert_eq!((err.status, err.field), (StatusCode::BAD_REQUEST, Some("limit")));
         }
     }
@@ -708,9 +834,9 @@ mod tests {
         assert_eq!(rust, Some(&TagCount { tag: "rust".into(), count: 2 }));
         assert_eq!(counts.len(), 5);
 
-        let Json(items) = by_tag(&store, "Rust").await.unwrap();
+        let Json(items) = by_tag(&store, "Rust", None).await.unwrap();
         assert_eq!(items.iter().map(|b| b.id).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(by_tag(&store, "cobol").await.unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(by_tag(&store, "cobol", None).await.unwrap_err().status, StatusCode::NOT_FOUND);
     }
 
     #[test]

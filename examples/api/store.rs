@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, named_params, params};
+use waymark_runtime::cookie::Key;
 
 use super::{Bookmark, Valid};
 
@@ -17,7 +18,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Created at every start; `IF NOT EXISTS` makes that a no-op on an existing file. `AUTOINCREMENT`
 /// keeps ids from being reused after a delete (so `/bookmarks/7` never names another bookmark),
-/// and `sqlite_sequence` then counts every insert, which `/admin/stats` reads.
+/// and `sqlite_sequence` then counts every insert, which `/admin/stats` reads. `owner` is the
+/// session that added the bookmark (see `Session` in app.rs); `secrets` keeps the key that signs
+/// the session cookies, so that sessions outlive a restart.
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS bookmarks (
         id    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -31,6 +34,10 @@ const SCHEMA: &str = "
         PRIMARY KEY (bookmark_id, tag)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS tags_by_tag ON tags (tag, bookmark_id);
+    CREATE TABLE IF NOT EXISTS secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
 ";
 
 /// The bookmarks an empty database starts with, so that the example has something to show.
@@ -86,6 +93,7 @@ impl Pool {
 #[derive(Debug, Clone)]
 pub(crate) struct Db {
     pool: Arc<Pool>,
+    cookie_key: Key,
 }
 
 impl Db {
@@ -111,20 +119,34 @@ impl Db {
             }
             conns.push(Mutex::new(conn));
         }
-        let db = Self { pool: Arc::new(Pool { conns: conns.into(), next: AtomicUsize::new(0) }) };
-        db.pool.with(|conn| {
+        let pool = Pool { conns: conns.into(), next: AtomicUsize::new(0) };
+        let key = pool.with(|conn| {
             let tx = conn.transaction()?;
             tx.execute_batch(SCHEMA)?;
+            // The first start makes the key; every later one reads it back.
+            tx.execute(
+                "INSERT OR IGNORE INTO secrets (name, value) VALUES ('cookie_key', ?1)",
+                [Key::generate().master()],
+            )?;
+            let key: Vec<u8> =
+                tx.query_row("SELECT value FROM secrets WHERE name = 'cookie_key'", [], |row| row.get(0))?;
             let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM bookmarks)", [], |row| row.get(0))?;
             if seed && empty {
                 for (url, title, tags) in SEED {
                     let tags = tags.iter().map(|t| (*t).to_owned()).collect();
-                    insert(&tx, &Valid { url: (*url).to_owned(), title: (*title).to_owned(), tags })?;
+                    insert(&tx, &Valid { url: (*url).to_owned(), title: (*title).to_owned(), tags }, None)?;
                 }
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(key)
         })?;
-        Ok(db)
+        let cookie_key = Key::try_from(&key[..]).map_err(|e| DbError(format!("the stored cookie key: {e}")))?;
+        Ok(Self { pool: Arc::new(pool), cookie_key })
+    }
+
+    /// The key that signs session cookies, made at the first start and kept in the database.
+    pub(crate) fn cookie_key(&self) -> &Key {
+        &self.cookie_key
     }
 
     /// Runs `f` with a connection on a blocking thread.
@@ -139,39 +161,45 @@ impl Db {
         }
     }
 
-    /// Stores a new bookmark and returns it with its id.
-    pub(crate) async fn insert(&self, valid: Valid) -> Result<Bookmark, DbError> {
+    /// Stores a new bookmark added by the session `owner`, and returns it with its id.
+    pub(crate) async fn insert(&self, valid: Valid, owner: Option<String>) -> Result<Bookmark, DbError> {
         self.run(move |conn| {
             let tx = conn.transaction()?;
-            let bookmark = insert(&tx, &valid)?;
+            let bookmark = insert(&tx, &valid, owner.as_deref())?;
             tx.commit()?;
             Ok(bookmark)
         })
         .await
     }
 
-    /// The bookmark with this id.
-    pub(crate) async fn get(&self, id: u64) -> Result<Option<Bookmark>, DbError> {
+    /// The bookmark with this id, as the session `viewer` sees it.
+    pub(crate) async fn get(&self, id: u64, viewer: Option<String>) -> Result<Option<Bookmark>, DbError> {
         let Ok(id) = i64::try_from(id) else { return Ok(None) };
-        self.run(move |conn| conn.query_row(&format!("{SELECT} WHERE b.id = ?1"), [id], bookmark_row).optional()).await
+        self.run(move |conn| get(conn, id, viewer.as_deref())).await
     }
 
-    /// Replaces an existing bookmark; `None` when there is none with this id.
-    pub(crate) async fn replace(&self, id: u64, valid: Valid) -> Result<Option<Bookmark>, DbError> {
-        let Ok(rowid) = i64::try_from(id) else { return Ok(None) };
+    /// Replaces an existing bookmark (its owner stays); `None` when there is none with this id.
+    pub(crate) async fn replace(
+        &self,
+        id: u64,
+        valid: Valid,
+        viewer: Option<String>,
+    ) -> Result<Option<Bookmark>, DbError> {
+        let Ok(id) = i64::try_from(id) else { return Ok(None) };
         self.run(move |conn| {
             let tx = conn.transaction()?;
             let changed = tx.execute(
                 "UPDATE bookmarks SET url = ?1, title = ?2 WHERE id = ?3",
-                params![valid.url, valid.title, rowid],
+                params![valid.url, valid.title, id],
             )?;
             if changed == 0 {
                 return Ok(None);
             }
-            tx.execute("DELETE FROM tags WHERE bookmark_id = ?1", [rowid])?;
-            insert_tags(&tx, rowid, &valid.tags)?;
+            tx.execute("DELETE FROM tags WHERE bookmark_id = ?1", [id])?;
+            insert_tags(&tx, id, &valid.tags)?;
+            let bookmark = get(&tx, id, viewer.as_deref())?;
             tx.commit()?;
-            Ok(Some(Bookmark::new(id, valid.url, valid.title, valid.tags)))
+            Ok(bookmark)
         })
         .await
     }
@@ -182,26 +210,30 @@ impl Db {
         self.run(move |conn| Ok(conn.execute("DELETE FROM bookmarks WHERE id = ?1", [id])? == 1)).await
     }
 
-    /// One page of the bookmarks (oldest first) that have `tag`, if given, and how many match in
-    /// all.
+    /// One page of the bookmarks (oldest first) that have `tag`, if given, as the session `viewer`
+    /// sees them, and how many match in all.
     pub(crate) async fn page(
         &self,
         limit: usize,
         offset: usize,
         tag: Option<String>,
+        viewer: Option<String>,
     ) -> Result<(Vec<Bookmark>, usize), DbError> {
         // SQLite reads a negative LIMIT as "no limit".
         let limit = i64::try_from(limit).unwrap_or(-1);
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         self.run(move |conn| {
             const WHERE: &str =
-                "WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.bookmark_id = b.id AND t.tag = ?1)";
+                "WHERE :tag IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.bookmark_id = b.id AND t.tag = :tag)";
             let tx = conn.transaction()?;
-            let total: i64 =
-                tx.query_row(&format!("SELECT count(*) FROM bookmarks b {WHERE}"), [&tag], |r| r.get(0))?;
+            let count = format!("SELECT count(*) FROM bookmarks b {WHERE}");
+            let total: i64 = tx.query_row(&count, named_params! { ":tag": tag }, |r| r.get(0))?;
             let items = tx
-                .prepare(&format!("{SELECT} {WHERE} ORDER BY b.id LIMIT ?2 OFFSET ?3"))?
-                .query_map(params![tag, limit, offset], bookmark_row)?
+                .prepare(&format!("{SELECT} {WHERE} ORDER BY b.id LIMIT :limit OFFSET :offset"))?
+                .query_map(
+                    named_params! { ":viewer": viewer, ":tag": tag, ":limit": limit, ":offset": offset },
+                    bookmark_row,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((items, usize::try_from(total).unwrap_or(0)))
         })
@@ -236,29 +268,42 @@ impl Db {
     }
 }
 
-/// Every query reads a bookmark as these columns; its tags come as one space-separated string
-/// (a tag has no spaces: see `is_tag`).
-const SELECT: &str = "SELECT b.id, b.url, b.title, (SELECT group_concat(t.tag, ' ') FROM tags t WHERE t.bookmark_id = b.id) FROM bookmarks b";
+/// Every query reads a bookmark as these columns: its tags as one space-separated string (a tag
+/// has no spaces: see `is_tag`), and whether the session `:viewer` added it.
+const SELECT: &str = "SELECT b.id, b.url, b.title,
+        (SELECT group_concat(t.tag, ' ') FROM tags t WHERE t.bookmark_id = b.id),
+        coalesce(b.owner = :viewer, 0)
+    FROM bookmarks b";
 
 fn bookmark_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Bookmark> {
     let id: i64 = row.get(0)?;
     let tags: Option<String> = row.get(3)?;
     let mut tags: Vec<String> = tags.as_deref().unwrap_or("").split_whitespace().map(str::to_owned).collect();
     tags.sort();
-    Ok(Bookmark::new(u64::try_from(id).unwrap_or(0), row.get(1)?, row.get(2)?, tags))
+    let mut bookmark = Bookmark::new(u64::try_from(id).unwrap_or(0), row.get(1)?, row.get(2)?, tags);
+    bookmark.mine = row.get(4)?;
+    Ok(bookmark)
 }
 
-fn insert(conn: &Connection, valid: &Valid) -> rusqlite::Result<Bookmark> {
-    conn.execute("INSERT INTO bookmarks (url, title) VALUES (?1, ?2)", params![valid.url, valid.title])?;
-    let rowid = conn.last_insert_rowid();
-    insert_tags(conn, rowid, &valid.tags)?;
-    Ok(Bookmark::new(u64::try_from(rowid).unwrap_or(0), valid.url.clone(), valid.title.clone(), valid.tags.clone()))
+fn get(conn: &Connection, id: i64, viewer: Option<&str>) -> rusqlite::Result<Option<Bookmark>> {
+    let query = format!("{SELECT} WHERE b.id = :id");
+    conn.query_row(&query, named_params! { ":viewer": viewer, ":id": id }, bookmark_row).optional()
 }
 
-fn insert_tags(conn: &Connection, rowid: i64, tags: &[String]) -> rusqlite::Result<()> {
+fn insert(conn: &Connection, valid: &Valid, owner: Option<&str>) -> rusqlite::Result<Bookmark> {
+    conn.execute(
+        "INSERT INTO bookmarks (url, title, owner) VALUES (?1, ?2, ?3)",
+        params![valid.url, valid.title, owner],
+    )?;
+    let id = conn.last_insert_rowid();
+    insert_tags(conn, id, &valid.tags)?;
+    get(conn, id, owner)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+}
+
+fn insert_tags(conn: &Connection, id: i64, tags: &[String]) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached("INSERT INTO tags (bookmark_id, tag) VALUES (?1, ?2)")?;
     for tag in tags {
-        stmt.execute(params![rowid, tag])?;
+        stmt.execute(params![id, tag])?;
     }
     Ok(())
 }

@@ -43,6 +43,14 @@ function row(b) {
   a.href = b.url;
   a.textContent = b.title;
   li.append(a);
+  // `mine`: this browser added it (its session cookie owns it).
+  if (b.mine) {
+    const badge = document.createElement("span");
+    badge.className = "mine";
+    badge.title = "added from this browser";
+    badge.textContent = "yours";
+    li.append(" ", badge);
+  }
   for (const t of b.tags) {
     const chip = document.createElement("button");
     chip.className = "tag";
