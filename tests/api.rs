@@ -280,6 +280,7 @@ async fn create_validates_fields_with_422() {
         let res = c.post("/bookmarks").json(&input).send().await;
         let err = error(&res, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(err.field.as_deref(), Some(field), "{input}");
+        res.assert_no_header("set-cookie"); // nothing stored, so no session either
     }
     let res = c.post("/bookmarks").json(&bookmark_json("https://example.com", "", &[])).send().await;
     res.assert_json(&json!({ "error": "title must not be empty", "field": "title" }));
