@@ -8,8 +8,9 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderName, HeaderValue, TRANSFER_ENCODING, UPGRADE};
 use http::{Method, StatusCode};
 use http_body::Frame;
@@ -105,12 +106,19 @@ fn error_response(e: &Error) -> http::Response<HttpBody> {
 /// Answers one `http::Request` with `app`, applying the server's limits to what the client sent:
 /// request target (414), header count (431), body size (413), body read time (408). A handler
 /// that panics gets a 500.
+///
+/// A request refused before its body was read: a small body (up to [`DRAIN_LIMIT`]) is read and
+/// discarded first, so that the client has sent everything when the answer comes; a larger one is
+/// given back unread. Over HTTP/2, dropping it only after the response has been sent lets hyper
+/// end the stream with `RST_STREAM(NO_ERROR)`, which tells the client to stop sending (RFC 9113
+/// §8.1); dropping it earlier cancels the stream, and the client may never see the response. Some
+/// clients (curl before 8) report even the `NO_ERROR` reset as a failure, hence the draining.
 pub(crate) async fn handle<A, B>(
     app: &A,
     req: http::Request<B>,
     peer: Option<SocketAddr>,
     cfg: &Config,
-) -> http::Response<HttpBody>
+) -> (http::Response<HttpBody>, Option<Pin<Box<B>>>)
 where
     A: App,
     B: http_body::Body<Data: Send> + Send,
@@ -118,13 +126,15 @@ where
 {
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
-    let mut request = match to_request(&parts, peer, cfg) {
+    let refused = to_request(&parts, peer, cfg)
+        .and_then(|request| declared_length_fits(parts.headers.get(CONTENT_LENGTH), cfg).map(|()| request));
+    let mut request = match refused {
         Ok(request) => request,
-        Err(e) => return error_response(&e),
+        Err(e) => return (error_response(&e), drain(body).await),
     };
-    match read_body(body, parts.headers.get(CONTENT_LENGTH), cfg).await {
+    match read_body(body, cfg).await {
         Ok(bytes) => request.set_body(bytes),
-        Err(e) => return error_response(&e),
+        Err(e) => return (error_response(&e), None),
     }
     let handler = pin!(app.handle(&request));
     let mut waited = false;
@@ -135,7 +145,49 @@ where
             Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
         }
     };
-    into_http(res, head)
+    (into_http(res, head), None)
+}
+
+/// Most bytes of a refused request body read and discarded before the answer (one HTTP/2 initial
+/// flow-control window), and the most time spent on it.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+
+/// Reads and discards a small request body; gives back one that is too large or too slow.
+async fn drain<B: http_body::Body>(body: B) -> Option<Pin<Box<B>>> {
+    let mut body = Box::pin(body);
+    if body.size_hint().lower() > DRAIN_LIMIT {
+        return Some(body);
+    }
+    let mut left = DRAIN_LIMIT;
+    let drained = tokio::time::timeout(DRAIN_TIME, async {
+        loop {
+            match body.frame().await {
+                None => return true,
+                Some(Err(_)) => return false,
+                Some(Ok(frame)) => {
+                    let len = frame.data_ref().map_or(0, |d| d.remaining() as u64);
+                    match left.checked_sub(len) {
+                        Some(rest) => left = rest,
+                        None => return false,
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    if drained == Ok(true) { None } else { Some(body) }
+}
+
+/// A declared length over the limit is refused before a byte of the body is read.
+fn declared_length_fits(length: Option<&HeaderValue>, cfg: &Config) -> Result<(), Error> {
+    if let Some(length) = length {
+        let length: u64 = length.to_str().ok().and_then(|s| s.parse().ok()).ok_or(Error::BadContentLength)?;
+        if length > cfg.max_body_size {
+            return Err(Error::BodyTooLarge);
+        }
+    }
+    Ok(())
 }
 
 /// The head of an `http::Request` as a waymark [`Request`] (without its body).
@@ -169,20 +221,13 @@ fn to_request(parts: &http::request::Parts, peer: Option<SocketAddr>, cfg: &Conf
 }
 
 /// Reads a whole request body, within the body size limit and the body read timeout.
-async fn read_body<B>(body: B, length: Option<&HeaderValue>, cfg: &Config) -> Result<Bytes, Error>
+async fn read_body<B>(body: B, cfg: &Config) -> Result<Bytes, Error>
 where
     B: http_body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     if body.is_end_stream() {
         return Ok(Bytes::new());
-    }
-    // A declared length over the limit is refused before a byte of the body is read.
-    if let Some(length) = length {
-        let length: u64 = length.to_str().ok().and_then(|s| s.parse().ok()).ok_or(Error::BadContentLength)?;
-        if length > cfg.max_body_size {
-            return Err(Error::BodyTooLarge);
-        }
     }
     let limit = usize::try_from(cfg.max_body_size).unwrap_or(usize::MAX);
     let collect = http_body_util::Limited::new(body, limit).collect();

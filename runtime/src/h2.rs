@@ -10,10 +10,8 @@
 //! the body read time (408) are checked per stream as on HTTP/1.1; the header section size is
 //! announced to the client as `SETTINGS_MAX_HEADER_LIST_SIZE` and enforced by hyper; the
 //! connection limit counts an HTTP/2 connection once, whatever its streams. Concurrent streams per
-//! connection are capped by the builder's `http2_max_concurrent_streams` (200 by default). An
-//! idle HTTP/2 connection is not closed after the keep-alive timeout: hyper has no idle timer on
-//! the server side; it sends pings instead ([`PING_INTERVAL`]) and closes a connection whose peer
-//! stops answering them.
+//! connection are capped by the builder's `http2_max_concurrent_streams` (200 by default). The
+//! keep-alive timeout closes an idle connection, as on HTTP/1.1 (see [`serve`]).
 //! `max_requests_per_connection` does not apply to HTTP/2.
 
 use std::convert::Infallible;
@@ -21,28 +19,91 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use hyper::body::Incoming;
 use hyper::server::conn::http2;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::watch;
+use tokio::time::{Instant, sleep_until};
 
 use crate::App;
-use crate::bridge;
+use crate::bridge::{self, HttpBody};
 use crate::config::Config;
 use crate::conn::Io;
 
-/// How often an HTTP/2 connection pings a peer it has heard nothing from, and how long it waits
-/// for the answer: a peer that vanished (no FIN, no RST) is found within 40 s.
-const PING_INTERVAL: Duration = Duration::from_secs(20);
-const PING_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a connection closed for idleness gets to finish its GOAWAY exchange before it is
+/// dropped: a peer that vanished (no FIN, no RST) never answers.
+const IDLE_CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-/// Serves an HTTP/2 connection until the peer closes it, or until shutdown: then hyper sends
-/// GOAWAY (RFC 9113 §6.8), finishes the streams in flight and closes.
+/// What the idle check reads, written by the connection's reads and its streams.
+#[derive(Default)]
+struct Activity {
+    /// Bytes came in since the last check.
+    read: AtomicBool,
+    /// Streams being answered: from the request until the last byte of the response body.
+    streams: AtomicUsize,
+}
+
+/// Holds a stream's place in [`Activity::streams`] until it is dropped with the response body.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: &Arc<Activity>) -> Self {
+        activity.streams.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(activity))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A response body that keeps its stream counted as in flight until it is sent or dropped, and
+/// holds a request body left unread until then (see [`bridge::handle`]).
+struct Counted {
+    body: HttpBody,
+    _in_flight: InFlight,
+    _unread: Option<Pin<Box<Incoming>>>,
+}
+
+impl http_body::Body for Counted {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// Serves an HTTP/2 connection (`input`: bytes already read from `io`, such as a sniffed preface)
+/// until the peer closes it, it stays idle past the keep-alive timeout, or the server shuts down.
+/// Idle or shutting down, hyper sends GOAWAY (RFC 9113 §6.8), finishes the streams in flight and
+/// closes.
+///
+/// The connection is idle when, over a whole keep-alive timeout, nothing came in and no stream
+/// was being answered; it is checked once per timeout, so an idle connection closes after one to
+/// two timeouts. This replaces hyper's keep-alive pings, which time every frame.
 pub(crate) async fn serve<A: App, S: Io>(
+    input: Vec<u8>,
     io: S,
     peer: Option<SocketAddr>,
     app: Arc<A>,
@@ -53,21 +114,41 @@ pub(crate) async fn serve<A: App, S: Io>(
     builder
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(cfg.max_head_size).unwrap_or(u32::MAX))
-        .max_concurrent_streams(cfg.h2_max_concurrent_streams)
-        .keep_alive_interval(PING_INTERVAL)
-        .keep_alive_timeout(PING_TIMEOUT);
+        .max_concurrent_streams(cfg.h2_max_concurrent_streams);
+    let activity = Arc::new(Activity::default());
+    let io = Tracked { prefix: input, pos: 0, inner: io, activity: Arc::clone(&activity) };
     let limits = Arc::clone(&cfg);
+    let streams = Arc::clone(&activity);
     let service = service_fn(move |req| {
+        let in_flight = InFlight::new(&streams);
         let app = Arc::clone(&app);
         let cfg = Arc::clone(&limits);
-        async move { Ok::<_, Infallible>(bridge::handle(&*app, req, peer, &cfg).await) }
+        async move {
+            let (res, unread) = bridge::handle(&*app, req, peer, &cfg).await;
+            Ok::<_, Infallible>(res.map(|body| Counted { body, _in_flight: in_flight, _unread: unread }))
+        }
     });
     let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
-    let result = tokio::select! {
-        result = conn.as_mut() => result,
-        _ = shutdown.changed() => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
+    let mut next_check = Instant::now() + cfg.keep_alive_timeout;
+    let mut closing = false;
+    let mut drop_at = None;
+    let result = loop {
+        tokio::select! {
+            result = conn.as_mut() => break result,
+            _ = shutdown.changed(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            () = sleep_until(next_check), if !closing => {
+                let read = activity.read.swap(false, Ordering::Relaxed);
+                if !read && activity.streams.load(Ordering::Relaxed) == 0 {
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                    drop_at = Some(Instant::now() + IDLE_CLOSE_GRACE);
+                }
+                next_check += cfg.keep_alive_timeout;
+            }
+            () = sleep_until(drop_at.unwrap_or(next_check)), if drop_at.is_some() => break Ok(()),
         }
     };
     if let Err(e) = result {
@@ -75,21 +156,16 @@ pub(crate) async fn serve<A: App, S: Io>(
     }
 }
 
-/// A stream with bytes already read from it put back in front: the sniffed preface and whatever
-/// came with it.
-pub(crate) struct Prefixed<S> {
+/// The connection's byte stream: bytes already read put back in front (the sniffed preface and
+/// whatever came with it), and every read noted for the idle check.
+struct Tracked<S> {
     prefix: Vec<u8>,
     pos: usize,
     inner: S,
+    activity: Arc<Activity>,
 }
 
-impl<S> Prefixed<S> {
-    pub(crate) fn new(prefix: Vec<u8>, inner: S) -> Self {
-        Self { prefix, pos: 0, inner }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.pos < this.prefix.len() {
@@ -102,11 +178,16 @@ impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
             }
             return Poll::Ready(Ok(()));
         }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.activity.read.store(true, Ordering::Relaxed);
+        }
+        polled
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
@@ -139,13 +220,15 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn prefixed_reads_the_prefix_then_the_stream() {
+    async fn reads_the_prefix_then_the_stream() {
         let (mut client, server) = tokio::io::duplex(64);
         client.write_all(b" world").await.unwrap();
         drop(client);
-        let mut io = Prefixed::new(b"hello".to_vec(), server);
+        let activity = Arc::new(Activity::default());
+        let mut io = Tracked { prefix: b"hello".to_vec(), pos: 0, inner: server, activity: Arc::clone(&activity) };
         let mut all = String::new();
         io.read_to_string(&mut all).await.unwrap();
         assert_eq!(all, "hello world");
+        assert!(activity.read.load(Ordering::Relaxed), "a read from the stream is noted");
     }
 }

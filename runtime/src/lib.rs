@@ -59,9 +59,9 @@
 //!
 //! Over HTTP/2 the target, header-count, body-size and body-time limits apply per stream, as on
 //! HTTP/1.1; hyper enforces the header-section size (announced as `SETTINGS_MAX_HEADER_LIST_SIZE`)
-//! and caps concurrent streams (200 by default). An idle HTTP/2 connection is kept while its peer
-//! answers pings (every 20 s), not closed after the keep-alive timeout, and
-//! `max_requests_per_connection` does not apply to it.
+//! and caps concurrent streams (200 by default). An HTTP/2 connection that received nothing and
+//! answered no stream for a keep-alive timeout is closed with GOAWAY (checked once per timeout, so
+//! after one to two timeouts); `max_requests_per_connection` does not apply to it.
 #![forbid(unsafe_code)]
 
 mod app;

@@ -205,8 +205,15 @@ async fn serve_conn<A: App, S: Io>(conn: Conn<A, S>) {
                 crate::conn::Sniffed::Gone => return,
                 crate::conn::Sniffed::Http2 => {
                     let parts = conn.into_parts();
-                    let io = crate::h2::Prefixed::new(parts.input, parts.stream);
-                    return crate::h2::serve(io, parts.peer, parts.app, parts.cfg, parts.shutdown).await;
+                    return crate::h2::serve(
+                        parts.input,
+                        parts.stream,
+                        parts.peer,
+                        parts.app,
+                        parts.cfg,
+                        parts.shutdown,
+                    )
+                    .await;
                 }
             }
         }

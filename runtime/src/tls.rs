@@ -168,7 +168,7 @@ pub(crate) async fn serve<A: App>(
     };
     #[cfg(feature = "http2")]
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-        return crate::h2::serve(tls, Some(peer), app, cfg, shutdown).await;
+        return crate::h2::serve(Vec::new(), tls, Some(peer), app, cfg, shutdown).await;
     }
     Conn::new(tls, peer, app, cfg, shutdown).run().await;
 }

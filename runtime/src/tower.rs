@@ -114,7 +114,7 @@ where
         let app = Arc::clone(&self.app);
         let cfg = Arc::clone(&self.cfg);
         let peer = req.extensions().get::<SocketAddr>().copied();
-        Box::pin(async move { Ok(bridge::handle(&*app, req, peer, &cfg).await) })
+        Box::pin(async move { Ok(bridge::handle(&*app, req, peer, &cfg).await.0) })
     }
 }
 

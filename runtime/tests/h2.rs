@@ -134,6 +134,40 @@ async fn shutdown_sends_goaway_and_finishes_streams_in_flight() {
 }
 
 #[tokio::test]
+async fn an_idle_connection_is_closed_after_the_keep_alive_timeout() {
+    bounded(30, async {
+        let server = start(builder().keep_alive_timeout(Duration::from_millis(200))).await;
+        let mut h2 = RawH2::start(TcpStream::connect(server.addr).await.unwrap()).await;
+        h2.get(1, "/").await;
+        assert_eq!(h2.body(1).await.0, b"hello");
+        // Nothing more is sent: the server says GOAWAY and closes.
+        let mut goaway = false;
+        while let Some(frame) = h2.frame().await {
+            goaway |= frame.kind == GOAWAY;
+        }
+        assert!(goaway, "closed without GOAWAY");
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_request_in_flight_is_not_idle() {
+    bounded(30, async {
+        // The handler takes 200 ms, four keep-alive timeouts: the connection must wait for it.
+        let (started_tx, mut started) = mpsc::channel(1);
+        let server = start_app(builder().keep_alive_timeout(Duration::from_millis(50)), InFlight(started_tx)).await;
+        let mut h2 = RawH2::start(TcpStream::connect(server.addr).await.unwrap()).await;
+        h2.get(1, "/").await;
+        started.recv().await.expect("the request reached the handler");
+        let (data, frames) = h2.body(1).await;
+        assert_eq!(data, b"finished", "frames: {frames:?}");
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn prior_knowledge_over_any_stream() {
     bounded(10, async {
         let (client, server) = tokio::io::duplex(64 * 1024);
