@@ -82,6 +82,13 @@ pub mod url;
 pub use url::UrlError;
 
 #[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
+// `routes!` expands to `::waymark::...` paths; `__fuzz` declares a table inside this crate.
+extern crate self as waymark;
+
+#[doc(hidden)]
 pub mod __private {
     pub use crate::url::{UrlBuilder, expect as expect_url};
     pub use waymark_runtime::__private::*;

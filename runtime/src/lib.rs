@@ -96,6 +96,10 @@ pub mod tower;
 #[doc(hidden)]
 pub mod __private;
 
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
 pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
 pub use config::{
