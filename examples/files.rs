@@ -33,7 +33,7 @@ async fn upload(dir: &Dir, name: &str, mut body: BodyStream) -> (StatusCode, Str
 
 routes! {
     /// Files from one directory, and uploads into it.
-    Files(dir: Dir);
+    pub(crate) Files(dir: Dir);
     GET "/static/{*path}" => dir.serve(path, req),
     PUT "/upload/{name}" body: BodyStream limit 1 GiB => upload(dir, name, body),
 }

@@ -52,7 +52,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::extract::{expect_media_type, read_bytes};
+use crate::extract::expect_media_type;
 use crate::{FromBody, Rejection, Request};
 
 const MEDIA_TYPE: &str = "multipart/form-data";
@@ -60,12 +60,12 @@ const MEDIA_TYPE: &str = "multipart/form-data";
 /// The request body as a stream of chunks, which is all multer needs.
 type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
-/// The one place the body is taken from the request. The server reads bodies ahead today, so the
-/// stream is one chunk, checked against the route's limit first; a streaming body plugs in here,
-/// and multer's whole-stream limit then applies as it arrives.
+/// The one place the body is taken from the request: streamed from the connection as multer asks
+/// (a body that came with its head is one chunk), within the route's limit.
+#[allow(clippy::unused_async, reason = "one signature whether the body is streamed or buffered")]
 async fn body_stream(req: &Request, limit: Option<u64>) -> Result<BodyStream, Rejection> {
-    let bytes = read_bytes(req, limit).await?;
-    Ok(Box::pin(futures_util::stream::once(std::future::ready(Ok(bytes)))))
+    let body = crate::incoming::BodyStream::of(req, limit)?;
+    Ok(Box::pin(futures_util::StreamExt::map(body, |chunk| chunk.map_err(std::io::Error::other))))
 }
 
 /// A `multipart/form-data` body, read one [`Field`] at a time: bind it with `body: Multipart`.
