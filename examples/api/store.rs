@@ -3,8 +3,9 @@
 //!
 //! Why `rusqlite` and not `sqlx`: both compile the same bundled SQLite, but sqlx adds its async
 //! driver, macros and their dependencies. Measured from clean on the project's 2-core machine
-//! (busy with other builds): `rusqlite` with `bundled`, 15 crates, 26 s (12 s of CPU); `sqlx`
-//! 0.8 with `sqlite`, `runtime-tokio`, `macros` and `migrate`, 171 crates, 169 s (75 s of CPU).
+//! (busy with other builds): `rusqlite` with `bundled`, 14 crates, 26 s (12 s of CPU); `sqlx`
+//! 0.8 with `sqlite`, `runtime-tokio`, `macros` and `migrate`, 170 crates with tokio, 169 s (75 s
+//! of CPU).
 //! A few blocking calls on `spawn_blocking` threads cost the example nothing that sqlx would save.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
