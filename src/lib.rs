@@ -58,12 +58,14 @@
 /// # }
 /// ```
 pub use waymark_macros::routes;
+pub use waymark_runtime::incoming::{self, BodyError, BodyStream};
 #[cfg(feature = "tower")]
 pub use waymark_runtime::tower;
+#[cfg(feature = "ws")]
+pub use waymark_runtime::ws;
 pub use waymark_runtime::{
     App, Body, Bytes, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode, Version, header,
 };
-pub use waymark_runtime::incoming::{self, BodyError, BodyStream};
 pub use waymark_runtime::{Form, FromBody, Rejection, extract, openapi};
 pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
 #[cfg(feature = "tls")]

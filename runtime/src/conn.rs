@@ -34,6 +34,7 @@ use crate::encode::{self, Exchange, Framing};
 use crate::error::Error;
 use crate::incoming::{self, BodyError, Feed};
 use crate::parse::{BodyKind, Head, parse_head};
+use crate::upgrade::{OnUpgrade, Upgraded};
 use crate::{App, Body, Request, Response};
 
 /// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as
@@ -66,6 +67,8 @@ enum End {
     Quiet,
     /// A response said `connection: close`: flush, half-close, then drain.
     AfterResponse,
+    /// A `101 Switching Protocols` went out: the connection now belongs to this.
+    Upgrade(OnUpgrade),
 }
 
 /// The byte streams a connection runs over: a `TcpStream`, a TLS stream, a Unix socket, an
@@ -128,6 +131,10 @@ impl<A: App, S: Io> Conn<A, S> {
     /// Serves requests until the connection ends; never fails, never panics on client input.
     pub(crate) async fn run(mut self) {
         let last_words = match self.serve().await {
+            Ok(End::Upgrade(run)) => {
+                let early = Bytes::copy_from_slice(&self.rbuf[self.start..]);
+                return run(Upgraded::new(Box::new(self.stream), early)).await;
+            }
             Ok(End::Quiet) => false,
             Ok(End::AfterResponse) => true,
             Err(e) => match e.status() {
@@ -187,6 +194,10 @@ impl<A: App, S: Io> Conn<A, S> {
             let framing = encode::write_head(&mut self.wbuf, &res, &mut ex);
             self.clock_fresh = !ex.check_clock;
             let status = res.status();
+            if let Some(run) = res.take_upgrade() {
+                self.flush().await?;
+                return Ok(End::Upgrade(run));
+            }
             self.write_body(res.take_body(), framing).await?;
             if let Some(started) = started {
                 tracing::debug!(

@@ -102,7 +102,10 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
             }
         }
     };
-    if !ex.keep_alive {
+    if res.is_upgrade() {
+        // RFC 9110 §7.8: the connection now carries the protocol named in `Upgrade`.
+        out.extend_from_slice(b"connection: upgrade\r\n");
+    } else if !ex.keep_alive {
         out.extend_from_slice(b"connection: close\r\n");
     } else if ex.http10 {
         out.extend_from_slice(b"connection: keep-alive\r\n");

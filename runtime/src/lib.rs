@@ -77,9 +77,9 @@ mod encode;
 mod error;
 pub mod extract;
 pub mod fs;
-pub mod incoming;
 #[cfg(feature = "http2")]
 mod h2;
+pub mod incoming;
 #[cfg(feature = "multipart")]
 pub mod multipart;
 pub mod openapi;
@@ -92,6 +92,9 @@ pub mod sse;
 mod tls;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod upgrade;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 #[doc(hidden)]
 pub mod __private;

@@ -31,6 +31,8 @@ pub struct Response {
     content_type: Option<HeaderValue>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Body,
+    /// For a `101 Switching Protocols`: what takes the connection over once the head is sent.
+    upgrade: Option<crate::upgrade::OnUpgrade>,
 }
 
 /// A response body: bytes known up front, or a stream of chunks sent with chunked encoding.
@@ -126,7 +128,7 @@ impl From<Bytes> for Body {
 impl Response {
     /// A `200 OK` response with the given body and no content type.
     pub fn new(body: impl Into<Body>) -> Self {
-        Self { status: StatusCode::OK, content_type: None, headers: Vec::new(), body: body.into() }
+        Self { status: StatusCode::OK, content_type: None, headers: Vec::new(), body: body.into(), upgrade: None }
     }
 
     /// A `200 OK` plain-text response.
@@ -211,6 +213,22 @@ impl Response {
             Body::Full(b) => Some(b),
             Body::Stream(_) => None,
         }
+    }
+}
+
+impl Response {
+    #[cfg_attr(not(feature = "ws"), allow(dead_code, reason = "only the `ws` feature upgrades"))]
+    pub(crate) fn set_upgrade(&mut self, run: crate::upgrade::OnUpgrade) {
+        self.upgrade = Some(run);
+    }
+
+    /// What takes the connection over after this `101`, if anything.
+    pub(crate) fn take_upgrade(&mut self) -> Option<crate::upgrade::OnUpgrade> {
+        self.upgrade.take()
+    }
+
+    pub(crate) fn is_upgrade(&self) -> bool {
+        self.upgrade.is_some()
     }
 }
 
