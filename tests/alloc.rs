@@ -67,14 +67,21 @@ fn answer(app: &Api, req: &Request) -> Response {
 }
 
 /// Heap blocks obtained while answering `req` `times` times: allocations, and reallocations (each
-/// one a new block).
+/// one a new block). The counter is process-wide, so the test harness's own threads can add to a
+/// run (seen once under load: 4 blocks in 100 requests); dispatch is deterministic, so the least
+/// of three runs is what it allocates.
 fn blocks_while(app: &Api, req: &Request, times: usize) -> usize {
-    let region = Region::new(GLOBAL);
-    for _ in 0..times {
-        std::hint::black_box(answer(app, req));
-    }
-    let change = region.change();
-    change.allocations + change.reallocations
+    (0..3)
+        .map(|_| {
+            let region = Region::new(GLOBAL);
+            for _ in 0..times {
+                std::hint::black_box(answer(app, req));
+            }
+            let change = region.change();
+            change.allocations + change.reallocations
+        })
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 #[test]

@@ -138,7 +138,7 @@ async fn continue_only_when_the_route_reads() {
 
 /// `n` bytes of a fixed pattern, and the checksum `count` computes.
 fn payload(n: usize) -> (Vec<u8>, u64) {
-    let data: Vec<u8> = (0..n).map(|i| (i * 7 % 251) as u8).collect();
+    let data: Vec<u8> = (0..n).map(|i| u8::try_from(i * 7 % 251).unwrap_or(0)).collect();
     let sum = data.iter().fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
     (data, sum)
 }

@@ -30,6 +30,10 @@ async fn uploads_stream_in_and_come_back_out() {
         let statuses = [put("data.bin", &data), put("data.bin", b"again"), put("..%2Fout", b"x"), put(".env", b"x")];
         let mut back = Vec::new();
         let res = agent.get(format!("{base}/static/data.bin")).call().unwrap();
+        // A large file streams from disk with its length declared, not chunked.
+        let length = res.headers().get("content-length").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(length.as_deref(), Some("3000000"));
+        assert!(res.headers().get("transfer-encoding").is_none());
         std::io::Read::read_to_end(&mut res.into_body().into_reader(), &mut back).unwrap();
         (statuses, back == data)
     });

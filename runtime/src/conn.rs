@@ -198,7 +198,9 @@ impl<A: App, S: Io> Conn<A, S> {
                 self.flush().await?;
                 return Ok(End::Upgrade(run));
             }
-            self.write_body(res.take_body(), framing).await?;
+            if !self.write_body(res.take_body(), framing).await? {
+                ex.keep_alive = false;
+            }
             if let Some(started) = started {
                 tracing::debug!(
                     method = %self.req.method(),
@@ -388,18 +390,32 @@ impl<A: App, S: Io> Conn<A, S> {
         (res, waited)
     }
 
-    async fn write_body(&mut self, body: Body, framing: Framing) -> Result<(), Error> {
+    /// Writes the body; `Ok(false)` when a stream of declared length broke its length (the
+    /// connection must then close).
+    async fn write_body(&mut self, body: Body, framing: Framing) -> Result<bool, Error> {
         match (framing, body) {
             (Framing::Length, Body::Full(bytes)) => {
                 self.write_bytes(&bytes).await?;
             }
-            (Framing::Chunked | Framing::Close, Body::Stream(mut chunks)) => {
+            (Framing::Chunked | Framing::Close | Framing::Declared(_), Body::Stream(mut chunks)) => {
                 let chunked = framing == Framing::Chunked;
+                let mut left = match framing {
+                    Framing::Declared(n) => Some(n),
+                    _ => None,
+                };
                 // The head goes out before the first chunk, which may be slow to come.
                 self.flush().await?;
-                while let Some(chunk) = chunks.recv().await {
+                while let Some(mut chunk) = chunks.recv().await {
                     if chunk.is_empty() {
                         continue; // an empty chunk would end a chunked body
+                    }
+                    if let Some(left) = &mut left {
+                        if chunk.len() as u64 > *left {
+                            chunk.truncate(usize::try_from(*left).unwrap_or(usize::MAX));
+                            self.write_bytes(&chunk).await?;
+                            return Ok(false);
+                        }
+                        *left -= chunk.len() as u64;
                     }
                     if chunked {
                         encode::append_chunk_size(&mut self.wbuf, chunk.len());
@@ -415,10 +431,14 @@ impl<A: App, S: Io> Conn<A, S> {
                 if chunked {
                     self.wbuf.extend_from_slice(encode::LAST_CHUNK);
                 }
+                if left.is_some_and(|left| left > 0) {
+                    tracing::warn!("a response stream ended before its declared content-length; closing");
+                    return Ok(false);
+                }
             }
             _ => {}
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Queues `bytes` in the write buffer, or writes a large piece from where it is.

@@ -19,6 +19,9 @@ pub(crate) enum Framing {
     Chunked,
     /// A stream to an HTTP/1.0 client: delimited by closing the connection (RFC 9112 §6.3 item 8).
     Close,
+    /// A stream whose length the handler declared (`Content-Length`, e.g. a file): written as
+    /// is; if it ends short or runs long, the connection is closed, since the framing is broken.
+    Declared(u64),
 }
 
 /// What the encoder needs to know about the request being answered.
@@ -92,6 +95,10 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
             }
             // RFC 9110 §9.3.2: fields known only while generating the content may be left out.
             Body::Stream(_) if ex.head_request => Framing::None,
+            Body::Stream(_) if let Some(n) = given_length.and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) => {
+                append_length(out, usize::try_from(n).unwrap_or(usize::MAX));
+                Framing::Declared(n)
+            }
             Body::Stream(_) if ex.http10 => {
                 ex.keep_alive = false;
                 Framing::Close
