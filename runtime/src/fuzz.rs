@@ -147,6 +147,9 @@ pub fn chunked(data: &[u8]) {
     let split = decode_in_pieces(body, &cuts, limit, trailers);
     match (&whole.end, &split.end) {
         (Ok(_), Ok(_)) => assert_eq!(whole, split, "decoding in pieces at {cuts:?} differs"),
+        // In pieces, an incomplete trailer section can reach its limit (431) before the error
+        // the whole input shows further on.
+        (Err(_), Err(431)) => {}
         (Err(a), Err(b)) => assert_eq!(a, b, "decoding in pieces at {cuts:?} fails differently"),
         _ => panic!("whole: {:?}, in pieces at {cuts:?}: {:?}", whole.end, split.end),
     }
