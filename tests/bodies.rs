@@ -221,3 +221,31 @@ impl waymark::App for ArcApp {
         self.0.handle(req)
     }
 }
+
+/// A response stream of unknown length (server-sent events) ends, cleanly framed, when the server
+/// shuts down: the shutdown does not wait out its grace period for it.
+#[tokio::test]
+async fn an_endless_stream_ends_at_shutdown() {
+    use waymark::sse::{Event, Sse};
+    routes! {
+        /// One endless event stream.
+        Endless;
+        GET "/events" => async {
+            Sse::new(futures_util::stream::pending::<Event>()).keep_alive(None)
+        },
+    }
+    let server = Server::builder().shutdown_grace(Duration::from_secs(60)).bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_shutdown(Endless::new(), async move {
+        let _ = stopped.await;
+    }));
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /events HTTP/1.1\r\nhost: t\r\n\r\n").await.unwrap();
+    assert!(head(&mut c).await.contains("text/event-stream"));
+    let _ = stop.send(());
+    // Well inside the 60 s grace: the stream ended, with the last chunk, and the server stopped.
+    let rest = rest(&mut c).await;
+    assert!(rest.ends_with("0\r\n\r\n"), "{rest:?}");
+    tokio::time::timeout(Duration::from_secs(5), serving).await.expect("the server stops").unwrap().unwrap();
+}

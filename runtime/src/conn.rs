@@ -405,7 +405,17 @@ impl<A: App, S: Io> Conn<A, S> {
                 };
                 // The head goes out before the first chunk, which may be slow to come.
                 self.flush().await?;
-                while let Some(mut chunk) = chunks.recv().await {
+                let mut shutdown = self.shutdown.clone();
+                loop {
+                    // A stream of unknown length (server-sent events, say) ends when the server
+                    // shuts down, cleanly framed, instead of holding the shutdown for its grace
+                    // period; one of declared length (a file) is let finish within the grace.
+                    let next = tokio::select! {
+                        biased;
+                        chunk = chunks.recv() => chunk,
+                        _ = shutdown.changed(), if left.is_none() => None,
+                    };
+                    let Some(mut chunk) = next else { break };
                     if chunk.is_empty() {
                         continue; // an empty chunk would end a chunked body
                     }
