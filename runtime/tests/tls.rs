@@ -69,6 +69,26 @@ async fn curl_over_https_negotiates_h2() {
     .await;
 }
 
+#[cfg(feature = "http2")]
+#[tokio::test]
+async fn h2load_over_tls() {
+    bounded(120, async {
+        let cert = TestCert::new("h2load");
+        let tls = TlsConfig::from_pem(cert.cert_pem.as_bytes(), cert.key_pem.as_bytes()).expect("tls config");
+        let server = start(builder().tls(tls)).await;
+        let target = format!("https://127.0.0.1:{}/", server.addr.port());
+        // 8 connections (8 handshakes), up to 50 streams in flight on each.
+        let report = tools::h2load(&["-n", "2000", "-c", "8", "-m", "50", &target]).await;
+        assert!(report.contains("Application protocol: h2"), "{report}");
+        assert!(
+            report.contains("requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored"),
+            "{report}"
+        );
+        server.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn an_untrusted_certificate_is_refused_by_the_client() {
     bounded(30, async {
