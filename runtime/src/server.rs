@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, ToSocketAddrs};
@@ -17,8 +17,13 @@ use crate::config::Config;
 use crate::conn::{Conn, Io};
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
-/// instead of retrying in a busy loop.
+/// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and
+/// ends the pause early.
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Accept errors are logged at most once per interval: the first at once, then a count. Out of
+/// descriptors, the loop would otherwise log ten lines a second for as long as it lasts.
+const ACCEPT_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 /// An HTTP/1.1 server bound to a socket, ready to serve an [`App`].
 ///
@@ -116,6 +121,7 @@ impl Server {
         let slots = Arc::new(Semaphore::new(config.max_connections));
         let mut conns = JoinSet::new();
         let mut signal = pin!(signal);
+        let mut errors = AcceptErrors::default();
 
         loop {
             while conns.try_join_next().is_some() {}
@@ -135,6 +141,9 @@ impl Server {
             };
             match accepted {
                 Ok((stream, peer)) => {
+                    if errors.failing {
+                        errors.recovered(Instant::now());
+                    }
                     if config.nodelay {
                         let _ = stream.set_nodelay(true);
                     }
@@ -165,10 +174,11 @@ impl Server {
                 Err(e) if is_per_connection(&e) => {}
                 Err(e) => {
                     // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin; pause instead.
-                    tracing::warn!(error = %e, "accept failed; pausing before the next accept");
+                    errors.failed(&e, Instant::now());
                     tokio::select! {
                         biased;
                         () = &mut signal => break,
+                        Some(_) = conns.join_next(), if !conns.is_empty() => {}
                         () = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => {}
                     }
                 }
@@ -256,6 +266,55 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     Server::builder().serve_connection(io, peer, app).await;
+}
+
+/// Rate-limits the log of accept errors to one line per [`ACCEPT_ERROR_LOG_INTERVAL`], each with
+/// the number of failures since the line before. Near the limit, accepts fail and succeed in turn
+/// as connections close; that too is counted, not logged each time.
+#[derive(Debug, Default)]
+struct AcceptErrors {
+    /// When the last line was logged.
+    last_line: Option<Instant>,
+    /// Failures since that line.
+    unlogged: u64,
+    /// Whether an error is yet to be followed by a line saying that accepting works again.
+    failing: bool,
+}
+
+impl AcceptErrors {
+    fn quiet(&self, now: Instant) -> bool {
+        self.last_line.is_some_and(|last| now.duration_since(last) < ACCEPT_ERROR_LOG_INTERVAL)
+    }
+
+    /// Counts a failed accept; returns whether a line was logged.
+    fn failed(&mut self, e: &io::Error, now: Instant) -> bool {
+        self.failing = true;
+        self.unlogged += 1;
+        if self.quiet(now) {
+            return false;
+        }
+        tracing::warn!(
+            error = %e,
+            failures = self.unlogged,
+            "accept failed; pausing accepts, retrying every {ACCEPT_ERROR_BACKOFF:?} (logged at most every {ACCEPT_ERROR_LOG_INTERVAL:?})"
+        );
+        self.last_line = Some(now);
+        self.unlogged = 0;
+        true
+    }
+
+    /// After a successful accept, while [`failing`](Self::failing): says that accepting works
+    /// again, once the interval allows a line; returns whether it did.
+    fn recovered(&mut self, now: Instant) -> bool {
+        if self.quiet(now) {
+            return false;
+        }
+        tracing::warn!(failures = self.unlogged, "accepting again");
+        self.last_line = Some(now);
+        self.unlogged = 0;
+        self.failing = false;
+        true
+    }
 }
 
 /// Accept errors that concern one incoming connection only: go on accepting at once.
@@ -425,5 +484,35 @@ impl ServerBuilder {
             #[cfg(feature = "tls")]
             tls: self.tls,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Out of descriptors for 12 s with a retry every 100 ms, and a connection accepted now and
+    /// then: three lines, not 120, then one when accepting works again.
+    #[test]
+    fn accept_errors_are_logged_once_per_interval() {
+        let emfile = io::Error::from_raw_os_error(24);
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut errors = AcceptErrors::default();
+        let mut logged = Vec::new();
+        for i in 0..120 {
+            if i % 7 == 3 && errors.recovered(at(i * 100 + 50)) {
+                logged.push(format!("ok {i}"));
+            }
+            if errors.failed(&emfile, at(i * 100)) {
+                logged.push(format!("failed {i}"));
+            }
+        }
+        assert_eq!(logged, ["failed 0", "failed 50", "failed 100"]);
+        assert_eq!(errors.unlogged, 19);
+        assert!(!errors.recovered(at(12_000)));
+        assert!(errors.recovered(at(15_000)));
+        assert!(!errors.failing);
+        assert_eq!(errors.unlogged, 0);
     }
 }
