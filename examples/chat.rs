@@ -53,7 +53,7 @@ routes! {
     GET "/{room}/ws" as socket => async move {
         let room = rooms.join(room);
         WebSocketUpgrade::from_request(req).map(|ws| {
-            ws.max_message_size(4 * 1024).idle_timeout(Duration::from_secs(300)).on_upgrade(|s| member(s, room))
+            ws.max_message_size(4 * 1024).idle_timeout(Duration::from_secs(5 * 60)).on_upgrade(|s| member(s, room))
         })
     },
 }

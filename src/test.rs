@@ -59,7 +59,7 @@ use std::net::SocketAddr;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use waymark_runtime::header::{HeaderName, HeaderValue};
-use waymark_runtime::{App, Body, Bytes, Method, Request, StatusCode};
+use waymark_runtime::{App, Bytes, Method, Request, StatusCode};
 
 /// The most bytes of a body a failed assertion prints.
 const BODY_PREVIEW: usize = 2048;
@@ -392,16 +392,7 @@ impl<A: App> TestRequest<'_, A> {
         }
         let status = res.status();
         let headers = res.headers().map(|(n, v)| (n.clone(), v.clone())).collect();
-        let body = match res.take_body() {
-            Body::Full(bytes) => bytes,
-            Body::Stream(mut chunks) => {
-                let mut all = Vec::new();
-                while let Some(chunk) = chunks.recv().await {
-                    all.extend_from_slice(&chunk);
-                }
-                Bytes::from(all)
-            }
-        };
+        let body = res.take_body().collect().await;
         TestResponse { method: req.method().clone(), target: req.target().to_owned(), status, headers, body }
     }
 }
@@ -811,7 +802,7 @@ mod tests {
                     .into_response()
                 }
                 "/stream" => {
-                    let (tx, body) = Body::channel(1);
+                    let (tx, body) = waymark_runtime::Body::channel(1);
                     tokio::spawn(async move {
                         for part in ["one ", "two ", "three"] {
                             if tx.send(Bytes::from_static(part.as_bytes())).await.is_err() {

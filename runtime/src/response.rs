@@ -36,6 +36,10 @@ pub struct Response {
 }
 
 /// A response body: bytes known up front, or a stream of chunks sent with chunked encoding.
+///
+/// Non-exhaustive, so that other kinds of body (a file sent without copying, say) can come
+/// without breaking a `match`; [`Body::collect`] reads any body whole.
+#[non_exhaustive]
 pub enum Body {
     /// The whole body; `Bytes::from_static` keeps a static body free of allocation.
     Full(Bytes),
@@ -48,6 +52,32 @@ impl Body {
     /// An empty body.
     pub const fn empty() -> Self {
         Body::Full(Bytes::new())
+    }
+
+    /// The whole body: the bytes, or every chunk of the stream until it ends.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (tx, body) = waymark_runtime::Body::channel(2);
+    /// tokio::spawn(async move {
+    ///     for part in ["a", "b"] {
+    ///         let _ = tx.send(waymark_runtime::Bytes::from(part)).await;
+    ///     }
+    /// });
+    /// assert_eq!(body.collect().await, "ab");
+    /// # }
+    /// ```
+    pub async fn collect(self) -> Bytes {
+        match self {
+            Body::Full(bytes) => bytes,
+            Body::Stream(mut chunks) => {
+                let mut all = Vec::new();
+                while let Some(chunk) = chunks.recv().await {
+                    all.extend_from_slice(&chunk);
+                }
+                Bytes::from(all)
+            }
+        }
     }
 
     /// A streaming body and the sender that feeds it; `capacity` chunks may wait unsent.

@@ -58,6 +58,7 @@ pub type WebSocket = WebSocketStream<Upgraded>;
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
 
 /// The default idle timeout: 2 minutes without a byte either way.
+#[allow(clippy::duration_suboptimal_units, reason = "`Duration::from_mins` is newer than our rust-version, 1.85")]
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A checked WebSocket handshake, to be answered with [`on_upgrade`](Self::on_upgrade).
