@@ -5,7 +5,7 @@
 //! connection can read more and call it again: running out of input is never an error.
 
 use crate::error::Error;
-use crate::parse::{has_bare_lf, is_tchar};
+use crate::grammar::{has_bare_lf, is_tchar};
 
 /// Longest chunk-size line, extensions included. RFC 9112 §7.1.1 leaves the limit to us ("ought to
 /// limit the total length of chunk extensions"); 4 KiB is far more than any real extension.

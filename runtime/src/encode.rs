@@ -5,7 +5,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use http::{HeaderValue, StatusCode};
 
 use crate::date::append_date_field;
-use crate::parse::list;
+use crate::grammar::list;
 use crate::response::{Body, Response, TEXT};
 
 /// How the body that follows the head is delimited.

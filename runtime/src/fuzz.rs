@@ -361,7 +361,7 @@ mod connection {
                 other => panic!("response head at {pos}: {other:?}: {:?}", String::from_utf8_lossy(&out[pos..])),
             };
             let head = &out[pos..pos + len];
-            assert!(!crate::parse::has_bare_lf(head), "bare LF in a response head");
+            assert!(!crate::grammar::has_bare_lf(head), "bare LF in a response head");
             assert_eq!(res.version, Some(1), "not HTTP/1.1");
             let code = res.code.unwrap_or(0);
             let status = StatusCode::from_u16(code).unwrap_or_else(|_| panic!("status {code}"));

@@ -77,6 +77,7 @@ mod encode;
 mod error;
 pub mod extract;
 pub mod fs;
+mod grammar;
 #[cfg(feature = "http2")]
 mod h2;
 pub mod incoming;

@@ -8,6 +8,7 @@ use http::{Method, Version};
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::grammar::{has_bare_lf, is_tchar, list, trim_ows};
 use crate::request::Request;
 
 /// Hard ceiling on the configurable header count: the parser's slots live on the stack, left
@@ -194,11 +195,6 @@ fn version_error(buf: &[u8]) -> Error {
     }
 }
 
-/// Whether a line ends in a bare LF (RFC 9112 §2.2: we reject it rather than guess).
-pub(crate) fn has_bare_lf(head: &[u8]) -> bool {
-    memchr::memchr_iter(b'\n', head).any(|i| i == 0 || head[i - 1] != b'\r')
-}
-
 /// Stores the target in origin form. RFC 9112 §3.2: origin-form for most requests, absolute-form
 /// must be accepted (§3.2.2; its authority wins over `Host`), authority-form only for CONNECT,
 /// asterisk-form only for OPTIONS.
@@ -304,27 +300,6 @@ impl TransferCodings {
         }
         Ok(())
     }
-}
-
-/// The non-empty elements of a comma-separated list, trimmed (RFC 9110 §5.6.1: empty elements
-/// are ignored).
-pub(crate) fn list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value.split(|&b| b == b',').map(trim_ows).filter(|t| !t.is_empty())
-}
-
-fn trim_ows(mut v: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = v {
-        v = rest;
-    }
-    v
-}
-
-/// `tchar` of RFC 9110 §5.6.2.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]
