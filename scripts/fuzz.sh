@@ -46,9 +46,10 @@ for t in "${targets[@]}"; do
     set -e
     # The last status line ("#N ... cov: C ft: F corp: ...") and the final stats.
     last=$(grep -E '^#[0-9]+.*cov: ' "logs/$t.log" | tail -1 || true)
-    runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "logs/$t.log" | grep -oE '[0-9]+$' || true)
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "logs/$t.log" | grep -oE '[0-9]+$' || true)
     [ -n "$runs" ] || runs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
-    rate=$(grep -oE 'stat::average_exec_per_sec: [0-9]+' "logs/$t.log" | grep -oE '[0-9]+$' || true)
+    rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "logs/$t.log" | grep -oE '[0-9]+$' || true)
+    [ -n "$rate" ] || rate=$(grep -oE 'exec/s: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
     cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
     ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
     crashes=$(ls "artifacts/$t" 2>/dev/null | grep -cE '^(crash|leak|timeout|oom)-' || true)
