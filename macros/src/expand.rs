@@ -331,15 +331,7 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
     let miss = miss(table);
     let handle_wrapped = wrap_all(
         &quote! {
-            async move {
-                let __this = self;
-                let __path = #req.path();
-                let __method = #req.method();
-                match #lookup_in_handle {
-                    ::core::option::Option::Some(__found) => self.__dispatch(#req, __found).await,
-                    ::core::option::Option::None => { #miss }
-                }
-            }
+            self.__dispatch(#req, ::core::option::Option::None)
         },
         &table.wraps,
     );
@@ -382,11 +374,24 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             /// Runs a matched route: guards, scope middleware, query, body, handler.
             #allow_generated
             #[inline]
-            fn __dispatch<'a>(&'a self, #req: &'a ::waymark::__private::Request, __found: <Self as ::waymark::__private::Table>::Found<'a>)
+            fn __dispatch<'a>(&'a self, #req: &'a ::waymark::__private::Request, __found: ::core::option::Option<<Self as ::waymark::__private::Table>::Found<'a>>)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
                 let __this = self;
-                async move { match __found { #own_arms } }
+                async move {
+                    let __found = match __found {
+                        ::core::option::Option::Some(__found) => __found,
+                        ::core::option::Option::None => {
+                            let __path = #req.path();
+                            let __method = #req.method();
+                            match #lookup_in_handle {
+                                ::core::option::Option::Some(__found) => __found,
+                                ::core::option::Option::None => return { #miss },
+                            }
+                        }
+                    };
+                    match __found { #own_arms }
+                }
             }
 
             #reject_fn
@@ -563,7 +568,7 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
         quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
     });
     let every = methods.iter().flat_map(|m| allowed_by(m));
-    let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, __found) }, &table.wraps);
+    let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, ::core::option::Option::Some(__found)) }, &table.wraps);
     let allow_generated = allow_generated();
     quote! {
         #[allow(private_interfaces, clippy::all, clippy::pedantic, reason = "generated table plumbing, hidden from the user's API")]
@@ -712,7 +717,7 @@ fn router(table: &Table<'_>, tries: &[(String, Node<'_>)]) -> Router {
             /// parameters parsed: the whole matching step, without running anything. For
             /// benchmarks; not a stable API.
             #[doc(hidden)]
-            #[inline]
+            #[inline(always)]
             #vis fn __lookup<'p>(__method: &::waymark::__private::Method, __path: &'p str)
                 -> ::core::option::Option<#route<'p>> {
                 #find
