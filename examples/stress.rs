@@ -1,0 +1,60 @@
+//! The server that `scripts/slow_clients.sh` and `scripts/soak.sh` attack: a few routes with the
+//! default limits, except those set from the environment.
+//!
+//! ```text
+//! PORT=3002 MAX_CONNECTIONS=200 cargo run --release --example stress
+//! ```
+//!
+//! Ctrl-C or SIGTERM stops it gracefully.
+
+use std::time::Duration;
+
+use waymark::{Bytes, Json, Server, routes};
+
+#[derive(serde::Deserialize)]
+struct Item {
+    name: String,
+}
+
+routes! {
+    /// Small answers, bodies read whole or echoed, a slow handler, JSON that can be malformed.
+    Stress;
+    GET  "/"                                  => async { "ok\n" },
+    GET  "/big"                               => async { vec![b'x'; 256 * 1024] },
+    GET  "/sleep/{ms: u64}"                   => sleep(ms),
+    POST "/echo" body: Bytes limit 8 MiB      => async move { body },
+    POST "/items" body: Json<Item>            => async move { format!("created {}\n", body.name) },
+}
+
+async fn sleep(ms: u64) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(ms.min(5_000))).await;
+    "slept\n"
+}
+
+fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let mut builder = Server::builder();
+    if let Some(n) = env("MAX_CONNECTIONS") {
+        builder = builder.max_connections(n);
+    }
+    let server = builder.bind(("127.0.0.1", env("PORT").unwrap_or(3002))).await?;
+    println!("listening on http://{}", server.local_addr());
+    server.serve_with_shutdown(Stress::new(), stop()).await
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
