@@ -109,7 +109,7 @@ impl AsyncWrite for Upgraded {
 impl Response {
     /// A `101 Switching Protocols` answer whose connection `run` takes over once the head is
     /// written (HTTP/1.1 only: an HTTP/2 connection answers it with an error).
-    #[cfg_attr(not(feature = "ws"), allow(dead_code, reason = "only the `ws` feature upgrades"))]
+    #[cfg(feature = "ws")]
     pub(crate) fn switching(run: OnUpgrade) -> Self {
         let mut res = Response::status_only(http::StatusCode::SWITCHING_PROTOCOLS);
         res.set_upgrade(run);
