@@ -7,14 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Regression inputs of bugs not fixed yet, by file name, with the bug. They are not replayed as
 /// passing cases: the test prints why and checks they still fail, so a fix is noticed.
-const KNOWN: &[(&str, &str)] = &[
-    ("crash-trailer-limit-not-enforced-when-complete", TRAILER_LIMIT),
-    ("crash-trailer-limit-found-514ccb00", TRAILER_LIMIT),
-];
-
-const TRAILER_LIMIT: &str = "runtime/src/body.rs: `ChunkedDecoder` checks `max_trailer_section` only while the \
-    trailer section is incomplete, so a longer section that arrives whole is accepted (in pieces the same bytes \
-    get 431)";
+const KNOWN: &[(&str, &str)] = &[];
 
 fn files(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");

@@ -99,6 +99,8 @@ impl ChunkedDecoder {
                     _ => return Err(Error::BadChunk("chunk data not followed by CRLF")),
                 },
                 State::Trailers => match parse_trailers(rest) {
+                    // The limit holds however the section arrives: whole, or in pieces (below).
+                    Ok(Some(n)) if n > self.max_trailer_section => return Err(Error::HeadTooLarge),
                     Ok(Some(n)) => {
                         if has_bare_lf(&rest[..n]) {
                             return Err(Error::BareLf);
