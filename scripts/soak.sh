@@ -69,7 +69,7 @@ request = function()
     elseif k == 4 then
         return wrk.format("GET", "/nope")
     elseif k == 5 and n % 100 == 5 then
-        return wrk.format("POST", "/echo", {["Content-Length"] = "9000000"}, "")
+        return wrk.format("POST", "/echo", {["Content-Length"] = "9000000"}, nil) -- 413, no body sent
     elseif k == 6 then
         return wrk.format("POST", "/items", {["Content-Type"] = "application/json"}, "{\"name\": \"x\"}")
     end
