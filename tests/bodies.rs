@@ -249,3 +249,40 @@ async fn an_endless_stream_ends_at_shutdown() {
     assert!(rest.ends_with("0\r\n\r\n"), "{rest:?}");
     tokio::time::timeout(Duration::from_secs(5), serving).await.expect("the server stops").unwrap().unwrap();
 }
+
+/// A client that asks for a large answer and does not read it (a slow-read attack) loses the
+/// connection after the send timeout, instead of holding it.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_after_the_send_timeout() {
+    routes! {
+        /// One large answer.
+        Big;
+        GET "/big" => async { vec![b'x'; 8 << 20] },
+    }
+    let server = Server::builder().send_timeout(Duration::from_millis(300)).bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_shutdown(Big::new(), async move {
+        let _ = stopped.await;
+    }));
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /big HTTP/1.1\r\nhost: t\r\n\r\n").await.unwrap();
+    // Read nothing while the server's write would wait; then the server has given up: the
+    // connection ends well before 8 MiB arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    let drained = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match c.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got += n,
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "the server kept the connection");
+    assert!(got < 8 << 20, "the whole answer arrived ({got} bytes): the send was not cut");
+    let _ = stop.send(());
+    let _ = serving.await;
+}

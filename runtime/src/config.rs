@@ -31,6 +31,12 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// 64 KiB received (so a large upload at 64 KB/s or more is never cut, and a trickle is); 408.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default time to send a response: 30 s for each write, plus one second per 64 KiB the client
+/// takes meanwhile. A client that reads a large answer at 64 KB/s or more is never cut; a client
+/// that stops reading, or reads a trickle (a slow-read attack), loses the connection instead of
+/// holding it.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Default time an idle keep-alive connection is kept open (RFC 9112 §9.3): 75 s (as nginx).
 /// Longer than the 60 s idle timeout of common load balancers, so that the proxy, not us, closes
 /// first and never sends a request on a connection we are closing.
@@ -66,6 +72,7 @@ pub(crate) struct Config {
     pub(crate) max_connections: usize,
     pub(crate) max_requests_per_connection: Option<u64>,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) send_timeout: Duration,
     pub(crate) nodelay: bool,
     #[cfg(feature = "http2")]
     pub(crate) h2c: bool,
@@ -88,6 +95,7 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_requests_per_connection: None,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
             nodelay: true,
             #[cfg(feature = "http2")]
             h2c: true,

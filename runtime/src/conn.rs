@@ -455,7 +455,7 @@ impl<A: App, S: Io> Conn<A, S> {
     async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
         if bytes.len() > LARGE_WRITE {
             self.flush().await?;
-            self.stream.write_all(bytes).await?;
+            send(&mut self.stream, bytes, self.cfg.send_timeout).await?;
         } else {
             self.wbuf.extend_from_slice(bytes);
         }
@@ -466,7 +466,7 @@ impl<A: App, S: Io> Conn<A, S> {
     async fn flush(&mut self) -> Result<(), Error> {
         if !self.wbuf.is_empty() {
             self.clock_fresh = false;
-            self.stream.write_all(&self.wbuf).await?;
+            send(&mut self.stream, &self.wbuf, self.cfg.send_timeout).await?;
             self.wbuf.clear();
         }
         Ok(())
@@ -544,7 +544,7 @@ impl<S: Io> BodyIo<'_, S> {
         if self.expect_continue {
             // Responses to earlier pipelined requests go first: responses stay in order.
             self.wbuf.extend_from_slice(encode::CONTINUE);
-            let flushed = self.stream.write_all(self.wbuf).await;
+            let flushed = send(self.stream, self.wbuf, self.cfg.send_timeout).await;
             self.wbuf.clear();
             if flushed.is_err() {
                 return false;
@@ -690,6 +690,43 @@ impl<A: App, S: Io> Conn<A, S> {
     pub(crate) fn h2c(&self) -> bool {
         self.cfg.h2c
     }
+}
+
+/// Writes `bytes` within the send timeout, extended by a second per [`BODY_RATE`] bytes the
+/// client takes: a client that stops reading (or reads a trickle) cannot hold the connection. A
+/// write the socket takes at once (the usual case) reads no clock and arms no timer.
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], timeout: Duration) -> io::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match poll_fn(|cx| Poll::Ready(Pin::new(&mut *stream).poll_write(cx, &bytes[written..]))).await {
+            Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Poll::Ready(Ok(n)) => written += n,
+            Poll::Ready(Err(e)) => return Err(e),
+            Poll::Pending => break,
+        }
+    }
+    if written == bytes.len() {
+        return Ok(());
+    }
+    // The deadline moves on with what the client takes: `timeout`, plus a second per
+    // `BODY_RATE` bytes written since this write began.
+    let began = Instant::now();
+    let mut sent = 0u64;
+    while written < bytes.len() {
+        let deadline = began + timeout + Duration::from_secs(sent / BODY_RATE);
+        match timeout_at(deadline, stream.write(&bytes[written..])).await {
+            Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(Ok(n)) => {
+                written += n;
+                sent += n as u64;
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the client did not read the response in time"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads from the socket into the thread's scratch buffer and appends what came to `rbuf`;

@@ -21,6 +21,7 @@
 //! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | the limit of routes that set none (`limit 1 GiB` in the table raises it for one route) |
 //! | head read timeout | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | slow-loris clients cannot hold connections |
 //! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 64 KiB received | a large upload at 64 KB/s or more is never cut; a trickle is |
+//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 64 KiB | a client that stops reading (slow read) loses the connection |
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
 //! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]) | past it, accepting pauses until one closes |
 //! | requests per connection | none | set one to spread clients across instances |
@@ -108,7 +109,7 @@ pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
 pub use config::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE,
 };
 pub use extract::{Form, FromBody, Rejection};

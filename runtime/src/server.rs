@@ -375,6 +375,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Time to send a response: this much for each write, plus one second per 64 KiB in it;
+    /// default [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s). A client that stops
+    /// reading loses its connection.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = timeout;
+        self
+    }
+
     /// Time an idle keep-alive connection stays open; default [`DEFAULT_KEEP_ALIVE_TIMEOUT`](crate::DEFAULT_KEEP_ALIVE_TIMEOUT) (75 s).
     pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
         self.config.keep_alive_timeout = timeout;
