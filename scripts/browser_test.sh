@@ -6,15 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return
-    echo "installing $2 for the browser test"
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq "$2"
-    else
-        sudo apt-get update -qq && sudo apt-get install -y -qq "$2"
-    fi
-}
+. scripts/need.sh
 need python3 python3
 need chromium chromium
 

@@ -11,15 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return
-    echo "installing $2"
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq "$2"
-    else
-        sudo apt-get update -qq && sudo apt-get install -y -qq "$2"
-    fi
-}
+. scripts/need.sh
 need slowhttptest slowhttptest
 need curl curl
 need python3 python3
