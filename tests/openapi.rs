@@ -2,10 +2,13 @@
 //! (`openapi-spec-validator`, from PyPI, installed into a virtualenv under `target/`), and
 //! against `ROUTES`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use waymark::{Bytes, Form, Json, routes};
+
+#[path = "support/venv.rs"]
+mod venv;
 
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -109,19 +112,7 @@ fn parameters_bodies_and_docs_follow_the_table() {
 
 /// A virtualenv with the validator, made once under `target/`.
 fn validator() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv-openapi");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python).args(["-c", "import openapi_spec_validator"]).status().is_ok_and(|s| s.success());
-    if !ready {
-        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().expect("python3 runs");
-        assert!(made.success(), "python3 -m venv {} failed", venv.display());
-        let pip = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "openapi-spec-validator==0.7.*"])
-            .status()
-            .expect("pip runs");
-        assert!(pip.success(), "pip install openapi-spec-validator failed");
-    }
-    python
+    venv::python_with("venv-openapi", "openapi_spec_validator", "openapi-spec-validator==0.7.*")
 }
 
 #[test]

@@ -6,9 +6,10 @@
 #[allow(dead_code, reason = "the example's `main` is not used here")]
 #[path = "../examples/chat.rs"]
 mod chat;
+#[path = "support/venv.rs"]
+mod venv;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -43,18 +44,7 @@ routes! {
 }
 
 fn python() -> std::path::PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv-ws");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python).args(["-c", "import websockets"]).status().is_ok_and(|s| s.success());
-    if !ready {
-        assert!(Command::new("python3").arg("-m").arg("venv").arg(&venv).status().expect("python3 runs").success());
-        let pip = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "websockets>=13,<16"])
-            .status()
-            .expect("pip runs");
-        assert!(pip.success(), "pip install websockets failed");
-    }
-    python
+    venv::python_with("venv-ws", "websockets", "websockets>=13,<16")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
