@@ -12,20 +12,16 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep};
 
 use crate::Response;
+use crate::conn::Io;
 
 /// What runs on an upgraded connection; boxed once per upgrade (not per request).
 pub(crate) type OnUpgrade = Box<dyn FnOnce(Upgraded) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
-
-/// The byte stream a connection carries, behind one type whatever it is (TCP, TLS, in-memory).
-pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
-
-impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for S {}
 
 /// An upgraded connection: the bytes the client sent after its request head, then the socket.
 /// Reads and writes fail with `TimedOut` when nothing moves either way for the idle timeout.
 #[cfg_attr(not(feature = "ws"), allow(unreachable_pub, reason = "public through `ws` only"))]
 pub struct Upgraded {
-    io: Box<dyn Stream>,
+    io: Box<dyn Io>,
     early: Bytes,
     idle: Option<(Duration, Pin<Box<Sleep>>)>,
 }
@@ -37,7 +33,7 @@ impl std::fmt::Debug for Upgraded {
 }
 
 impl Upgraded {
-    pub(crate) fn new(io: Box<dyn Stream>, early: Bytes) -> Self {
+    pub(crate) fn new(io: Box<dyn Io>, early: Bytes) -> Self {
         Self { io, early, idle: None }
     }
 
