@@ -250,6 +250,56 @@ async fn an_endless_stream_ends_at_shutdown() {
     tokio::time::timeout(Duration::from_secs(5), serving).await.expect("the server stops").unwrap().unwrap();
 }
 
+/// slowhttptest's slow-read attack: pipelined requests for answers that together fit in the
+/// kernel's send buffer (so every write completes at once), read through a tiny window. The
+/// server's writes must still wait for the client (`TCP_NOTSENT_LOWAT`), so the send timeout cuts
+/// the connection, with a reset that drops what the kernel still holds, instead of the connection
+/// idling in keep-alive with the answers trickling out.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_slow_reader_of_answers_that_fit_the_send_buffer_is_cut() {
+    routes! {
+        /// A 256 KiB answer, the size slowhttptest asks for in scripts/slow_clients.sh.
+        Quarter;
+        GET "/big" => async { vec![b'x'; 256 << 10] },
+    }
+    let server = Server::builder().send_timeout(Duration::from_millis(300)).bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_shutdown(Quarter::new(), async move {
+        let _ = stopped.await;
+    }));
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut c = socket.connect(addr).await.unwrap();
+    c.write_all(&b"GET /big HTTP/1.1\r\nhost: t\r\n\r\n".repeat(3)).await.unwrap();
+    let began = std::time::Instant::now();
+    // For 2 s, read 32 bytes a tenth of a second: far too slow for the timeout. Then read what
+    // is left at full speed, up to the end of the connection.
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 64 << 10];
+    let ended = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            let slow = began.elapsed() < Duration::from_secs(2);
+            if slow {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            match c.read(&mut buf[..if slow { 32 } else { 64 << 10 }]).await {
+                Ok(0) => return Ok(()),
+                Err(e) => return Err(e.kind()),
+                Ok(n) => got += n,
+            }
+        }
+    })
+    .await;
+    let Ok(end) = ended else { panic!("after {:?} and {got} bytes the connection is still open", began.elapsed()) };
+    assert!(got < 3 * (256 << 10), "all answers arrived ({got} bytes)");
+    // Reset, not closed: the kernel was told to drop the rest rather than keep sending it.
+    assert_eq!(end, Err(std::io::ErrorKind::ConnectionReset));
+    let _ = stop.send(());
+    let _ = serving.await;
+}
+
 /// A client that asks for a large answer and does not read it (a slow-read attack) loses the
 /// connection after the send timeout, instead of holding it.
 #[tokio::test]

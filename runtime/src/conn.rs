@@ -25,6 +25,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{Method, StatusCode, Version};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
@@ -78,8 +79,28 @@ pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for S {}
 
+/// What a connection may do with the TCP socket under its byte stream, given by whoever made the
+/// stream (the accept loop knows it holds a `TcpStream` or a TLS stream over one; a stream handed
+/// to `serve_connection` may be anything).
+pub(crate) struct Socket<S> {
+    /// The TCP socket under the stream, if any: a connection whose client stopped reading is
+    /// closed with a reset through it, so the kernel drops the unsent response at once.
+    pub(crate) tcp: fn(&S) -> Option<&TcpStream>,
+}
+
+impl<S> Socket<S> {
+    /// A stream we know nothing of.
+    pub(crate) const OPAQUE: Self = Socket { tcp: |_| None };
+}
+
+impl Socket<TcpStream> {
+    /// An accepted TCP connection.
+    pub(crate) const PLAIN: Self = Socket { tcp: |s| Some(s) };
+}
+
 pub(crate) struct Conn<A, S> {
     stream: S,
+    socket: Socket<S>,
     app: Arc<A>,
     cfg: Arc<Config>,
     shutdown: watch::Receiver<bool>,
@@ -101,6 +122,7 @@ pub(crate) struct Conn<A, S> {
 impl<A: App, S: Io> Conn<A, S> {
     pub(crate) fn new(
         stream: S,
+        socket: Socket<S>,
         peer: SocketAddr,
         app: Arc<A>,
         cfg: Arc<Config>,
@@ -114,6 +136,7 @@ impl<A: App, S: Io> Conn<A, S> {
         let timer = Box::pin(sleep_until(accepted + cfg.header_read_timeout));
         Self {
             stream,
+            socket,
             app,
             cfg,
             shutdown,
@@ -146,6 +169,9 @@ impl<A: App, S: Io> Conn<A, S> {
                 None => {
                     if let Error::Io(io) = &e {
                         tracing::trace!(error = %io, "connection failed");
+                        if io.kind() == io::ErrorKind::TimedOut {
+                            self.reset();
+                        }
                     }
                     false
                 }
@@ -482,6 +508,15 @@ impl<A: App, S: Io> Conn<A, S> {
             self.wbuf = Vec::new();
         }
         self.req.shrink();
+    }
+
+    /// Makes the close that follows a reset (`SO_LINGER` 0), for a client that stopped reading:
+    /// a normal close would leave the unsent response queued in the kernel, still trickling to
+    /// the client that holds it (slowhttptest's slow-read attack) long after we let go.
+    fn reset(&self) {
+        if let Some(tcp) = (self.socket.tcp)(&self.stream) {
+            let _ = tcp.set_zero_linger();
+        }
     }
 
     /// Half-closes, then reads and discards input until the peer closes or [`LINGER`] passes.

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::App;
 use crate::config::Config;
-use crate::conn::{Conn, Io};
+use crate::conn::{Conn, Io, Socket};
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and
@@ -24,6 +24,21 @@ const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// Accept errors are logged at most once per interval: the first at once, then a count. Out of
 /// descriptors, the loop would otherwise log ten lines a second for as long as it lasts.
 const ACCEPT_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Most bytes of a response that may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux).
+/// Without it, a response of a few hundred KiB fits in the auto-tuned send buffer: the write
+/// completes at once, and a client that reads a trickle (slowhttptest's slow-read attack) holds
+/// the connection with no timer of ours running. With it, a write waits until the client takes
+/// the bytes, so the send timeout applies. 128 KiB keeps a fast link's pipe full.
+const MAX_UNSENT: u32 = 128 * 1024;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn limit_unsent(stream: &tokio::net::TcpStream) {
+    let _ = socket2::SockRef::from(stream).set_tcp_notsent_lowat(MAX_UNSENT);
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn limit_unsent(_stream: &tokio::net::TcpStream) {}
 
 /// An HTTP/1.1 server bound to a socket, ready to serve an [`App`].
 ///
@@ -147,6 +162,7 @@ impl Server {
                     if config.nodelay {
                         let _ = stream.set_nodelay(true);
                     }
+                    limit_unsent(&stream);
                     #[cfg(feature = "tls")]
                     if let Some(tls) = &tls {
                         // The handshake runs in the connection's task: a slow one never holds
@@ -165,7 +181,14 @@ impl Server {
                         });
                         continue;
                     }
-                    let conn = Conn::new(stream, peer, Arc::clone(&app), Arc::clone(&config), shutdown_rx.clone());
+                    let conn = Conn::new(
+                        stream,
+                        Socket::PLAIN,
+                        peer,
+                        Arc::clone(&app),
+                        Arc::clone(&config),
+                        shutdown_rx.clone(),
+                    );
                     conns.spawn(async move {
                         serve_conn(conn).await;
                         drop(permit);
@@ -474,7 +497,7 @@ impl ServerBuilder {
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
         let (_shutdown_tx, shutdown_rx) = watch::channel(false);
-        serve_conn(Conn::new(io, peer, app, Arc::new(self.config.clone()), shutdown_rx)).await;
+        serve_conn(Conn::new(io, Socket::OPAQUE, peer, app, Arc::new(self.config.clone()), shutdown_rx)).await;
     }
 
     /// Binds the listening socket.

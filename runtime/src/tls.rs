@@ -18,10 +18,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 use crate::App;
 use crate::config::Config;
-use crate::conn::Conn;
+use crate::conn::{Conn, Socket};
 
 /// The ALPN protocols offered when the configuration names none, most preferred first.
 const ALPN: &[&[u8]] = &[
@@ -170,7 +171,8 @@ pub(crate) async fn serve<A: App>(
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         return crate::h2::serve(Vec::new(), tls, Some(peer), app, cfg, shutdown).await;
     }
-    Conn::new(tls, peer, app, cfg, shutdown).run().await;
+    let socket = Socket { tcp: |tls: &TlsStream<TcpStream>| Some(tls.get_ref().0) };
+    Conn::new(tls, socket, peer, app, cfg, shutdown).run().await;
 }
 
 #[cfg(test)]
