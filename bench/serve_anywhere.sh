@@ -28,7 +28,8 @@ build() { # name rev sed-expression bins...
     (cd "$WORK/$name/bench" && cargo build --release -q $(printf -- '--bin %s ' "$@"))
     for bin in "$@"; do cp "$CARGO_TARGET_DIR/release/$bin" "$WORK/$name-$bin"; done
 }
-H2='s|^waymark = { path = ".." }|waymark = { path = "..", features = ["http2"] }|; s|"http1", "tokio"|"http1", "http2", "tokio"|'
+# waymark's `http2` feature whether its line has a feature list or not (it has one since issue 10).
+H2='s|"http1", "tokio"|"http1", "http2", "tokio"|; s|^waymark = { path = ".." }|waymark = { path = "..", features = ["http2"] }|; t; /^waymark = /s|features = \[|features = ["http2", |'
 build before "$BEFORE" "" waymark_server
 build after "$AFTER" "" waymark_server
 build after-h2 "$AFTER" "$H2" waymark_server axum_server

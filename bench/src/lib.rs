@@ -26,3 +26,12 @@ pub fn watchdog() {
         std::process::exit(3);
     });
 }
+
+/// The certificate and key PEM paths of the TLS servers: the second and third arguments.
+pub fn cert_and_key() -> (String, String) {
+    let mut args = std::env::args().skip(2);
+    match (args.next(), args.next()) {
+        (Some(cert), Some(key)) => (cert, key),
+        _ => panic!("usage: SERVER PORT CERT.pem KEY.pem"),
+    }
+}
