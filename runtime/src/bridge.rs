@@ -41,6 +41,7 @@ impl HttpBody {
             Body::Full(bytes) if bytes.is_empty() => Inner::Full(None),
             Body::Full(bytes) => Inner::Full(Some(bytes)),
             Body::Stream(rx) => Inner::Stream(rx),
+            Body::File(file) => Inner::Stream(file.into_stream()),
         };
         Self { inner }
     }

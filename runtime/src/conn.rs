@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::{Method, StatusCode, Version};
+use tokio::io::Interest;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -36,7 +37,7 @@ use crate::error::Error;
 use crate::incoming::{self, BodyError, Feed};
 use crate::parse::{BodyKind, Head, parse_head};
 use crate::upgrade::{OnUpgrade, Upgraded};
-use crate::{App, Body, Request, Response};
+use crate::{App, Body, FileBody, Request, Response};
 
 /// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as
 /// a pipelining client's burst is likely to be, since it costs memory per thread only.
@@ -86,16 +87,19 @@ pub(crate) struct Socket<S> {
     /// The TCP socket under the stream, if any: a connection whose client stopped reading is
     /// closed with a reset through it, so the kernel drops the unsent response at once.
     pub(crate) tcp: fn(&S) -> Option<&TcpStream>,
+    /// Whether the stream writes straight to that socket (no TLS on top), so that a file can go
+    /// from the page cache to the socket with `sendfile`.
+    pub(crate) plain: bool,
 }
 
 impl<S> Socket<S> {
     /// A stream we know nothing of.
-    pub(crate) const OPAQUE: Self = Socket { tcp: |_| None };
+    pub(crate) const OPAQUE: Self = Socket { tcp: |_| None, plain: false };
 }
 
 impl Socket<TcpStream> {
     /// An accepted TCP connection.
-    pub(crate) const PLAIN: Self = Socket { tcp: |s| Some(s) };
+    pub(crate) const PLAIN: Self = Socket { tcp: |s| Some(s), plain: true };
 }
 
 pub(crate) struct Conn<A, S> {
@@ -419,6 +423,13 @@ impl<A: App, S: Io> Conn<A, S> {
     /// Writes the body; `Ok(false)` when a stream of declared length broke its length (the
     /// connection must then close).
     async fn write_body(&mut self, body: Body, framing: Framing) -> Result<bool, Error> {
+        let body = match body {
+            Body::File(file) if framing != Framing::None => match self.sendfile(file).await? {
+                Ok(complete) => return Ok(complete),
+                Err(file) => Body::Stream(file.into_stream()),
+            },
+            body => body,
+        };
         match (framing, body) {
             (Framing::Length, Body::Full(bytes)) => {
                 self.write_bytes(&bytes).await?;
@@ -475,6 +486,31 @@ impl<A: App, S: Io> Conn<A, S> {
             _ => {}
         }
         Ok(true)
+    }
+
+    /// Sends a file body with `sendfile` when the stream is a plain TCP socket (Linux), within
+    /// the send timeout as [`send`] does; `Ok(Ok(false))` when the file ended early. `Ok(Err)`
+    /// gives the body back where the stream is not one (TLS, a pipe, another platform).
+    async fn sendfile(&mut self, mut file: FileBody) -> Result<Result<bool, FileBody>, Error> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.socket.plain {
+            self.flush().await?;
+            if let Some(tcp) = (self.socket.tcp)(&self.stream) {
+                let mut clock = SendClock::new(self.cfg.send_timeout);
+                while !file.is_empty() {
+                    let sent = timeout_at(clock.deadline(), tcp.async_io(Interest::WRITABLE, || file.send_to(tcp)))
+                        .await
+                        .map_err(|_| send_timed_out())??;
+                    if sent == 0 {
+                        tracing::warn!(missing = file.len(), "a file shrank while it was sent; closing");
+                        return Ok(Ok(false));
+                    }
+                    clock.sent(sent);
+                }
+                return Ok(Ok(true));
+            }
+        }
+        Ok(Err(file))
     }
 
     /// Queues `bytes` in the write buffer, or writes a large piece from where it is.
@@ -743,25 +779,47 @@ async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], timeout: Dura
     if written == bytes.len() {
         return Ok(());
     }
-    // The deadline moves on with what the client takes: `timeout`, plus a second per
-    // `BODY_RATE` bytes written since this write began.
-    let began = Instant::now();
-    let mut sent = 0u64;
+    let mut clock = SendClock::new(timeout);
     while written < bytes.len() {
-        let deadline = began + timeout + Duration::from_secs(sent / BODY_RATE);
-        match timeout_at(deadline, stream.write(&bytes[written..])).await {
+        match timeout_at(clock.deadline(), stream.write(&bytes[written..])).await {
             Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(Ok(n)) => {
                 written += n;
-                sent += n as u64;
+                clock.sent(n);
             }
             Ok(Err(e)) => return Err(e),
-            Err(_) => {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "the client did not read the response in time"));
-            }
+            Err(_) => return Err(send_timed_out()),
         }
     }
     Ok(())
+}
+
+/// The deadline of a write that had to wait: it moves on with what the client takes, `timeout`
+/// plus a second per [`BODY_RATE`] bytes written since the wait began.
+struct SendClock {
+    began: Instant,
+    timeout: Duration,
+    sent: u64,
+}
+
+impl SendClock {
+    fn new(timeout: Duration) -> Self {
+        Self { began: Instant::now(), timeout, sent: 0 }
+    }
+
+    fn deadline(&self) -> Instant {
+        self.began + self.timeout + Duration::from_secs(self.sent / BODY_RATE)
+    }
+
+    fn sent(&mut self, n: usize) {
+        self.sent += n as u64;
+    }
+}
+
+/// The error of a write that passed its [`SendClock`] deadline; the connection then closes with a
+/// reset (see [`Conn::run`]).
+fn send_timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the client did not read the response in time")
 }
 
 /// Reads from the socket into the thread's scratch buffer and appends what came to `rbuf`;

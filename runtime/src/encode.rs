@@ -93,6 +93,10 @@ pub(crate) fn write_head(out: &mut Vec<u8>, res: &Response, ex: &mut Exchange) -
                 }
                 if ex.head_request { Framing::None } else { Framing::Length }
             }
+            Body::File(file) => {
+                append_length(out, usize::try_from(file.len()).unwrap_or(usize::MAX));
+                if ex.head_request { Framing::None } else { Framing::Declared(file.len()) }
+            }
             // RFC 9110 §9.3.2: fields known only while generating the content may be left out.
             Body::Stream(_) if ex.head_request => Framing::None,
             Body::Stream(_) if let Some(n) = given_length.and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) => {

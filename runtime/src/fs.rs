@@ -20,14 +20,8 @@ use http::{Method, StatusCode};
 use crate::{Body, IntoResponse, Request, Response};
 
 /// Files up to this size are read in one piece and sent with their length; larger ones (and ranges
-/// of them) are streamed in [`STREAM_CHUNK`] pieces, so memory per download stays bounded.
+/// of them) are sent as a [`Body::file`], from the page cache where the platform allows.
 const SMALL_FILE: u64 = 64 * 1024;
-
-/// The piece a large file is read and sent in.
-const STREAM_CHUNK: usize = 64 * 1024;
-
-/// Pieces of a large file read ahead of the socket: two keep the disk and the socket both busy.
-const STREAM_AHEAD: usize = 2;
 
 // ---------------------------------------------------------------------------------------------
 // The path type
@@ -289,9 +283,9 @@ pub struct Dir {
 #[derive(Debug, Clone)]
 struct Settings {
     root: PathBuf,
-    /// The root with its symbolic links resolved, computed on first use (the directory may not
-    /// exist yet when the `Dir` is built).
-    canonical_root: OnceLock<PathBuf>,
+    /// The root with its symbolic links resolved, and opened, on first use (the directory may
+    /// not exist yet when the `Dir` is built).
+    canonical_root: OnceLock<Root>,
     follow_symlinks: bool,
     dotfiles: bool,
     index: Option<String>,
@@ -337,7 +331,7 @@ impl Dir {
     }
 
     /// Follows symbolic links wherever they lead (`true`), or only while they stay inside the
-    /// root (`false`, the default). Checking costs a `realpath` per request.
+    /// root (`false`, the default). Checking costs a `realpath` per request only where `openat2` is missing or a link is met.
     ///
     /// ```
     /// let assets = waymark_runtime::fs::Dir::new("public").follow_symlinks(true);
@@ -446,19 +440,12 @@ impl Dir {
             encodings: if self.inner.precompressed { accepted_encodings(req) } else { [None, None] },
             head,
         };
-        let settings = Arc::clone(&self.inner);
-        let plan = match tokio::task::spawn_blocking(move || settings.plan(&path, &ask)).await {
-            Ok(plan) => plan,
-            Err(e) => {
-                tracing::error!(error = %e, "static file lookup failed");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        };
+        let plan = self.inner.plan(&path, &ask);
         self.inner.respond(plan, req)
     }
 }
 
-/// What the blocking lookup needs from the request.
+/// What the lookup needs from the request.
 struct Ask {
     conditions: Conditions,
     /// Acceptable content codings, best first.
@@ -524,13 +511,62 @@ enum Content {
     File(File),
 }
 
+/// The root directory, resolved, and (on Linux) opened for `openat2`.
+#[derive(Debug, Clone)]
+struct Root {
+    path: PathBuf,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    dir: Option<Arc<rustix::fd::OwnedFd>>,
+}
+
+/// A file found below the root, or nothing to serve.
+enum Opened {
+    File(File),
+    Missing,
+}
+
 impl Settings {
-    fn canonical_root(&self) -> io::Result<&Path> {
+    fn root(&self) -> io::Result<&Root> {
         if let Some(root) = self.canonical_root.get() {
             return Ok(root);
         }
-        let root = std::fs::canonicalize(&self.root)?;
+        let path = std::fs::canonicalize(&self.root)?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let dir = {
+            use rustix::fs::{Mode, OFlags};
+            rustix::fs::open(&path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+                .ok()
+                .map(Arc::new)
+        };
+        let root = Root {
+            path,
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            dir,
+        };
         Ok(self.canonical_root.get_or_init(|| root))
+    }
+
+    /// Opens `rel` (a [`SafePath`], or one with a name added) below the root: never through a
+    /// link that leads out of it (unless links may go anywhere), nor through a hidden name (unless
+    /// dotfiles are served). Opening never blocks on a FIFO; the caller checks what it opened.
+    ///
+    /// On Linux the kernel does it in one call, `openat2` from the root's descriptor with
+    /// `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`: a path without links (the common case) costs no
+    /// `realpath`. A path with a link on the way, or a kernel without `openat2` (before 5.6, or a
+    /// seccomp filter refusing it), takes the portable way: `realpath`, check, open.
+    fn open_below(&self, root: &Root, rel: &Path) -> Opened {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if !self.follow_symlinks
+            && let Some(dir) = &root.dir
+            && let Some(opened) = open_beneath(dir, rel)
+        {
+            return opened;
+        }
+        let Some(resolved) = self.confine(&root.path, &root.path.join(rel)) else { return Opened::Missing };
+        match open_nonblocking(&resolved) {
+            Ok(file) => Opened::File(file),
+            Err(_) => Opened::Missing,
+        }
     }
 
     /// Resolves symbolic links and checks the result stays below the root (unless links may go
@@ -547,7 +583,7 @@ impl Settings {
         Some(real)
     }
 
-    /// The lookup and every decision that needs the file's metadata; runs on a blocking thread.
+    /// The lookup and every decision that needs the file's metadata.
     fn plan(&self, path: &SafePath, ask: &Ask) -> Plan {
         match self.try_plan(path, ask) {
             Ok(plan) => plan,
@@ -559,39 +595,31 @@ impl Settings {
     }
 
     fn try_plan(&self, path: &SafePath, ask: &Ask) -> io::Result<Plan> {
-        let root = self.canonical_root()?;
-        let mut wanted = path.join_to(root);
-        let Some(mut real) = self.confine(root, &wanted) else { return Ok(Plan::NotFound) };
-        let mut meta = std::fs::metadata(&real)?;
+        let root = self.root()?;
+        let mut wanted = PathBuf::from(path.as_str());
+        let Opened::File(mut file) = self.open_below(root, &wanted) else { return Ok(Plan::NotFound) };
+        let mut meta = file.metadata()?;
         if meta.is_dir() {
             let Some(index) = &self.index else { return Ok(Plan::NotFound) };
             if !path.is_dir() {
                 return Ok(Plan::AddSlash);
             }
             wanted.push(index);
-            let Some(index_real) = self.confine(root, &wanted) else { return Ok(Plan::NotFound) };
-            real = index_real;
-            meta = std::fs::metadata(&real)?;
+            let Opened::File(index_file) = self.open_below(root, &wanted) else { return Ok(Plan::NotFound) };
+            file = index_file;
+            meta = file.metadata()?;
         } else if path.is_dir() {
             return Ok(Plan::NotFound);
         }
-        // Only regular files: opening a FIFO would block, a device could be endless.
+        // Only regular files: reading a FIFO would block, a device could be endless.
         if !meta.is_file() {
             return Ok(Plan::NotFound);
         }
         let content_type = content_type(&wanted);
-
         let (file, meta, encoding) = match self.open_variant(root, &wanted, ask.encodings) {
             Some((file, meta, enc)) => (file, meta, Some(enc)),
-            None => {
-                let file = File::open(&real)?;
-                let meta = file.metadata()?;
-                (file, meta, None)
-            }
+            None => (file, meta, None),
         };
-        if !meta.is_file() {
-            return Ok(Plan::NotFound);
-        }
         let selected = Selected {
             len: meta.len(),
             etag: etag(&meta, encoding),
@@ -614,7 +642,7 @@ impl Settings {
     /// a regular file, and passes the same confinement as `FILE`.
     fn open_variant(
         &self,
-        root: &Path,
+        root: &Root,
         wanted: &Path,
         encodings: [Option<Encoding>; 2],
     ) -> Option<(File, Metadata, Encoding)> {
@@ -622,14 +650,11 @@ impl Settings {
             let mut name = wanted.as_os_str().to_owned();
             name.push(".");
             name.push(enc.suffix());
-            let Some(real) = self.confine(root, Path::new(&name)) else { continue };
-            let Ok(meta) = std::fs::metadata(&real) else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            let Ok(file) = File::open(&real) else { continue };
+            let Opened::File(file) = self.open_below(root, Path::new(&name)) else { continue };
             let Ok(meta) = file.metadata() else { continue };
-            return Some((file, meta, enc));
+            if meta.is_file() {
+                return Some((file, meta, enc));
+            }
         }
         None
     }
@@ -655,7 +680,7 @@ impl Settings {
                 let body = match body {
                     Content::None => Body::empty(),
                     Content::Bytes(b) => Body::Full(b),
-                    Content::File(file) => stream_file(file, len),
+                    Content::File(file) => Body::file(file, len),
                 };
                 let mut res = Response::new(body).with_status(status);
                 res.insert_header(CONTENT_TYPE, HeaderValue::from_static(selected.content_type));
@@ -747,49 +772,54 @@ fn read_content(mut file: File, range: Option<Range<u64>>, len: u64) -> io::Resu
     Ok(Content::Bytes(Bytes::from(buf)))
 }
 
-/// Streams `len` bytes of `file` from its position, one blocking read per piece, at most
-/// [`STREAM_AHEAD`] pieces ahead of the socket. Ends early if the client goes away; a read error
-/// or a file that shrank ends the body short, and the error is logged.
-fn stream_file(file: File, len: u64) -> Body {
-    let (tx, body) = Body::channel(STREAM_AHEAD);
-    tokio::spawn(async move {
-        let mut file = Some(file);
-        let mut left = len;
-        while left > 0 {
-            let Some(mut f) = file.take() else { break };
-            let want = usize::try_from(left).map_or(STREAM_CHUNK, |l| l.min(STREAM_CHUNK));
-            let read = tokio::task::spawn_blocking(move || {
-                // Read into spare capacity (no zeroing), until the piece is full or the file ends.
-                let mut buf = Vec::with_capacity(want);
-                let n = (&mut f).take(want as u64).read_to_end(&mut buf);
-                (f, buf, n)
-            })
-            .await;
-            let chunk = match read {
-                Ok((f, buf, Ok(n))) if n > 0 => {
-                    file = Some(f);
-                    buf
-                }
-                Ok((_, _, Ok(_))) => {
-                    tracing::warn!(missing = left, "static file shrank while it was sent");
-                    break;
-                }
-                Ok((_, _, Err(e))) => {
-                    tracing::error!(error = %e, "static file read failed while it was sent");
-                    break;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "static file read task failed");
-                    break;
-                }
-            };
-            left -= chunk.len() as u64;
-            if tx.send(Bytes::from(chunk)).await.is_err() {
-                break; // the client went away
-            }
+/// Opens a file for reading without blocking on a FIFO (`O_NONBLOCK`, which reads of a regular
+/// file ignore) or taking a terminal.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY;
+    Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+}
+
+/// Opens a file for reading, after checking that it is a regular file (opening a FIFO would
+/// block).
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(io::ErrorKind::InvalidInput.into());
+    }
+    File::open(path)
+}
+
+/// Opens `rel` below `dir` with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+/// RESOLVE_NO_MAGICLINKS)`: the kernel refuses `..`, absolute paths and every link, so what opens is
+/// the very path asked for, below the root. `None`: decide the portable way (a link on the way,
+/// or no `openat2` here).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn open_beneath(dir: &rustix::fd::OwnedFd, rel: &Path) -> Option<Opened> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    use rustix::io::Errno;
+
+    /// Cleared the first time the kernel says it has no `openat2` (or a filter forbids it).
+    static AVAILABLE: AtomicBool = AtomicBool::new(true);
+    if !AVAILABLE.load(Ordering::Relaxed) {
+        return None;
+    }
+    let rel = if rel.as_os_str().is_empty() { Path::new(".") } else { rel };
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY;
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    match rustix::fs::openat2(dir, rel, flags, Mode::empty(), resolve) {
+        Ok(fd) => Some(Opened::File(File::from(fd))),
+        Err(Errno::NOENT | Errno::NOTDIR | Errno::ACCESS | Errno::NAMETOOLONG) => Some(Opened::Missing),
+        Err(Errno::NOSYS | Errno::PERM) => {
+            AVAILABLE.store(false, Ordering::Relaxed);
+            None
         }
-    });
-    body
+        // ELOOP: a link on the way; EXDEV: one that would leave; EAGAIN: a rename raced the lookup.
+        Err(_) => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

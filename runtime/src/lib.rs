@@ -77,6 +77,7 @@ mod date;
 mod encode;
 mod error;
 pub mod extract;
+mod file;
 pub mod fs;
 mod grammar;
 #[cfg(feature = "http2")]
@@ -115,7 +116,7 @@ pub use config::{
 pub use extract::{Form, FromBody, Rejection};
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;
-pub use response::{Body, Html, IntoResponse, Json, Response};
+pub use response::{Body, FileBody, Html, IntoResponse, Json, Response};
 pub use server::{Server, ServerBuilder, serve_connection};
 
 #[cfg(any(feature = "http2", feature = "tower"))]

@@ -171,7 +171,7 @@ pub(crate) async fn serve<A: App>(
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         return crate::h2::serve(Vec::new(), tls, Some(peer), app, cfg, shutdown).await;
     }
-    let socket = Socket { tcp: |tls: &TlsStream<TcpStream>| Some(tls.get_ref().0) };
+    let socket = Socket { tcp: |tls: &TlsStream<TcpStream>| Some(tls.get_ref().0), plain: false };
     Conn::new(tls, socket, peer, app, cfg, shutdown).run().await;
 }
 
