@@ -3,13 +3,17 @@
 //!
 //! ```text
 //! PORT=3002 MAX_CONNECTIONS=200 cargo run --release --example stress
+//! PORT=3002 cargo run --release --example stress --features ws   # with a WebSocket echo at /ws
 //! ```
+//!
+//! `GET /debug/tasks` answers the number of live tokio tasks (one per open connection, upgraded
+//! ones included, plus those of the server itself), which `scripts/soak.sh` samples.
 //!
 //! Ctrl-C or SIGTERM stops it gracefully.
 
 use std::time::Duration;
 
-use waymark::{Bytes, Json, Server, routes};
+use waymark::{Bytes, Json, Request, Response, Server, routes};
 
 #[derive(serde::Deserialize)]
 struct Item {
@@ -24,6 +28,46 @@ routes! {
     GET  "/sleep/{ms: u64}"                   => sleep(ms),
     POST "/echo" body: Bytes limit 8 MiB      => async move { body },
     POST "/items" body: Json<Item>            => async move { format!("created {}\n", body.name) },
+    GET  "/ws"                                => async move { ws_echo(req) },
+    GET  "/debug/tasks"                       => async { tasks() },
+}
+
+fn tasks() -> String {
+    format!("{}\n", tokio::runtime::Handle::current().metrics().num_alive_tasks())
+}
+
+/// A WebSocket that sends back every text and binary message until the client closes it.
+#[cfg(feature = "ws")]
+fn ws_echo(req: &Request) -> Response {
+    use futures_util::{SinkExt, StreamExt};
+    use waymark::IntoResponse;
+    use waymark::ws::{Message, WebSocketUpgrade, close_for};
+
+    let upgrade = WebSocketUpgrade::from_request(req).map(|ws| {
+        ws.on_upgrade(|mut socket| async move {
+            while let Some(msg) = socket.next().await {
+                match msg {
+                    Ok(msg @ (Message::Text(_) | Message::Binary(_))) => {
+                        if socket.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                    Ok(Message::Close(_)) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        close_for(&mut socket, &e).await;
+                        break;
+                    }
+                }
+            }
+        })
+    });
+    upgrade.into_response()
+}
+
+#[cfg(not(feature = "ws"))]
+fn ws_echo(_: &Request) -> Response {
+    Response::text("built without the `ws` feature\n").with_status(waymark::StatusCode::NOT_FOUND)
 }
 
 async fn sleep(ms: u64) -> &'static str {
