@@ -1,7 +1,11 @@
 //! The server's limits: each default as a named constant with its reason, and the `Config` that
-//! every connection reads. Imports nothing from the rest of the crate, so every module can use it.
+//! every connection reads. Imports nothing from the rest of the crate but the trusted-proxy
+//! network type, so every module can use it.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::forwarded::IpNet;
 
 /// Default limit on the request head (request line and header section): 16 KiB.
 ///
@@ -74,6 +78,8 @@ pub(crate) struct Config {
     pub(crate) shutdown_grace: Duration,
     pub(crate) send_timeout: Duration,
     pub(crate) nodelay: bool,
+    /// Peers whose `X-Forwarded-For`/`Forwarded` are believed; `None`: no one (the default).
+    pub(crate) trusted_proxies: Option<Arc<[IpNet]>>,
     #[cfg(feature = "http2")]
     pub(crate) h2c: bool,
     #[cfg(feature = "http2")]
@@ -97,6 +103,7 @@ impl Default for Config {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             send_timeout: DEFAULT_SEND_TIMEOUT,
             nodelay: true,
+            trusted_proxies: None,
             #[cfg(feature = "http2")]
             h2c: true,
             #[cfg(feature = "http2")]

@@ -78,6 +78,7 @@ mod encode;
 mod error;
 pub mod extract;
 mod file;
+pub mod forwarded;
 pub mod fs;
 mod grammar;
 #[cfg(feature = "http2")]

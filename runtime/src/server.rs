@@ -175,7 +175,7 @@ impl Server {
                             Arc::clone(&config),
                             shutdown_rx.clone(),
                         );
-                        conns.spawn(async move {
+                        spawn(&mut conns, &config, async move {
                             serve.await;
                             drop(permit);
                         });
@@ -189,7 +189,7 @@ impl Server {
                         Arc::clone(&config),
                         shutdown_rx.clone(),
                     );
-                    conns.spawn(async move {
+                    spawn(&mut conns, &config, async move {
                         serve_conn(conn).await;
                         drop(permit);
                     });
@@ -224,6 +224,15 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// Spawns a connection's task, inside the scope of the trusted proxies when there are any (so a
+/// server with none pays nothing for them).
+fn spawn(conns: &mut JoinSet<()>, config: &Config, serve: impl Future<Output = ()> + Send + 'static) {
+    match &config.trusted_proxies {
+        Some(trusted) => conns.spawn(crate::forwarded::scope(Arc::clone(trusted), serve)),
+        None => conns.spawn(serve),
+    };
 }
 
 /// Serves an accepted connection: natively for HTTP/1.x, or, with the `http2` feature, through
@@ -441,6 +450,29 @@ impl ServerBuilder {
         self
     }
 
+    /// The reverse proxies whose `X-Forwarded-For` and `Forwarded` headers
+    /// [`Request::client_addr`](crate::Request::client_addr) believes: addresses and networks
+    /// ([`IpNet`](crate::forwarded::IpNet), parsed from `"10.0.0.0/8"`, `"::1"`, ...). Default
+    /// none, loopback included: a peer that is not listed is the client, whatever it sends. List
+    /// exactly the proxies in front of the server; each one listed can name any client address.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use waymark_runtime::Server;
+    ///
+    /// // nginx on this machine, and the load balancers' subnet.
+    /// let server = Server::builder()
+    ///     .trusted_proxies(["127.0.0.1".parse()?, "10.1.0.0/16".parse()?])
+    ///     .bind("0.0.0.0:8080")
+    ///     .await?;
+    /// # let _ = server; Ok(()) }
+    /// ```
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = crate::forwarded::IpNet>) -> Self {
+        let proxies: Arc<[crate::forwarded::IpNet]> = proxies.into_iter().collect();
+        self.config.trusted_proxies = (!proxies.is_empty()).then_some(proxies);
+        self
+    }
+
     /// Serves HTTPS: every accepted connection first completes a TLS handshake with this
     /// configuration (a [`rustls::ServerConfig`] or a [`TlsConfig`](crate::TlsConfig), which can
     /// be reloaded while the server runs). Feature `tls`.
@@ -497,7 +529,11 @@ impl ServerBuilder {
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
         let (_shutdown_tx, shutdown_rx) = watch::channel(false);
-        serve_conn(Conn::new(io, Socket::OPAQUE, peer, app, Arc::new(self.config.clone()), shutdown_rx)).await;
+        let conn = serve_conn(Conn::new(io, Socket::OPAQUE, peer, app, Arc::new(self.config.clone()), shutdown_rx));
+        match &self.config.trusted_proxies {
+            Some(trusted) => crate::forwarded::scope(Arc::clone(trusted), conn).await,
+            None => conn.await,
+        }
     }
 
     /// Binds the listening socket.

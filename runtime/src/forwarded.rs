@@ -1,0 +1,651 @@
+//! The client's address behind reverse proxies, believed only from proxies the server trusts.
+//!
+//! A proxy passes the address it received a request from in `X-Forwarded-For` (a de facto
+//! standard: nginx's `$proxy_add_x_forwarded_for`, haproxy's `option forwardfor`, cloud load
+//! balancers) or in `Forwarded` (RFC 7239), *appending* it to what the client sent. So only the
+//! right end of either header is known to be true, and only as far as the proxies that wrote it
+//! are trusted: everything a client sends, including a whole `X-Forwarded-For: 1.2.3.4`, lands on
+//! the left.
+//!
+//! # The rule
+//!
+//! [`Request::client_addr`](crate::Request::client_addr) (or [`client_addr`] with an explicit
+//! list) answers:
+//!
+//! 1. **The socket peer, when it is not a trusted proxy**, whatever the headers say. With no
+//!    [`ServerBuilder::trusted_proxies`](crate::ServerBuilder::trusted_proxies) (the default;
+//!    loopback is not trusted either) this is always the answer: the same as
+//!    [`peer_addr`](crate::Request::peer_addr).
+//! 2. Otherwise the header is walked **from the right**, one hop per list element (several header
+//!    lines are one list, in order, RFC 9110 §5.3). Hops that are trusted proxies are skipped;
+//!    the first that is not decides:
+//!    - an IP address: that is the client;
+//!    - anything else (`unknown`, an obfuscated `_name`, an element with no `for=`, a value that is
+//!      not an IP address, a syntax error that hides where the element ends): **`None`**. The proxy
+//!      received the request from someone it could not or would not name, and no address to the
+//!      left of that hop can be believed.
+//! 3. When every hop is a trusted proxy, the request started inside the trusted network: the
+//!    leftmost hop is the answer. When the trusted peer sent neither header, the request is the
+//!    proxy's own (a health check): the peer is the answer.
+//!
+//! Empty list elements (`a, , b`) are skipped, as RFC 9110 §5.6.1 asks. A port after the address
+//! is allowed and ignored (`1.2.3.4:80`, `[2001:db8::1]:80` in `X-Forwarded-For`; `"[v6]:port"`
+//! and `"v4:port"` in `Forwarded`). IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, as a dual-stack
+//! socket reports IPv4 peers) are compared and answered as IPv4.
+//!
+//! # When both headers are present
+//!
+//! Each is walked on its own. If they name the same client, that is the answer; if they disagree,
+//! the answer is `None`. Neither may simply win: a proxy that sets one of them passes the other
+//! through untouched from the client, so "`Forwarded` first" would let anyone behind an nginx that
+//! sets `X-Forwarded-For` choose their address by sending `Forwarded: for=1.2.3.4`, and the
+//! reverse holds for a proxy that sets `Forwarded`. A client that sends the other header thus
+//! gets `None`, never an address of its choosing. To avoid even that, have the proxy remove the
+//! header it does not set (nginx: `proxy_set_header Forwarded "";`).
+//!
+//! # Cost
+//!
+//! Nothing is parsed until `client_addr` is called; it then reads the header bytes in place,
+//! without allocating. The trusted list reaches requests through a task-local value set around
+//! each connection's task, only when the list is not empty: a server with no trusted proxies pays
+//! nothing per connection or per request.
+//!
+//! Over HTTP/2 (feature `http2`), hyper runs each stream in a task of its own, outside that
+//! scope, so there `client_addr` is always the socket peer: safe, but not the proxied client.
+//! Proxies in front of a server usually speak HTTP/1.1 to it (nginx's `proxy_http_version 1.1`).
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::grammar::{is_tchar, list};
+
+tokio::task_local! {
+    /// The trusted proxies of the server whose connection this task serves.
+    static TRUSTED: Arc<[IpNet]>;
+}
+
+/// Runs a connection's future with the server's trusted proxies visible to its requests.
+pub(crate) fn scope<F: Future>(trusted: Arc<[IpNet]>, fut: F) -> impl Future<Output = F::Output> {
+    TRUSTED.scope(trusted, fut)
+}
+
+/// Calls `f` with the trusted proxies of the server this task serves a connection for (none
+/// outside a server, or when the server trusts none).
+pub(crate) fn with_trusted<R>(f: impl Fn(&[IpNet]) -> R) -> R {
+    TRUSTED.try_with(|trusted| f(trusted)).unwrap_or_else(|_| f(&[]))
+}
+
+/// An IP network: an address and a prefix length (`10.0.0.0/8`, `fd00::/8`), or one address
+/// (`192.0.2.7`, a `/32` or `/128`).
+///
+/// Parsed from `"address"` or `"address/prefix"`; bits past the prefix are ignored
+/// (`"10.1.2.3/8"` is `10.0.0.0/8`). An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is
+/// the IPv4 network it maps.
+///
+/// ```
+/// use waymark_runtime::forwarded::IpNet;
+///
+/// let net: IpNet = "10.0.0.0/8".parse().unwrap();
+/// assert!(net.contains("10.200.0.1".parse().unwrap()));
+/// assert!(!net.contains("11.0.0.1".parse().unwrap()));
+/// assert!("fd00::/8".parse::<IpNet>().unwrap().contains("fd12::1".parse().unwrap()));
+/// assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// The network of `addr` with the first `prefix` bits significant; `None` when `prefix` is
+    /// longer than the address (32 bits for IPv4, 128 for IPv6).
+    pub fn new(addr: IpAddr, prefix: u8) -> Option<Self> {
+        let (addr, prefix) = match addr {
+            IpAddr::V6(v6) if (96..=128).contains(&prefix) => match v6.to_ipv4_mapped() {
+                Some(v4) => (IpAddr::V4(v4), prefix - 96),
+                None => (addr, prefix),
+            },
+            _ => (addr, prefix),
+        };
+        let addr = match addr {
+            IpAddr::V4(v4) if prefix <= 32 => IpAddr::V4(Ipv4Addr::from_bits(v4.to_bits() & mask32(prefix))),
+            IpAddr::V6(v6) if prefix <= 128 => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & mask128(prefix))),
+            _ => return None,
+        };
+        Some(Self { addr, prefix })
+    }
+
+    /// The network's first address.
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The prefix length in bits.
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Whether `ip` is in the network. An IPv4-mapped IPv6 address counts as its IPv4 address.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => ip.to_bits() & mask32(self.prefix) == net.to_bits(),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => ip.to_bits() & mask128(self.prefix) == net.to_bits(),
+            _ => false,
+        }
+    }
+}
+
+fn mask32(prefix: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
+}
+
+fn mask128(prefix: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
+}
+
+impl From<IpAddr> for IpNet {
+    /// The network of this one address.
+    fn from(addr: IpAddr) -> Self {
+        let ip = addr.to_canonical();
+        Self { addr: ip, prefix: if ip.is_ipv4() { 32 } else { 128 } }
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = InvalidNet;
+
+    fn from_str(s: &str) -> Result<Self, InvalidNet> {
+        let invalid = || InvalidNet(s.to_owned());
+        let Some((addr, prefix)) = s.split_once('/') else {
+            return s.parse::<IpAddr>().map(IpNet::from).map_err(|_| invalid());
+        };
+        let addr = addr.parse::<IpAddr>().map_err(|_| invalid())?;
+        if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let prefix = prefix.parse::<u8>().map_err(|_| invalid())?;
+        IpNet::new(addr, prefix).ok_or_else(invalid)
+    }
+}
+
+impl fmt::Display for IpNet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// A string that is not an IP address or network, from [`IpNet`]'s `FromStr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidNet(String);
+
+impl fmt::Display for InvalidNet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not an IP address or network (`10.0.0.0/8`, `fd00::/8`, `192.0.2.7`)", self.0)
+    }
+}
+
+impl std::error::Error for InvalidNet {}
+
+/// The client's address by [the rule](self#the-rule), from the socket peer, the request's
+/// headers as `(name, value)` pairs in the order received, and the trusted proxies.
+///
+/// ```
+/// use std::net::IpAddr;
+/// use waymark_runtime::forwarded::{IpNet, client_addr};
+///
+/// let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+/// let trusted: [IpNet; 1] = ["10.0.0.0/8".parse().unwrap()];
+/// let headers = [(&b"X-Forwarded-For"[..], &b"1.2.3.4, 203.0.113.9, 10.0.0.1"[..])];
+///
+/// // The proxy (and the proxy before it) are trusted: the hop before them is the client. The
+/// // client wrote `1.2.3.4` itself; it is never reached.
+/// assert_eq!(client_addr(proxy, headers, &trusted), Some("203.0.113.9".parse().unwrap()));
+/// // The same headers straight from a client: the client is the peer.
+/// let client: IpAddr = "198.51.100.4".parse().unwrap();
+/// assert_eq!(client_addr(client, headers, &trusted), Some(client));
+/// ```
+pub fn client_addr<'a>(
+    peer: IpAddr,
+    headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let mut xff = Walk::default();
+    let mut fwd = Walk::default();
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case(b"x-forwarded-for") {
+            xff.present = true;
+            for element in list(value) {
+                xff.hop(plain_node(element), is_trusted);
+            }
+        } else if name.eq_ignore_ascii_case(b"forwarded") {
+            fwd.present = true;
+            forwarded_hops(value, |hop| fwd.hop(hop, is_trusted));
+        }
+    }
+    match (xff.result(), fwd.result()) {
+        (Named::Absent, Named::Absent) => Some(peer),
+        (one, Named::Absent) | (Named::Absent, one) => one.addr(),
+        (a, b) => a.addr().filter(|_| a == b),
+    }
+}
+
+/// What a header, or one of its elements, says of the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// Nothing: the header (or the element's `for`) is absent.
+    Absent,
+    Client(IpAddr),
+    /// Someone it does not name: `unknown`, an obfuscated node, a malformed value.
+    NoOne,
+}
+
+impl Named {
+    fn addr(self) -> Option<IpAddr> {
+        match self {
+            Named::Client(ip) => Some(ip),
+            Named::Absent | Named::NoOne => None,
+        }
+    }
+}
+
+/// One header's hops, read left to right while keeping what a walk from the right would find.
+#[derive(Default)]
+struct Walk {
+    present: bool,
+    /// Whether a hop was seen, and the first one when it is an address: the answer if every hop
+    /// is trusted.
+    any_hop: bool,
+    leftmost: Option<IpAddr>,
+    /// The rightmost hop that is not a trusted address.
+    last_untrusted: Option<Named>,
+}
+
+impl Walk {
+    fn hop(&mut self, hop: Option<IpAddr>, is_trusted: impl Fn(IpAddr) -> bool) {
+        let hop = hop.map(|ip| ip.to_canonical());
+        if !self.any_hop {
+            self.any_hop = true;
+            self.leftmost = hop;
+        }
+        match hop {
+            Some(ip) if is_trusted(ip) => {}
+            Some(ip) => self.last_untrusted = Some(Named::Client(ip)),
+            None => self.last_untrusted = Some(Named::NoOne),
+        }
+    }
+
+    fn result(&self) -> Named {
+        if !self.present {
+            return Named::Absent;
+        }
+        // A header with no element at all (`X-Forwarded-For: `) names no one.
+        self.last_untrusted.unwrap_or(self.leftmost.map_or(Named::NoOne, Named::Client))
+    }
+}
+
+/// An `X-Forwarded-For` element: an IP address, possibly with a port (`1.2.3.4:80`,
+/// `[2001:db8::1]:80`, `[2001:db8::1]`); anything else names no address.
+fn plain_node(element: &[u8]) -> Option<IpAddr> {
+    let s = std::str::from_utf8(element).ok()?;
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        return (after.is_empty() || after.strip_prefix(':').is_some_and(is_port))
+            .then(|| v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6))
+            .flatten();
+    }
+    let (v4, port) = s.split_once(':')?;
+    if !is_port(port) {
+        return None;
+    }
+    v4.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+fn is_port(s: &str) -> bool {
+    (1..=5).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// RFC 7239 §6: `node = nodename [ ":" node-port ]`, where `nodename` is an IPv4 address, a
+/// bracketed IPv6 address, `unknown` or an obfuscated `_name`, and `node-port` digits or an
+/// obfuscated `_port`. Only an address (with a valid port or none) names one.
+fn forwarded_node(value: &[u8]) -> Option<IpAddr> {
+    let s = std::str::from_utf8(value).ok()?;
+    let (name, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':')?),
+        };
+        (IpAddr::V6(v6.parse().ok()?), port)
+    } else {
+        let (name, port) = match s.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (s, None),
+        };
+        (IpAddr::V4(name.parse().ok()?), port)
+    };
+    let port_ok = |p: &str| is_port(p) || p.strip_prefix('_').is_some_and(is_obfuscated);
+    port.is_none_or(port_ok).then_some(name)
+}
+
+fn is_obfuscated(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Calls `hop` for each element of one `Forwarded` field line, with the address its `for`
+/// parameter names (`None` for `unknown`, an obfuscated node, a missing or repeated `for`, or an
+/// invalid value). A syntax error ends the line with one last `None`: where the element it is in
+/// ends is unknown, so nothing to its right can be told apart from what the client wrote.
+///
+/// RFC 7239 §4: `Forwarded = 1#forwarded-element`,
+/// `forwarded-element = [ forwarded-pair ] *( ";" [ forwarded-pair ] )`,
+/// `forwarded-pair = token "=" value`, `value = token / quoted-string`.
+fn forwarded_hops(line: &[u8], mut hop: impl FnMut(Option<IpAddr>)) {
+    let mut rest = line;
+    // The current element: how many pairs it has, and what its `for` says.
+    let mut pairs = 0usize;
+    let mut node = Named::Absent;
+    loop {
+        rest = trim_start_ows(rest);
+        match rest.first() {
+            None | Some(b',') => {
+                if pairs > 0 {
+                    hop(node.addr());
+                }
+                let Some((_, after)) = rest.split_first() else { return };
+                rest = after;
+                pairs = 0;
+                node = Named::Absent;
+                continue;
+            }
+            Some(b';') => {
+                rest = &rest[1..];
+                continue;
+            }
+            Some(_) => {}
+        }
+        let Some(pair) = Pair::parse(rest) else {
+            hop(None);
+            return;
+        };
+        rest = pair.rest;
+        pairs += 1;
+        if pair.name.eq_ignore_ascii_case(b"for") {
+            // RFC 7239 §4: a parameter occurs at most once per element.
+            node = match (node, pair.value.and_then(forwarded_node)) {
+                (Named::Absent, Some(ip)) => Named::Client(ip),
+                _ => Named::NoOne,
+            };
+        }
+        // After a pair: only `;`, `,`, the end, or whitespace before them.
+        if !matches!(trim_start_ows(rest).first(), None | Some(b',' | b';')) {
+            hop(None);
+            return;
+        }
+    }
+}
+
+/// `token "=" ( token / quoted-string )`, and what follows it.
+struct Pair<'a> {
+    name: &'a [u8],
+    /// `None` when a quoted string uses `\` escapes: no valid node needs one.
+    value: Option<&'a [u8]>,
+    rest: &'a [u8],
+}
+
+impl<'a> Pair<'a> {
+    /// The pair at the start of `s`, if it is one.
+    fn parse(s: &'a [u8]) -> Option<Self> {
+        let name_len = s.iter().take_while(|&&b| is_tchar(b)).count();
+        if name_len == 0 || s.get(name_len) != Some(&b'=') {
+            return None;
+        }
+        let (name, s) = (&s[..name_len], &s[name_len + 1..]);
+        if s.first() == Some(&b'"') {
+            let mut escaped = false;
+            let mut i = 1;
+            loop {
+                match *s.get(i)? {
+                    b'"' => break,
+                    b'\\' => {
+                        // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+                        let next = *s.get(i + 1)?;
+                        if (next != b'\t' && next < 0x20) || next == 0x7f {
+                            return None;
+                        }
+                        escaped = true;
+                        i += 2;
+                    }
+                    // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+                    b if (b != b'\t' && b < 0x20) || b == 0x7f => return None,
+                    _ => i += 1,
+                }
+            }
+            let value = (!escaped).then_some(&s[1..i]);
+            return Some(Self { name, value, rest: &s[i + 1..] });
+        }
+        let value_len = s.iter().take_while(|&&b| is_tchar(b)).count();
+        if value_len == 0 {
+            return None;
+        }
+        Some(Self { name, value: Some(&s[..value_len]), rest: &s[value_len..] })
+    }
+}
+
+fn trim_start_ows(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    &s[n..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    /// `(peer, headers, expected client)`.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
+
+    /// Each case with the trusted list `10.0.0.0/8`, `fd00::/8`, `192.0.2.1`.
+    fn check(cases: &[Case<'_>]) {
+        let trusted = nets(&["10.0.0.0/8", "fd00::/8", "192.0.2.1"]);
+        for &(peer, headers, expected) in cases {
+            let headers = headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
+            assert_eq!(client_addr(ip(peer), headers, &trusted), expected.map(ip), "{peer} {cases:?}");
+        }
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_sends() {
+        check(&[
+            ("203.0.113.5", &[], Some("203.0.113.5")),
+            ("203.0.113.5", &[("x-forwarded-for", "1.2.3.4")], Some("203.0.113.5")),
+            ("203.0.113.5", &[("Forwarded", "for=1.2.3.4")], Some("203.0.113.5")),
+            ("203.0.113.5", &[("X-Forwarded-For", "10.0.0.1")], Some("203.0.113.5")),
+            ("2001:db8::5", &[("x-forwarded-for", "garbage")], Some("2001:db8::5")),
+            ("127.0.0.1", &[("x-forwarded-for", "1.2.3.4")], Some("127.0.0.1")),
+        ]);
+        // No trusted list: every peer is the client.
+        let headers = [(&b"x-forwarded-for"[..], &b"1.2.3.4"[..])];
+        assert_eq!(client_addr(ip("10.0.0.1"), headers, &[]), Some(ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn x_forwarded_for_is_walked_from_the_right_past_trusted_hops() {
+        check(&[
+            ("10.0.0.1", &[("x-forwarded-for", "203.0.113.7")], Some("203.0.113.7")),
+            // What the client wrote is on the left, never reached.
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4, 203.0.113.7")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4,203.0.113.7, 10.9.9.9 ,192.0.2.1")], Some("203.0.113.7")),
+            // Several lines are one list, in order.
+            (
+                "10.0.0.1",
+                &[("x-forwarded-for", "1.2.3.4"), ("X-Forwarded-For", "203.0.113.7, 10.0.0.3")],
+                Some("203.0.113.7"),
+            ),
+            ("10.0.0.1", &[("x-forwarded-for", "203.0.113.7"), ("x-forwarded-for", "")], Some("203.0.113.7")),
+            // Ports and brackets.
+            ("10.0.0.1", &[("x-forwarded-for", "203.0.113.7:4711")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("x-forwarded-for", "[2001:db8::7]:4711")], Some("2001:db8::7")),
+            ("10.0.0.1", &[("x-forwarded-for", "[2001:db8::7]")], Some("2001:db8::7")),
+            ("10.0.0.1", &[("x-forwarded-for", "2001:db8::7, [fd00::1]:80")], Some("2001:db8::7")),
+            // IPv4-mapped: both the peer and the hops.
+            ("::ffff:10.0.0.1", &[("x-forwarded-for", "::ffff:203.0.113.7, ::ffff:10.0.0.2")], Some("203.0.113.7")),
+            // Empty elements are skipped.
+            ("10.0.0.1", &[("x-forwarded-for", ", ,203.0.113.7,,")], Some("203.0.113.7")),
+            // Every hop trusted: the leftmost; no header: the proxy itself.
+            ("10.0.0.1", &[("x-forwarded-for", "10.0.0.9, 192.0.2.1")], Some("10.0.0.9")),
+            ("10.0.0.1", &[], Some("10.0.0.1")),
+            ("10.0.0.1", &[("x-real-ip", "1.2.3.4")], Some("10.0.0.1")),
+        ]);
+    }
+
+    #[test]
+    fn hostile_or_malformed_x_forwarded_for_names_no_one() {
+        check(&[
+            ("10.0.0.1", &[("x-forwarded-for", "unknown")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4, unknown")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4, garbage, 10.0.0.2")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "")], None),
+            ("10.0.0.1", &[("x-forwarded-for", " , ")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4 5.6.7.8")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4;5.6.7.8")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4:")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4:123456")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4:80:80")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "[2001:db8::7]x")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "[1.2.3.4]")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "2001:db8::7::1")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "01.2.3.4")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4\u{0}")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "\"1.2.3.4\"")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "1.2.3.4%eth0")], None),
+            ("10.0.0.1", &[("x-forwarded-for", "256.1.1.1")], None),
+        ]);
+        // Bytes that are not UTF-8.
+        let headers = [(&b"x-forwarded-for"[..], &b"\xff\xfe, 1.2.3.4\xc0"[..])];
+        assert_eq!(client_addr(ip("10.0.0.1"), headers, &nets(&["10.0.0.0/8"])), None);
+        // A garbage hop on the left of the client is never reached.
+        let headers = [(&b"x-forwarded-for"[..], &b"\xff\xfe, 203.0.113.7"[..])];
+        assert_eq!(client_addr(ip("10.0.0.1"), headers, &nets(&["10.0.0.0/8"])), Some(ip("203.0.113.7")));
+    }
+
+    #[test]
+    fn forwarded_follows_rfc_7239() {
+        check(&[
+            ("10.0.0.1", &[("forwarded", "for=203.0.113.7")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("Forwarded", "For=\"203.0.113.7\"")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("forwarded", "for=\"203.0.113.7:4711\"")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("forwarded", "for=\"[2001:db8:cafe::17]:4711\"")], Some("2001:db8:cafe::17")),
+            ("10.0.0.1", &[("forwarded", "for=\"[2001:db8:cafe::17]\";proto=https")], Some("2001:db8:cafe::17")),
+            ("10.0.0.1", &[("forwarded", "for=\"203.0.113.7:_port1\"")], Some("203.0.113.7")),
+            (
+                "10.0.0.1",
+                &[("forwarded", "for=1.2.3.4, for=203.0.113.7;proto=https;by=10.0.0.1, for=10.0.0.5")],
+                Some("203.0.113.7"),
+            ),
+            ("10.0.0.1", &[("forwarded", "proto=http;for=203.0.113.7 ; host=example.com")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4"), ("forwarded", "for=203.0.113.7")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("forwarded", "for=203.0.113.7,,  ,")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("forwarded", "for=\"[fd00::9]\", for=10.0.0.9")], Some("fd00::9")),
+            // A `by` naming a client address is not a hop.
+            ("10.0.0.1", &[("forwarded", "by=1.2.3.4;for=203.0.113.7")], Some("203.0.113.7")),
+        ]);
+    }
+
+    #[test]
+    fn hostile_or_malformed_forwarded_names_no_one() {
+        check(&[
+            ("10.0.0.1", &[("forwarded", "for=unknown")], None),
+            ("10.0.0.1", &[("forwarded", "for=_hidden")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"_gazonk:_port\"")], None),
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4, for=_hidden")], None),
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4, proto=https")], None),
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4;for=203.0.113.7")], None),
+            // IPv6 must be quoted and bracketed; a port must be quoted.
+            ("10.0.0.1", &[("forwarded", "for=[2001:db8::7]")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"2001:db8::7\"")], None),
+            ("10.0.0.1", &[("forwarded", "for=203.0.113.7:80")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"203.0.113.7:80x\"")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"[2001:db8::7]80\"")], None),
+            // Syntax errors: where the element ends is unknown, so what follows cannot be believed.
+            ("10.0.0.1", &[("forwarded", "for=\"1.2.3.4, for=203.0.113.7")], None),
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4 for=203.0.113.7")], None),
+            ("10.0.0.1", &[("forwarded", "for")], None),
+            ("10.0.0.1", &[("forwarded", "for=")], None),
+            ("10.0.0.1", &[("forwarded", "=1.2.3.4")], None),
+            ("10.0.0.1", &[("forwarded", "for==1.2.3.4")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"1.2.3.4\"x")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"1.2.3.4\\\"")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"\\1.2.3.4\"")], None),
+            ("10.0.0.1", &[("forwarded", "for=\"1.2.3.4\u{1}\"")], None),
+            ("10.0.0.1", &[("forwarded", "")], None),
+            // An element with no pair is an empty one, as `,,`.
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4, ;")], Some("1.2.3.4")),
+            // A malformed line on the left of the proxy's own line is never reached.
+            ("10.0.0.1", &[("forwarded", "for=\"1.2.3.4"), ("forwarded", "for=203.0.113.7")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("forwarded", "garbage, for=203.0.113.7")], None),
+        ]);
+    }
+
+    #[test]
+    fn both_headers_must_agree() {
+        check(&[
+            ("10.0.0.1", &[("x-forwarded-for", "203.0.113.7"), ("forwarded", "for=203.0.113.7")], Some("203.0.113.7")),
+            ("10.0.0.1", &[("x-forwarded-for", "203.0.113.7"), ("forwarded", "for=1.2.3.4")], None),
+            ("10.0.0.1", &[("forwarded", "for=1.2.3.4"), ("x-forwarded-for", "203.0.113.7")], None),
+            ("10.0.0.1", &[("forwarded", "for=203.0.113.7"), ("x-forwarded-for", "garbage")], None),
+        ]);
+    }
+
+    #[test]
+    fn ip_networks() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("10.0.0.0/8", Some("10.0.0.0/8")),
+            ("10.1.2.3/8", Some("10.0.0.0/8")),
+            ("10.1.2.3", Some("10.1.2.3/32")),
+            ("0.0.0.0/0", Some("0.0.0.0/0")),
+            ("::1", Some("::1/128")),
+            ("fd00::/8", Some("fd00::/8")),
+            ("::ffff:10.0.0.0/104", Some("10.0.0.0/8")),
+            ("::ffff:10.1.2.3", Some("10.1.2.3/32")),
+            ("::/0", Some("::/0")),
+            ("10.0.0.0/33", None),
+            ("::/129", None),
+            ("10.0.0.0/", None),
+            ("10.0.0.0/+8", None),
+            ("10.0.0.0/008", Some("10.0.0.0/8")),
+            ("10.0.0.0/0008", None),
+            ("10.0.0.0/8/8", None),
+            ("localhost", None),
+            ("", None),
+        ];
+        for &(s, expected) in cases {
+            assert_eq!(s.parse::<IpNet>().ok().map(|n| n.to_string()), expected.map(str::to_owned), "{s}");
+        }
+        let all = nets(&["0.0.0.0/0"]);
+        assert!(all[0].contains(ip("255.255.255.255")) && !all[0].contains(ip("::1")));
+        let host = nets(&["192.0.2.1"]);
+        assert!(host[0].contains(ip("::ffff:192.0.2.1")) && !host[0].contains(ip("192.0.2.2")));
+        let v6 = nets(&["2001:db8::/32"]);
+        assert!(v6[0].contains(ip("2001:db8:ffff::1")) && !v6[0].contains(ip("2001:db9::1")));
+        assert!(IpNet::new(ip("10.0.0.0"), 33).is_none());
+    }
+}
