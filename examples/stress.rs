@@ -6,6 +6,9 @@
 //! PORT=3002 cargo run --release --example stress --features ws   # with a WebSocket echo at /ws
 //! ```
 //!
+//! `TRUSTED_PROXIES=127.0.0.2,10.0.0.0/8` sets the trusted proxies, and `GET /debug/client`
+//! answers the client's address as the server sees it (`Request::client_addr`).
+//!
 //! `GET /debug/tasks` answers the number of live tokio tasks (one per open connection, upgraded
 //! ones included, plus those of the server itself), which `scripts/soak.sh` samples.
 //!
@@ -30,6 +33,11 @@ routes! {
     POST "/items" body: Json<Item>            => async move { format!("created {}\n", body.name) },
     GET  "/ws"                                => async move { ws_echo(req) },
     GET  "/debug/tasks"                       => async { tasks() },
+    GET  "/debug/client"                      => async move { client(req) },
+}
+
+fn client(req: &Request) -> String {
+    req.client_addr().map_or_else(|| "unknown\n".to_owned(), |ip| format!("{ip}\n"))
 }
 
 fn tasks() -> String {
@@ -84,6 +92,10 @@ async fn main() -> std::io::Result<()> {
     let mut builder = Server::builder();
     if let Some(n) = env("MAX_CONNECTIONS") {
         builder = builder.max_connections(n);
+    }
+    if let Ok(list) = std::env::var("TRUSTED_PROXIES") {
+        let nets = list.split(',').map(|net| net.trim().parse()).collect::<Result<Vec<_>, _>>();
+        builder = builder.trusted_proxies(nets.map_err(std::io::Error::other)?);
     }
     let server = builder.bind(("127.0.0.1", env("PORT").unwrap_or(3002))).await?;
     println!("listening on http://{}", server.local_addr());

@@ -6,7 +6,8 @@
 #      again; nginx retries a GET refused or cut by a stopping instance on the next one;
 #   2. kill: one instance gets SIGKILL, and is started again a few seconds later;
 #   3, 4. both again through a location with `proxy_next_upstream off`, to show what retries do.
-# Prints per phase: requests, non-2xx responses, socket errors seen by wrk, and latency.
+# Prints per phase: requests, non-2xx responses, socket errors seen by wrk, and latency. Also checks
+# that the client address behind nginx (X-Forwarded-For, believed from nginx only) cannot be forged.
 #
 #   scripts/nginx_rolling.sh [SECONDS_PER_PHASE]     # default 30; loopback only
 #
@@ -92,6 +93,14 @@ $upstreams
             proxy_next_upstream_tries 3;
             proxy_connect_timeout 1s;
         }
+        # The client address check: to examples/stress, from 127.0.0.2, its one trusted proxy.
+        location = /whoami {
+            proxy_pass http://127.0.0.1:18489/debug/client;
+            proxy_bind 127.0.0.2;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            # nginx sets X-Forwarded-For; a Forwarded from the client is dropped, not passed on.
+            proxy_set_header Forwarded "";
+        }
         # The same without retries, to show what they do.
         location /noretry/ {
             proxy_pass http://waymark/;
@@ -114,9 +123,16 @@ echo "waymark keeps an HTTP/1.1 connection open (no connection: close on a norma
 echo "keep-alive timeout: waymark 75 s (DEFAULT_KEEP_ALIVE_TIMEOUT) > nginx upstream keepalive_timeout 60 s"
 # A response in flight when SIGTERM comes still arrives, and says `connection: close` (so nginx
 # does not put that connection back in its pool); examples/stress.rs has a slow route for it.
-PORT=18489 "$target_dir/release/examples/stress" >"$work/stress.log" 2>&1 &
+PORT=18489 TRUSTED_PROXIES=127.0.0.2 "$target_dir/release/examples/stress" >"$work/stress.log" 2>&1 &
 pids[stress]=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:18489/" && break; sleep 0.05; done
+# The client address: the client connects from 127.0.0.3 with forged headers; nginx, from
+# 127.0.0.2, appends 127.0.0.3 to X-Forwarded-For. Directly and through nginx, the server must
+# see 127.0.0.3.
+forged=(--interface 127.0.0.3 -H 'X-Forwarded-For: 1.2.3.4' -H 'Forwarded: for=1.2.3.4')
+via=$(curl -s "${forged[@]}" "$URL/whoami")
+direct=$(curl -s "${forged[@]}" "http://127.0.0.1:18489/debug/client")
+echo "client address with forged X-Forwarded-For and Forwarded from 127.0.0.3: through nginx $via, direct $direct: $([ "$via" = 127.0.0.3 ] && [ "$direct" = 127.0.0.3 ] && echo ok || echo WRONG)"
 curl -sv "http://127.0.0.1:18489/sleep/1000" >"$work/inflight.out" 2>&1 &
 curl_pid=$!
 sleep 0.3

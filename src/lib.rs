@@ -70,7 +70,7 @@ pub use waymark_runtime::{Form, FromBody, Rejection, extract, openapi};
 pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
 #[cfg(feature = "tls")]
 pub use waymark_runtime::{TlsConfig, rustls};
-pub use waymark_runtime::{fs, sse};
+pub use waymark_runtime::{forwarded, fs, sse};
 #[cfg(feature = "cookies")]
 pub mod cookie;
 #[cfg(feature = "multipart")]
