@@ -1,11 +1,19 @@
-//! Request body framing: the chunked decoder (RFC 9112 §7.1). `Content-Length` bodies need no
-//! decoder: the connection copies exactly that many bytes.
+//! Request body framing (RFC 9112 §6): a body of known length or chunked (§7.1), taken whole when
+//! it came with its head, or fed to the handler's reader piece by piece while the handler runs.
 //!
-//! The decoder works on whatever bytes are buffered and says how many it consumed, so the
-//! connection can read more and call it again: running out of input is never an error.
+//! The chunked decoder works on whatever bytes are buffered and says how many it consumed, so the
+//! reader can read more and call it again: running out of input is never an error.
 
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::encode;
 use crate::error::Error;
 use crate::grammar::{has_bare_lf, is_tchar};
+use crate::incoming::{BodyError, Feed};
+use crate::io::{Io, RateClock, Transport};
+use crate::parse::BodyKind;
 
 /// Longest chunk-size line, extensions included. RFC 9112 §7.1.1 leaves the limit to us ("ought to
 /// limit the total length of chunk extensions"); 4 KiB is far more than any real extension.
@@ -160,6 +168,172 @@ fn hex_value(b: u8) -> u8 {
         b'0'..=b'9' => b - b'0',
         b'a'..=b'f' => b - b'a' + 10,
         _ => b - b'A' + 10,
+    }
+}
+
+/// A body that was not in the read buffer with its head.
+pub(crate) enum Pending {
+    /// `Content-Length`: this many bytes.
+    Length(u64),
+    /// Chunked, not yet decoded.
+    Chunked(ChunkedDecoder),
+}
+
+impl Pending {
+    /// The declared length, if the body has one.
+    pub(crate) fn declared(&self) -> Option<u64> {
+        match self {
+            Pending::Length(len) => Some(*len),
+            Pending::Chunked(_) => None,
+        }
+    }
+}
+
+/// A body as its head left it: none, all of it buffered already, or more to read.
+pub(crate) enum Framed {
+    Whole(Bytes),
+    Pending(Pending),
+}
+
+/// Pieces read from the socket for a streamed body with a known length.
+const BODY_CHUNK: usize = 64 * 1024;
+
+/// Takes a body that is already in the read buffer (RFC 9112 §6.3); a body that is not, or only
+/// in part, is left to stream while the handler runs.
+pub(crate) fn frame<S: Io>(io: &mut Transport<S>, kind: BodyKind, cfg: &Config) -> Result<Option<Framed>, Error> {
+    let buffered = io.input();
+    match kind {
+        BodyKind::Empty => Ok(None),
+        BodyKind::Length(len) => match usize::try_from(len) {
+            Ok(len) if len <= buffered.len() => {
+                let body = Bytes::copy_from_slice(&buffered[..len]);
+                io.consume(len);
+                Ok(Some(Framed::Whole(body)))
+            }
+            _ => Ok(Some(Framed::Pending(Pending::Length(len)))),
+        },
+        BodyKind::Chunked => {
+            // The limit is enforced by the reader (the route's, or the server's).
+            let mut decoder = ChunkedDecoder::new(u64::MAX, cfg.max_head_size);
+            let mut body = Vec::new();
+            let used = decoder.decode(buffered, &mut body)?;
+            if decoder.is_done() {
+                io.consume(used);
+                return Ok(Some(Framed::Whole(Bytes::from(body))));
+            }
+            Ok(Some(Framed::Pending(Pending::Chunked(ChunkedDecoder::new(u64::MAX, cfg.max_head_size)))))
+        }
+    }
+}
+
+/// Feeds a pending body to its reader: nothing until the handler first asks (then `100
+/// Continue`, if the client waits for it), then a piece at a time, each sent only when the
+/// previous one was taken. The whole body has [`Config::body_read_timeout`], plus a second per
+/// 64 KiB received ([`RateClock`]). Returns whether the body was read to its end; a body that
+/// breaks (the client leaves, stalls, or sends a bad chunk) is reported to the reader as an error.
+pub(crate) async fn pump<S: Io>(
+    io: &mut Transport<S>,
+    cfg: &Config,
+    expect_continue: bool,
+    mut pending: Pending,
+    feed: Feed,
+) -> bool {
+    tokio::select! {
+        () = feed.demand.notified() => {}
+        () = feed.tx.closed() => return false,
+    }
+    let limit = feed.limit.load(std::sync::atomic::Ordering::Relaxed);
+    if let Pending::Chunked(decoder) = &mut pending {
+        *decoder = ChunkedDecoder::new(limit, cfg.max_head_size);
+    }
+    if expect_continue {
+        // Responses to earlier pipelined requests go first: responses stay in order.
+        io.out().extend_from_slice(encode::CONTINUE);
+        if io.flush().await.is_err() {
+            return false;
+        }
+    }
+    let mut clock = RateClock::new(cfg.body_read_timeout);
+    loop {
+        let next = match &mut pending {
+            Pending::Length(left) => next_length(io, left, clock.deadline()).await,
+            Pending::Chunked(decoder) => next_chunk(io, decoder, clock.deadline()).await,
+        };
+        let chunk = match next {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return true,
+            Err(e) => {
+                let _ = feed.tx.send(Err(e)).await;
+                return false;
+            }
+        };
+        clock.moved(chunk.len());
+        if feed.tx.send(Ok(chunk)).await.is_err() {
+            // The reader stopped (over its limit, or done with the body).
+            return false;
+        }
+    }
+}
+
+/// What a failed read means to the body's reader.
+fn broken(e: &Error) -> BodyError {
+    match e {
+        Error::Timeout => BodyError::TimedOut,
+        _ => BodyError::Incomplete,
+    }
+}
+
+/// The next piece of a body of known length; `None` once `left` is 0.
+async fn next_length<S: Io>(
+    io: &mut Transport<S>,
+    left: &mut u64,
+    deadline: Instant,
+) -> Result<Option<Bytes>, BodyError> {
+    if *left == 0 {
+        return Ok(None);
+    }
+    let want = usize::try_from(*left).unwrap_or(usize::MAX);
+    let buffered = io.input();
+    let chunk = if buffered.is_empty() {
+        // Past the read buffer: straight from the socket into the piece.
+        let piece = io.read_piece(want.min(BODY_CHUNK), deadline).await.map_err(|e| broken(&e))?;
+        if piece.is_empty() {
+            return Err(BodyError::Incomplete);
+        }
+        piece
+    } else {
+        let take = buffered.len().min(want);
+        let chunk = Bytes::copy_from_slice(&buffered[..take]);
+        io.consume(take);
+        chunk
+    };
+    *left -= chunk.len() as u64;
+    Ok(Some(chunk))
+}
+
+/// The next decoded piece of a chunked body; `None` after the last chunk and the trailers.
+async fn next_chunk<S: Io>(
+    io: &mut Transport<S>,
+    decoder: &mut ChunkedDecoder,
+    deadline: Instant,
+) -> Result<Option<Bytes>, BodyError> {
+    loop {
+        let mut out = Vec::new();
+        let used = decoder.decode(io.input(), &mut out).map_err(|e| match e {
+            Error::BodyTooLarge => BodyError::TooLarge(decoder.limit()),
+            Error::BadChunk(why) => BodyError::Malformed(why),
+            _ => BodyError::Malformed("bad chunk"),
+        })?;
+        io.consume(used);
+        if !out.is_empty() {
+            return Ok(Some(Bytes::from(out)));
+        }
+        if decoder.is_done() {
+            return Ok(None);
+        }
+        if io.read_more(deadline).await.map_err(|e| broken(&e))? == 0 {
+            return Err(BodyError::Incomplete);
+        }
     }
 }
 

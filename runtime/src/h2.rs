@@ -35,7 +35,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::App;
 use crate::bridge::{self, HttpBody};
 use crate::config::Config;
-use crate::conn::Io;
+use crate::io::Io;
 
 /// How long a connection closed for idleness gets to finish its GOAWAY exchange before it is
 /// dropped: a peer that vanished (no FIN, no RST) never answers.

@@ -84,6 +84,7 @@ mod grammar;
 #[cfg(feature = "http2")]
 mod h2;
 pub mod incoming;
+mod io;
 #[cfg(feature = "multipart")]
 pub mod multipart;
 pub mod openapi;

@@ -14,7 +14,8 @@ use tokio::task::JoinSet;
 
 use crate::App;
 use crate::config::Config;
-use crate::conn::{Conn, Io, Socket};
+use crate::conn::Conn;
+use crate::io::{Io, Socket};
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and

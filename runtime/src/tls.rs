@@ -22,7 +22,8 @@ use tokio_rustls::server::TlsStream;
 
 use crate::App;
 use crate::config::Config;
-use crate::conn::{Conn, Socket};
+use crate::conn::Conn;
+use crate::io::Socket;
 
 /// The ALPN protocols offered when the configuration names none, most preferred first.
 const ALPN: &[&[u8]] = &[

@@ -1,0 +1,409 @@
+//! A connection's byte stream with its buffers: what was read and not yet parsed, what is to be
+//! written, the idle timer, and whether the cached clock may still be used.
+//!
+//! Buffers are owned by the connection and reused for every request on it, so a busy connection
+//! answering small requests allocates nothing per request. The socket is read into a scratch
+//! buffer owned by the worker thread ([`READ_CHUNK`] per thread, not per connection) and only the
+//! bytes read are copied to the connection's buffer, which therefore holds what the client sent
+//! (a few hundred bytes). A connection that stays idle for [`IDLE_SHRINK_AFTER`] releases its
+//! buffers and waits for readiness with none at all.
+//!
+//! "The clock is fresh" (the thread's cached `Date` may be used as is) is kept here, in one
+//! place: every method that can wait marks it stale.
+
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
+
+use crate::error::Error;
+use crate::file::FileBody;
+
+/// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as
+/// a pipelining client's burst is likely to be, since it costs memory per thread only.
+const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// The worker thread's read buffer: a read lands here and its bytes are appended to the
+    /// connection's buffer in the same poll, so it is never borrowed across an await.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
+
+/// A connection idle this long releases its read and write buffers; a busy one keeps them.
+const IDLE_SHRINK_AFTER: Duration = Duration::from_secs(1);
+
+/// Bodies and chunks above this size are written from their own buffer instead of being copied.
+const LARGE_WRITE: usize = 16 * 1024;
+
+/// After an error response or `Connection: close`, how long we keep reading (and discarding) what
+/// the client still sends before closing. Closing a socket with unread input makes the kernel send
+/// a reset, which can destroy the response before the client reads it (RFC 9112 §9.6).
+const LINGER: Duration = Duration::from_secs(2);
+
+/// The slowest a client may send a body or take a response, past the first timeout: each
+/// `RATE` bytes moved earn one more second (see [`RateClock`]).
+pub(crate) const RATE: u64 = 64 * 1024;
+
+/// The byte streams a connection runs over: a `TcpStream`, a TLS stream, a Unix socket, an
+/// in-memory `tokio::io::duplex`. `Conn` is generic over it (monomorphized, nothing boxed), so
+/// the TCP path compiles to the same code as when it was the only one.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for S {}
+
+/// What a connection may do with the TCP socket under its byte stream, given by whoever made the
+/// stream (the accept loop knows it holds a `TcpStream` or a TLS stream over one; a stream handed
+/// to `serve_connection` may be anything).
+pub(crate) struct Socket<S> {
+    /// The TCP socket under the stream, if any: a connection whose client stopped reading is
+    /// closed with a reset through it, so the kernel drops the unsent response at once.
+    pub(crate) tcp: fn(&S) -> Option<&TcpStream>,
+    /// Whether the stream writes straight to that socket (no TLS on top), so that a file can go
+    /// from the page cache to the socket with `sendfile`.
+    pub(crate) plain: bool,
+}
+
+impl<S> Socket<S> {
+    /// A stream we know nothing of.
+    pub(crate) const OPAQUE: Self = Socket { tcp: |_| None, plain: false };
+}
+
+impl Socket<TcpStream> {
+    /// An accepted TCP connection.
+    pub(crate) const PLAIN: Self = Socket { tcp: |s| Some(s), plain: true };
+}
+
+/// A byte stream and its buffers.
+pub(crate) struct Transport<S> {
+    stream: S,
+    socket: Socket<S>,
+    /// Input as read; the unparsed bytes are `rbuf[start..]`.
+    rbuf: Vec<u8>,
+    start: usize,
+    /// Output not yet written.
+    wbuf: Vec<u8>,
+    /// Whether the thread's cached `Date` may be used as is: the task has not waited since it last
+    /// read the clock, so no time has passed and it has not moved to another worker thread.
+    clock_fresh: bool,
+    /// The idle timer (keep-alive timeout, buffer release), one per connection.
+    timer: Pin<Box<Sleep>>,
+    send_timeout: Duration,
+}
+
+impl<S: Io> Transport<S> {
+    /// `first_deadline`: when the idle timer is first armed (the first request's deadline).
+    pub(crate) fn new(stream: S, socket: Socket<S>, send_timeout: Duration, first_deadline: Instant) -> Self {
+        Self {
+            stream,
+            socket,
+            rbuf: Vec::new(),
+            start: 0,
+            wbuf: Vec::new(),
+            clock_fresh: false,
+            // Armed at a real deadline, so that the first wait re-arms it instead of waking at once.
+            timer: Box::pin(sleep_until(first_deadline)),
+            send_timeout,
+        }
+    }
+
+    /// What was read and not yet taken.
+    pub(crate) fn input(&self) -> &[u8] {
+        &self.rbuf[self.start..]
+    }
+
+    /// Takes `n` bytes of [`input`](Self::input).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start += n;
+    }
+
+    /// The output buffer, for a head or a small piece of body: written by the next flush.
+    pub(crate) fn out(&mut self) -> &mut Vec<u8> {
+        &mut self.wbuf
+    }
+
+    /// Whether the thread's cached clock may be used as is.
+    pub(crate) fn clock_fresh(&self) -> bool {
+        self.clock_fresh
+    }
+
+    /// The clock was just read (fresh) or something waited (stale).
+    pub(crate) fn set_clock_fresh(&mut self, fresh: bool) {
+        self.clock_fresh = fresh;
+    }
+
+    /// Waits for the first bytes of a request. `Ok(false)`: `deadline` (or the keep-alive
+    /// timeout, when `None`) passed, the peer closed, or the server is shutting down. An idle
+    /// connection releases its buffers, and calls `release_also` for the caller's, after
+    /// [`IDLE_SHRINK_AFTER`].
+    pub(crate) async fn read_idle(
+        &mut self,
+        deadline: Option<Instant>,
+        keep_alive: Duration,
+        shutdown: &mut watch::Receiver<bool>,
+        mut release_also: impl FnMut(),
+    ) -> Result<bool, Error> {
+        self.flush().await?;
+        if shutdown.has_changed().unwrap_or(true) {
+            return Ok(false);
+        }
+        // Often the next requests are already there (pipelining, or a client that answered while
+        // we wrote): then no clock and no timer. Otherwise this first poll registers the wake-up.
+        let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+        self.clock_fresh = false;
+        if let Poll::Ready(read) = poll_fn(|cx| Poll::Ready(poll_fill(stream, rbuf, start, cx))).await {
+            return Ok(read? > 0);
+        }
+        let now = Instant::now();
+        let deadline = deadline.unwrap_or(now + keep_alive);
+        let shrink_at = now + IDLE_SHRINK_AFTER;
+        let mut shrunk = false;
+        // The timer stays registered across requests and is re-armed only when it would wake too
+        // late, or when it fires (an early wake-up from an earlier idle spell): on a busy
+        // connection that is about once a second, not once per request.
+        if self.timer.deadline() > shrink_at.min(deadline) {
+            self.timer.as_mut().reset(shrink_at.min(deadline));
+        }
+        loop {
+            let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+            tokio::select! {
+                biased;
+                read = poll_fn(|cx| poll_fill(stream, rbuf, start, cx)) => return Ok(read? > 0),
+                _ = shutdown.changed() => return Ok(false),
+                () = self.timer.as_mut() => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(false);
+                    }
+                    if !shrunk && now >= shrink_at {
+                        self.shrink();
+                        release_also();
+                        shrunk = true;
+                    }
+                    let next = if shrunk { deadline } else { shrink_at.min(deadline) };
+                    self.timer.as_mut().reset(next);
+                }
+            }
+        }
+    }
+
+    /// Reads more of a request that has started; `Ok(0)` is end of input, `Err(Timeout)` a
+    /// deadline passed.
+    pub(crate) async fn read_more(&mut self, deadline: Instant) -> Result<usize, Error> {
+        self.flush().await?;
+        self.clock_fresh = false;
+        let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+        match timeout_at(deadline, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(Error::Timeout),
+        }
+    }
+
+    /// Reads up to `max` bytes straight from the stream, past the buffer (which must be empty):
+    /// the pieces of a large body. `Ok(empty)` is end of input.
+    pub(crate) async fn read_piece(&mut self, max: usize, deadline: Instant) -> Result<Bytes, Error> {
+        use tokio::io::AsyncReadExt;
+        debug_assert!(self.input().is_empty());
+        self.clock_fresh = false;
+        let mut piece = bytes::BytesMut::with_capacity(max);
+        match timeout_at(deadline, self.stream.read_buf(&mut piece)).await {
+            Ok(Ok(_)) => Ok(piece.freeze()),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(Error::Timeout),
+        }
+    }
+
+    /// Queues `bytes` in the write buffer, or writes a large piece from where it is.
+    pub(crate) async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.len() > LARGE_WRITE {
+            self.flush().await?;
+            send(&mut self.stream, bytes, self.send_timeout).await?;
+        } else {
+            self.wbuf.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    /// Writes out the write buffer. Writing may wait, so the clock is read again afterwards.
+    pub(crate) async fn flush(&mut self) -> Result<(), Error> {
+        if !self.wbuf.is_empty() {
+            self.clock_fresh = false;
+            let sent = send(&mut self.stream, &self.wbuf, self.send_timeout).await;
+            self.wbuf.clear();
+            sent?;
+        }
+        Ok(())
+    }
+
+    /// Sends a file body with `sendfile` when the stream is a plain TCP socket (Linux), within
+    /// the send timeout as [`send`] does; `Ok(Ok(false))` when the file ended early. `Ok(Err)`
+    /// gives the body back where the stream is not one (TLS, a pipe, another platform).
+    pub(crate) async fn sendfile(&mut self, mut file: FileBody) -> Result<Result<bool, FileBody>, Error> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.socket.plain {
+            self.flush().await?;
+            if let Some(tcp) = (self.socket.tcp)(&self.stream) {
+                let mut clock = RateClock::new(self.send_timeout);
+                while !file.is_empty() {
+                    let sent =
+                        timeout_at(clock.deadline(), tcp.async_io(tokio::io::Interest::WRITABLE, || file.send_to(tcp)))
+                            .await
+                            .map_err(|_| send_timed_out())??;
+                    if sent == 0 {
+                        tracing::warn!(missing = file.len(), "a file shrank while it was sent; closing");
+                        return Ok(Ok(false));
+                    }
+                    clock.moved(sent);
+                }
+                return Ok(Ok(true));
+            }
+        }
+        Ok(Err(file))
+    }
+
+    /// Releases the buffers of an idle connection.
+    fn shrink(&mut self) {
+        if self.start == self.rbuf.len() {
+            self.rbuf = Vec::new();
+            self.start = 0;
+        }
+        if self.wbuf.is_empty() {
+            self.wbuf = Vec::new();
+        }
+    }
+
+    /// Makes the close that follows a reset (`SO_LINGER` 0), for a client that stopped reading:
+    /// a normal close would leave the unsent response queued in the kernel, still trickling to
+    /// the client that holds it (slowhttptest's slow-read attack) long after we let go.
+    pub(crate) fn reset(&self) {
+        if let Some(tcp) = (self.socket.tcp)(&self.stream) {
+            let _ = tcp.set_zero_linger();
+        }
+    }
+
+    /// Flushes, half-closes, then reads and discards input until the peer closes or [`LINGER`]
+    /// passes: the last response reaches the client before the close.
+    pub(crate) async fn close_after(&mut self) {
+        if self.flush().await.is_err() || self.stream.shutdown().await.is_err() {
+            return;
+        }
+        let deadline = Instant::now() + LINGER;
+        loop {
+            let stream = &mut self.stream;
+            match timeout_at(deadline, poll_fn(|cx| poll_read_scratch(stream, cx, |_discarded| {}))).await {
+                Ok(Ok(1..)) => {}
+                _ => return,
+            }
+        }
+    }
+
+    /// The stream and the input not yet taken, for whoever takes the connection over.
+    pub(crate) fn into_parts(mut self) -> (S, Vec<u8>) {
+        self.rbuf.drain(..self.start);
+        (self.stream, self.rbuf)
+    }
+}
+
+/// Writes `bytes` within the send timeout, extended by a second per [`RATE`] bytes the client
+/// takes: a client that stops reading (or reads a trickle) cannot hold the connection. A write
+/// the socket takes at once (the usual case) reads no clock and arms no timer.
+pub(crate) async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], timeout: Duration) -> io::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match poll_fn(|cx| Poll::Ready(Pin::new(&mut *stream).poll_write(cx, &bytes[written..]))).await {
+            Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Poll::Ready(Ok(n)) => written += n,
+            Poll::Ready(Err(e)) => return Err(e),
+            Poll::Pending => break,
+        }
+    }
+    if written == bytes.len() {
+        return Ok(());
+    }
+    let mut clock = RateClock::new(timeout);
+    while written < bytes.len() {
+        match timeout_at(clock.deadline(), stream.write(&bytes[written..])).await {
+            Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(Ok(n)) => {
+                written += n;
+                clock.moved(n);
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(send_timed_out()),
+        }
+    }
+    Ok(())
+}
+
+/// The deadline of a transfer that may be slow but must go on: `timeout` from the start, plus a
+/// second per [`RATE`] bytes moved since. A large upload or download at a reasonable rate is never
+/// cut, while a client trickling bytes is.
+pub(crate) struct RateClock {
+    began: Instant,
+    timeout: Duration,
+    moved: u64,
+}
+
+impl RateClock {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Self { began: Instant::now(), timeout, moved: 0 }
+    }
+
+    pub(crate) fn deadline(&self) -> Instant {
+        self.began + self.timeout + Duration::from_secs(self.moved / RATE)
+    }
+
+    pub(crate) fn moved(&mut self, n: usize) {
+        self.moved += n as u64;
+    }
+}
+
+/// The error of a write that passed its [`RateClock`] deadline; the connection then closes with
+/// a reset (see [`Transport::reset`]).
+fn send_timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the client did not read the response in time")
+}
+
+/// Reads from the socket into the thread's scratch buffer and appends what came to `rbuf`;
+/// `Ready(Ok(0))` is end of input. Reading through `AsyncRead` (rather than `try_read`) lets tokio
+/// note that a short read drained the socket, which saves the `EAGAIN` read before the next wait.
+fn poll_fill<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    rbuf: &mut Vec<u8>,
+    start: &mut usize,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    poll_read_scratch(stream, cx, |bytes| append(rbuf, start, bytes))
+}
+
+/// Reads from the socket into the thread's scratch buffer and hands what came to `take`.
+fn poll_read_scratch<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    take: impl FnOnce(&[u8]),
+) -> Poll<io::Result<usize>> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let mut read = ReadBuf::new(&mut scratch[..]);
+        ready!(Pin::new(stream).poll_read(cx, &mut read))?;
+        let filled = read.filled();
+        take(filled);
+        Poll::Ready(Ok(filled.len()))
+    })
+}
+
+/// Appends `bytes` to the unparsed input `rbuf[*start..]`, first dropping what was parsed.
+fn append(rbuf: &mut Vec<u8>, start: &mut usize, bytes: &[u8]) {
+    if *start > 0 {
+        rbuf.drain(..*start);
+        *start = 0;
+    }
+    rbuf.extend_from_slice(bytes);
+}
