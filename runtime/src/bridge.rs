@@ -207,6 +207,7 @@ fn to_request(parts: &http::request::Parts, peer: Option<SocketAddr>, cfg: &Conf
     let mut req = Request::new(parts.method.clone(), target).with_version(parts.version);
     if let Some(peer) = peer {
         req.set_peer_addr(peer);
+        req.set_trusted_proxies(cfg.trusted_proxies.clone());
     }
     // RFC 9113 §8.3.1: HTTP/2 carries the authority in `:authority`, and a `Host` field, when both
     // are present, must agree with it. Handlers read `host`, so it is made one when missing.

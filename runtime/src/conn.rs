@@ -63,6 +63,7 @@ impl<A: App, S: Io> Conn<A, S> {
     ) -> Self {
         let mut req = Request::empty();
         req.set_peer_addr(peer);
+        req.set_trusted_proxies(cfg.trusted_proxies.clone());
         req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
         let io = Transport::new(stream, socket, cfg.send_timeout, accepted + cfg.header_read_timeout);

@@ -55,28 +55,10 @@
 //! Proxies in front of a server usually speak HTTP/1.1 to it (nginx's `proxy_http_version 1.1`).
 
 use std::fmt;
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
-use std::sync::Arc;
 
 use crate::grammar::{is_tchar, list};
-
-tokio::task_local! {
-    /// The trusted proxies of the server whose connection this task serves.
-    static TRUSTED: Arc<[IpNet]>;
-}
-
-/// Runs a connection's future with the server's trusted proxies visible to its requests.
-pub(crate) fn scope<F: Future>(trusted: Arc<[IpNet]>, fut: F) -> impl Future<Output = F::Output> {
-    TRUSTED.scope(trusted, fut)
-}
-
-/// Calls `f` with the trusted proxies of the server this task serves a connection for (none
-/// outside a server, or when the server trusts none).
-pub(crate) fn with_trusted<R>(f: impl Fn(&[IpNet]) -> R) -> R {
-    TRUSTED.try_with(|trusted| f(trusted)).unwrap_or_else(|_| f(&[]))
-}
 
 /// An IP network: an address and a prefix length (`10.0.0.0/8`, `fd00::/8`), or one address
 /// (`192.0.2.7`, a `/32` or `/128`).

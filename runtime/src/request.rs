@@ -35,6 +35,9 @@ pub struct Request {
     /// The server's body limit, for routes that set none (`None` in-process).
     default_body_limit: Option<u64>,
     peer: Option<SocketAddr>,
+    /// The server's trusted proxies, for [`Request::client_addr`]; shared by every request of
+    /// the server (one reference count per connection or HTTP/2 stream, and none without any).
+    trusted: Option<Arc<[crate::forwarded::IpNet]>>,
 }
 
 #[derive(Clone, Copy)]
@@ -65,6 +68,7 @@ impl Request {
             incoming: None,
             default_body_limit: None,
             peer: None,
+            trusted: None,
         }
     }
 
@@ -178,6 +182,10 @@ impl Request {
         self.incoming = incoming.map(Arc::new);
     }
 
+    pub(crate) fn set_trusted_proxies(&mut self, trusted: Option<Arc<[crate::forwarded::IpNet]>>) {
+        self.trusted = trusted;
+    }
+
     /// The address of the client, when the request came over a socket.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
@@ -228,7 +236,7 @@ impl Request {
     /// ```
     pub fn client_addr(&self) -> Option<IpAddr> {
         let peer = self.peer?.ip();
-        crate::forwarded::with_trusted(|trusted| crate::forwarded::client_addr(peer, self.headers(), trusted))
+        crate::forwarded::client_addr(peer, self.headers(), self.trusted.as_deref().unwrap_or(&[]))
     }
 
     pub(crate) fn clear(&mut self) {

@@ -176,7 +176,7 @@ impl Server {
                             Arc::clone(&config),
                             shutdown_rx.clone(),
                         );
-                        spawn(&mut conns, &config, async move {
+                        conns.spawn(async move {
                             serve.await;
                             drop(permit);
                         });
@@ -190,7 +190,7 @@ impl Server {
                         Arc::clone(&config),
                         shutdown_rx.clone(),
                     );
-                    spawn(&mut conns, &config, async move {
+                    conns.spawn(async move {
                         serve_conn(conn).await;
                         drop(permit);
                     });
@@ -225,15 +225,6 @@ impl Server {
         }
         Ok(())
     }
-}
-
-/// Spawns a connection's task, inside the scope of the trusted proxies when there are any (so a
-/// server with none pays nothing for them).
-fn spawn(conns: &mut JoinSet<()>, config: &Config, serve: impl Future<Output = ()> + Send + 'static) {
-    match &config.trusted_proxies {
-        Some(trusted) => conns.spawn(crate::forwarded::scope(Arc::clone(trusted), serve)),
-        None => conns.spawn(serve),
-    };
 }
 
 /// Serves an accepted connection: natively for HTTP/1.x, or, with the `http2` feature, through
@@ -530,11 +521,7 @@ impl ServerBuilder {
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
         let (_shutdown_tx, shutdown_rx) = watch::channel(false);
-        let conn = serve_conn(Conn::new(io, Socket::OPAQUE, peer, app, Arc::new(self.config.clone()), shutdown_rx));
-        match &self.config.trusted_proxies {
-            Some(trusted) => crate::forwarded::scope(Arc::clone(trusted), conn).await,
-            None => conn.await,
-        }
+        serve_conn(Conn::new(io, Socket::OPAQUE, peer, app, Arc::new(self.config.clone()), shutdown_rx)).await;
     }
 
     /// Binds the listening socket.

@@ -3,6 +3,9 @@
 //! 127.0.0.1. Only the proxy's `X-Forwarded-For` / `Forwarded` is believed.
 #![cfg(target_os = "linux")]
 
+#[cfg(feature = "http2")]
+mod tools;
+
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -123,4 +126,23 @@ async fn no_proxy_is_trusted_by_default_not_even_loopback() {
     // An empty list is no list.
     let (addr, _stop) = start(Server::builder().trusted_proxies([])).await;
     assert_eq!(ask(PROXY, addr, &["x-forwarded-for: 1.2.3.4\r\n"]).await, [format!("{0} {0}", ip(PROXY))]);
+}
+
+/// HTTP/2 streams are served by hyper's tasks, not the connection's: the trusted list travels
+/// with each request, so a proxy speaking h2c is believed as one speaking HTTP/1.1 is, and a
+/// direct client is not. The client is curl (`--interface` picks the source address).
+#[cfg(feature = "http2")]
+#[tokio::test]
+async fn over_http2_too() {
+    let (addr, _stop) = start(Server::builder().trusted_proxies(["127.0.0.2".parse().unwrap()])).await;
+    let url = format!("http://{addr}/");
+    let ask = |from: &'static str| {
+        let url = url.clone();
+        async move {
+            let args = ["--http2-prior-knowledge", "--interface", from, "-H", "x-forwarded-for: 203.0.113.9", &url];
+            tools::curl(&args).await
+        }
+    };
+    assert_eq!(ask("127.0.0.2").await, "203.0.113.9 127.0.0.2");
+    assert_eq!(ask("127.0.0.1").await, "127.0.0.1 127.0.0.1");
 }
