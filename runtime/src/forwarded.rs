@@ -46,13 +46,9 @@
 //! # Cost
 //!
 //! Nothing is parsed until `client_addr` is called; it then reads the header bytes in place,
-//! without allocating. The trusted list reaches requests through a task-local value set around
-//! each connection's task, only when the list is not empty: a server with no trusted proxies pays
-//! nothing per connection or per request.
-//!
-//! Over HTTP/2 (feature `http2`), hyper runs each stream in a task of its own, outside that
-//! scope, so there `client_addr` is always the socket peer: safe, but not the proxied client.
-//! Proxies in front of a server usually speak HTTP/1.1 to it (nginx's `proxy_http_version 1.1`).
+//! without allocating. Each request holds the server's list (one reference count per connection,
+//! or per HTTP/2 stream, and nothing when the list is empty), so the rule is the same over
+//! HTTP/1.1, h2c and h2.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
