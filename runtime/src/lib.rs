@@ -21,7 +21,7 @@
 //! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | the limit of routes that set none (`limit 1 GiB` in the table raises it for one route) |
 //! | head read timeout | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | slow-loris clients cannot hold connections |
 //! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 64 KiB received | a large upload at 64 KB/s or more is never cut; a trickle is |
-//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 64 KiB | a client that stops reading (slow read) loses the connection |
+//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 64 KiB; at most 128 KiB may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux) | a client that stops reading (slow read) loses the connection, with a reset, even when the answer would fit the kernel's send buffer |
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
 //! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]) | past it, accepting pauses until one closes |
 //! | requests per connection | none | set one to spread clients across instances |
