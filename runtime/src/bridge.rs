@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use http::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderName, HeaderValue, TRANSFER_ENCODING, UPGRADE};
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderMap, HeaderName, HeaderValue, TRANSFER_ENCODING, UPGRADE};
 use http::{Method, StatusCode};
 use http_body::Frame;
 use http_body_util::BodyExt;
@@ -125,17 +125,18 @@ where
     B: http_body::Body<Data: Send> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let (parts, body) = req.into_parts();
-    let head = parts.method == Method::HEAD;
-    let refused = to_request(&parts, peer, cfg)
-        .and_then(|request| declared_length_fits(parts.headers.get(CONTENT_LENGTH), cfg).map(|()| request));
-    let mut request = match refused {
-        Ok(request) => request,
-        Err(e) => return (error_response(&e), drain(body).await),
+    // This future is moved whole on its way into hyper's stream (and, under tower, into whatever
+    // runs it), so the rare paths, a refusal and a request with a body, are boxed: the common
+    // one (a head, then the handler) stays small.
+    let (mut request, head, body) = match prepare(req, peer, cfg) {
+        Ok(prepared) => prepared,
+        Err((e, body)) => return (error_response(&e), Box::pin(drain(body)).await),
     };
-    match read_body(body, cfg).await {
-        Ok(bytes) => request.set_body(bytes),
-        Err(e) => return (error_response(&e), None),
+    if !body.is_end_stream() {
+        match Box::pin(read_body(body, cfg)).await {
+            Ok(bytes) => request.set_body(bytes),
+            Err(e) => return (error_response(&e), None),
+        }
     }
     let handler = pin!(app.handle(&request));
     let mut waited = false;
@@ -147,6 +148,18 @@ where
         }
     };
     (into_http(res, head), None)
+}
+
+/// The request's head as a waymark [`Request`], whether it is a `HEAD`, and its body; or why it
+/// is refused, with the body.
+fn prepare<B>(req: http::Request<B>, peer: Option<SocketAddr>, cfg: &Config) -> Result<(Request, bool, B), (Error, B)> {
+    let (parts, body) = req.into_parts();
+    let checked = to_request(&parts, peer, cfg)
+        .and_then(|request| declared_length_fits(parts.headers.get(CONTENT_LENGTH), cfg).map(|()| request));
+    match checked {
+        Ok(request) => Ok((request, parts.method == Method::HEAD, body)),
+        Err(e) => Err((e, body)),
+    }
 }
 
 /// Most bytes of a refused request body read and discarded before the answer (one HTTP/2 initial
@@ -205,6 +218,9 @@ fn to_request(parts: &http::request::Parts, peer: Option<SocketAddr>, cfg: &Conf
         return Err(Error::TooManyHeaders);
     }
     let mut req = Request::new(parts.method.clone(), target).with_version(parts.version);
+    // Sized once, rather than grown field by field.
+    let bytes = parts.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum::<usize>();
+    req.reserve_headers(parts.headers.len() + 1, bytes + parts.uri.authority().map_or(0, |a| a.as_str().len() + 4));
     if let Some(peer) = peer {
         req.set_peer_addr(peer);
         req.set_trusted_proxies(cfg.trusted_proxies.clone());
@@ -258,33 +274,44 @@ fn connection_specific(name: &HeaderName) -> bool {
 /// known length is kept in `content-length` (RFC 9110 §9.3.2).
 pub(crate) fn into_http(mut res: Response, head: bool) -> http::Response<HttpBody> {
     let body = res.take_body();
-    let mut out = http::Response::new(HttpBody::empty());
-    *out.status_mut() = res.status();
-    let headers = out.headers_mut();
+    let status = res.status();
+    // One allocation for the fields, a `content-length` of ours and the `date` hyper adds.
+    let mut headers = HeaderMap::with_capacity(res.headers().size_hint().0 + 2);
+    // The length is measured here; a length the handler gave is kept only where there is no
+    // body to measure (a HEAD or 304 answer), as on HTTP/1.1.
+    let mut given_length = None;
     for (name, value) in res.headers() {
-        if !connection_specific(name) {
+        if *name == CONTENT_LENGTH {
+            given_length = Some(value);
+        } else if !connection_specific(name) {
             headers.append(name.clone(), value.clone());
         }
     }
-    let no_content = res.status() == StatusCode::NO_CONTENT || res.status().is_informational();
-    if no_content {
-        headers.remove(CONTENT_LENGTH);
-        return out;
-    }
-    if head || res.status() == StatusCode::NOT_MODIFIED {
-        if let Body::Full(bytes) = &body
-            && !bytes.is_empty()
-        {
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let measured = match &body {
+        Body::Full(bytes) => Some(bytes.len()),
+        _ => None,
+    };
+    let mut out = http::Response::new(HttpBody::empty());
+    if status == StatusCode::NO_CONTENT || status.is_informational() {
+        // No length at all.
+    } else if head || status == StatusCode::NOT_MODIFIED {
+        match (measured, given_length) {
+            (Some(len), _) if len > 0 => {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            (_, Some(given)) => {
+                headers.insert(CONTENT_LENGTH, given.clone());
+            }
+            _ => {}
         }
-        return out;
+    } else {
+        if let Some(len) = measured {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        *out.body_mut() = HttpBody::new(body);
     }
-    // The body is measured here; a length the handler gave is dropped, as on HTTP/1.1.
-    headers.remove(CONTENT_LENGTH);
-    if let Body::Full(bytes) = &body {
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    }
-    *out.body_mut() = HttpBody::new(body);
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
     out
 }
 

@@ -13,21 +13,30 @@
 //! connection are capped by the builder's `http2_max_concurrent_streams` (200 by default). The
 //! keep-alive timeout closes an idle connection, as on HTTP/1.1 (see [`serve`]).
 //! `max_requests_per_connection` does not apply to HTTP/2.
+//!
+//! A connection is one task, as on HTTP/1.1: its streams are answered on the connection's own
+//! task (see [`Streams`]), not in a task each. Spawning a task per stream cost more than the
+//! answer itself on small requests (an allocation the size of the stream's future, a trip through
+//! the scheduler, a wake-up of the connection for every response). The price is the one HTTP/1.1
+//! pipelining pays: a handler that blocks its thread holds up the other streams of its
+//! connection, so long blocking work belongs in `spawn_blocking`, on both protocols.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper::body::Incoming;
 use hyper::server::conn::http2;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
@@ -41,6 +50,10 @@ use crate::io::Io;
 /// dropped: a peer that vanished (no FIN, no RST) never answers.
 const IDLE_CLOSE_GRACE: Duration = Duration::from_secs(5);
 
+/// Most rounds of "answer the streams, then let hyper write their frames" in one wake-up of the
+/// connection's task before it yields to the others, as tokio's own budget does.
+const ROUNDS_PER_WAKE: usize = 8;
+
 /// What the idle check reads, written by the connection's reads and its streams.
 #[derive(Default)]
 struct Activity {
@@ -50,31 +63,86 @@ struct Activity {
     streams: AtomicUsize,
 }
 
-/// Holds a stream's place in [`Activity::streams`] until it is dropped with the response body.
-struct InFlight(Arc<Activity>);
+/// What every stream of a connection uses, behind one `Arc`: one reference count per stream.
+struct Shared<A> {
+    app: Arc<A>,
+    cfg: Arc<Config>,
+    peer: Option<SocketAddr>,
+    activity: Activity,
+}
 
-impl InFlight {
-    fn new(activity: &Arc<Activity>) -> Self {
-        activity.streams.fetch_add(1, Ordering::Relaxed);
-        Self(Arc::clone(activity))
+/// Holds a stream's place in [`Activity::streams`] until it is dropped with the response body.
+struct InFlight<A>(Arc<Shared<A>>);
+
+impl<A> InFlight<A> {
+    fn new(shared: &Arc<Shared<A>>) -> Self {
+        shared.activity.streams.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(shared))
     }
 }
 
-impl Drop for InFlight {
+impl<A> Drop for InFlight<A> {
     fn drop(&mut self) {
-        self.0.streams.fetch_sub(1, Ordering::Relaxed);
+        self.0.activity.streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A stream's future, as hyper hands it to its executor (its type names the executor, so it
+/// cannot be named here unboxed).
+type StreamFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// hyper's executor for one connection: it queues each stream's future for the connection's own
+/// task, which polls them beside the connection (see [`Drive`]) instead of spawning a task each.
+#[derive(Clone, Default)]
+struct Streams(Arc<Mutex<Vec<StreamFuture>>>);
+
+impl<F: Future<Output = ()> + Send + 'static> hyper::rt::Executor<F> for Streams {
+    fn execute(&self, stream: F) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).push(Box::pin(stream));
+    }
+}
+
+/// Polls a connection and the streams it started, on one task, until the connection ends.
+struct Drive<C> {
+    conn: C,
+    queued: Streams,
+    running: FuturesUnordered<StreamFuture>,
+}
+
+impl<C: Future + Unpin> Future for Drive<C> {
+    type Output = C::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<C::Output> {
+        let this = &mut *self;
+        for _ in 0..ROUNDS_PER_WAKE {
+            if let Poll::Ready(done) = Pin::new(&mut this.conn).poll(cx) {
+                return Poll::Ready(done);
+            }
+            this.running.extend(this.queued.0.lock().unwrap_or_else(PoisonError::into_inner).drain(..));
+            // A stream that finished has queued its frames; the connection writes them on its
+            // next poll, in this round rather than after a wake-up of its own.
+            let mut finished = false;
+            while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
+                finished = true;
+            }
+            if !finished {
+                return Poll::Pending;
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
 /// A response body that keeps its stream counted as in flight until it is sent or dropped, and
 /// holds a request body left unread until then (see [`bridge::handle`]).
-struct Counted {
+struct Counted<A> {
     body: HttpBody,
-    _in_flight: InFlight,
+    _in_flight: InFlight<A>,
     _unread: Option<Pin<Box<Incoming>>>,
 }
 
-impl http_body::Body for Counted {
+impl<A> http_body::Body for Counted<A> {
     type Data = Bytes;
     type Error = Infallible;
 
@@ -110,43 +178,45 @@ pub(crate) async fn serve<A: App, S: Io>(
     cfg: Arc<Config>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut builder = http2::Builder::new(TokioExecutor::new());
+    let streams = Streams::default();
+    let mut builder = http2::Builder::new(streams.clone());
     builder
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(cfg.max_head_size).unwrap_or(u32::MAX))
         .max_concurrent_streams(cfg.h2_max_concurrent_streams);
-    let activity = Arc::new(Activity::default());
-    let io = Tracked { prefix: input, pos: 0, inner: io, activity: Arc::clone(&activity) };
-    let limits = Arc::clone(&cfg);
-    let streams = Arc::clone(&activity);
+    let keep_alive_timeout = cfg.keep_alive_timeout;
+    let shared = Arc::new(Shared { app, cfg, peer, activity: Activity::default() });
+    let io = Tracked { prefix: input, pos: 0, inner: io, shared: Arc::clone(&shared) };
+    let per_stream = Arc::clone(&shared);
     let service = service_fn(move |req| {
-        let in_flight = InFlight::new(&streams);
-        let app = Arc::clone(&app);
-        let cfg = Arc::clone(&limits);
+        let in_flight = InFlight::new(&per_stream);
         async move {
-            let (res, unread) = bridge::handle(&*app, req, peer, &cfg).await;
+            let shared = &*in_flight.0;
+            let (res, unread) = bridge::handle(&*shared.app, req, shared.peer, &shared.cfg).await;
             Ok::<_, Infallible>(res.map(|body| Counted { body, _in_flight: in_flight, _unread: unread }))
         }
     });
-    let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
-    let mut next_check = Instant::now() + cfg.keep_alive_timeout;
+    let conn = Box::pin(builder.serve_connection(TokioIo::new(io), service));
+    let mut drive = Drive { conn, queued: streams, running: FuturesUnordered::new() };
+    let activity = &shared.activity;
+    let mut next_check = Instant::now() + keep_alive_timeout;
     let mut closing = false;
     let mut drop_at = None;
     let result = loop {
         tokio::select! {
-            result = conn.as_mut() => break result,
+            result = &mut drive => break result,
             _ = shutdown.changed(), if !closing => {
-                conn.as_mut().graceful_shutdown();
+                drive.conn.as_mut().graceful_shutdown();
                 closing = true;
             }
             () = sleep_until(next_check), if !closing => {
                 let read = activity.read.swap(false, Ordering::Relaxed);
                 if !read && activity.streams.load(Ordering::Relaxed) == 0 {
-                    conn.as_mut().graceful_shutdown();
+                    drive.conn.as_mut().graceful_shutdown();
                     closing = true;
                     drop_at = Some(Instant::now() + IDLE_CLOSE_GRACE);
                 }
-                next_check += cfg.keep_alive_timeout;
+                next_check += keep_alive_timeout;
             }
             () = sleep_until(drop_at.unwrap_or(next_check)), if drop_at.is_some() => break Ok(()),
         }
@@ -158,14 +228,14 @@ pub(crate) async fn serve<A: App, S: Io>(
 
 /// The connection's byte stream: bytes already read put back in front (the sniffed preface and
 /// whatever came with it), and every read noted for the idle check.
-struct Tracked<S> {
+struct Tracked<S, A> {
     prefix: Vec<u8>,
     pos: usize,
     inner: S,
-    activity: Arc<Activity>,
+    shared: Arc<Shared<A>>,
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+impl<S: AsyncRead + Unpin, A> AsyncRead for Tracked<S, A> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.pos < this.prefix.len() {
@@ -181,13 +251,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            this.activity.read.store(true, Ordering::Relaxed);
+            this.shared.activity.read.store(true, Ordering::Relaxed);
         }
         polled
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+impl<S: AsyncWrite + Unpin, A> AsyncWrite for Tracked<S, A> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
@@ -224,11 +294,12 @@ mod tests {
         let (mut client, server) = tokio::io::duplex(64);
         client.write_all(b" world").await.unwrap();
         drop(client);
-        let activity = Arc::new(Activity::default());
-        let mut io = Tracked { prefix: b"hello".to_vec(), pos: 0, inner: server, activity: Arc::clone(&activity) };
+        let shared =
+            Arc::new(Shared { app: Arc::new(()), cfg: Arc::default(), peer: None, activity: Activity::default() });
+        let mut io = Tracked { prefix: b"hello".to_vec(), pos: 0, inner: server, shared: Arc::clone(&shared) };
         let mut all = String::new();
         io.read_to_string(&mut all).await.unwrap();
         assert_eq!(all, "hello world");
-        assert!(activity.read.load(Ordering::Relaxed), "a read from the stream is noted");
+        assert!(shared.activity.read.load(Ordering::Relaxed), "a read from the stream is noted");
     }
 }

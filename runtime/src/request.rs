@@ -284,6 +284,14 @@ impl Request {
         self.headers = Vec::new();
     }
 
+    /// Makes room for `fields` header fields of `bytes` bytes in all, for a caller that knows them
+    /// before it pushes them (the HTTP/2 and tower bridge).
+    #[cfg(any(feature = "http2", feature = "tower"))]
+    pub(crate) fn reserve_headers(&mut self, fields: usize, bytes: usize) {
+        self.headers.reserve(fields);
+        self.header_bytes.reserve(bytes);
+    }
+
     /// Appends a header; the server only calls it with a head already bounded by its limits, so
     /// offsets fit in `u32`.
     pub(crate) fn push_header(&mut self, name: &[u8], value: &[u8]) {
