@@ -113,13 +113,19 @@ impl<A: App, S: Io> Conn<A, S> {
             let mut keep_alive =
                 head.keep_alive && self.cfg.max_requests_per_connection.is_none_or(|max| self.served < max);
             let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-            let (mut res, waited) = match body::frame(&mut self.io, head.body, &self.cfg)? {
-                None => self.call().await,
+            // One `call` site: with two, the handler's future is no longer inlined here (callgrind:
+            // about 90 instructions more per request).
+            let pending = match body::frame(&mut self.io, head.body, &self.cfg)? {
+                Some(Framed::Pending(pending)) => Some(pending),
                 Some(Framed::Whole(body)) => {
                     self.req.set_body(body);
-                    self.call().await
+                    None
                 }
-                Some(Framed::Pending(pending)) => {
+                None => None,
+            };
+            let (mut res, waited) = match pending {
+                None => self.call().await,
+                Some(pending) => {
                     let (res, waited, body_done) = self.call_streaming(pending, &head).await;
                     // A body left unread (the route never asked, or stopped asking) or broken ends
                     // the connection after this response: what follows it cannot be framed.
