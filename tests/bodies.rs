@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
-use waymark::{BodyStream, Bytes, Request, Server, StatusCode, routes};
+use waymark::{BodyStream, Bytes, Request, Server, ServerBuilder, StatusCode, routes};
 
 #[derive(Debug, Default)]
 struct State {
@@ -65,13 +65,22 @@ impl Drop for Running {
     }
 }
 
-async fn start() -> Running {
-    let server = Server::bind("127.0.0.1:0").await.unwrap();
+/// A server for `app` on a free loopback port: its address, the sender that stops it, and its task.
+async fn serve(
+    builder: ServerBuilder,
+    app: impl waymark::App,
+) -> (SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let server = builder.bind("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr();
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server.serve_with_shutdown(Api::new(State::default()), async move {
+    let serving = tokio::spawn(server.serve_with_shutdown(app, async move {
         let _ = stopped.await;
     }));
+    (addr, stop, serving)
+}
+
+async fn start() -> Running {
+    let (addr, stop, _serving) = serve(Server::builder(), Api::new(State::default())).await;
     Running { addr, stop: Some(stop) }
 }
 
@@ -186,13 +195,8 @@ async fn a_route_limit_above_the_servers_streams_in_both_framings() {
 
 #[tokio::test]
 async fn a_client_that_leaves_mid_body_gives_the_handler_an_error() {
-    let server = Server::bind("127.0.0.1:0").await.unwrap();
-    let addr = server.local_addr();
     let app = std::sync::Arc::new(Api::new(State::default()));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve_with_shutdown(ArcApp(app.clone()), async move {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, serving) = serve(Server::builder(), ArcApp(app.clone())).await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(b"PUT /big HTTP/1.1\r\nhost: t\r\ncontent-length: 1000\r\n\r\n").await.unwrap();
     c.write_all(&[b'x'; 600]).await.unwrap();
@@ -234,12 +238,7 @@ async fn an_endless_stream_ends_at_shutdown() {
             Sse::new(futures_util::stream::pending::<Event>()).keep_alive(None)
         },
     }
-    let server = Server::builder().shutdown_grace(Duration::from_secs(60)).bind("127.0.0.1:0").await.unwrap();
-    let addr = server.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve_with_shutdown(Endless::new(), async move {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, serving) = serve(Server::builder().shutdown_grace(Duration::from_secs(60)), Endless::new()).await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(b"GET /events HTTP/1.1\r\nhost: t\r\n\r\n").await.unwrap();
     assert!(head(&mut c).await.contains("text/event-stream"));
@@ -263,12 +262,7 @@ async fn a_slow_reader_of_answers_that_fit_the_send_buffer_is_cut() {
         Quarter;
         GET "/big" => async { vec![b'x'; 256 << 10] },
     }
-    let server = Server::builder().send_timeout(Duration::from_millis(300)).bind("127.0.0.1:0").await.unwrap();
-    let addr = server.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve_with_shutdown(Quarter::new(), async move {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, serving) = serve(Server::builder().send_timeout(Duration::from_millis(300)), Quarter::new()).await;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let mut c = socket.connect(addr).await.unwrap();
@@ -309,12 +303,7 @@ async fn a_client_that_stops_reading_is_cut_after_the_send_timeout() {
         Big;
         GET "/big" => async { vec![b'x'; 8 << 20] },
     }
-    let server = Server::builder().send_timeout(Duration::from_millis(300)).bind("127.0.0.1:0").await.unwrap();
-    let addr = server.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve_with_shutdown(Big::new(), async move {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, serving) = serve(Server::builder().send_timeout(Duration::from_millis(300)), Big::new()).await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(b"GET /big HTTP/1.1\r\nhost: t\r\n\r\n").await.unwrap();
     // Read nothing while the server's write would wait; then the server has given up: the
