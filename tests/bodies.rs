@@ -258,7 +258,7 @@ async fn an_endless_stream_ends_at_shutdown() {
 #[tokio::test]
 async fn a_slow_reader_of_answers_that_fit_the_send_buffer_is_cut() {
     routes! {
-        /// A 256 KiB answer, the size slowhttptest asks for in scripts/slow_clients.sh.
+        /// A 256 KiB answer, the size slowhttptest asks for in `scripts/slow_clients.sh`.
         Quarter;
         GET "/big" => async { vec![b'x'; 256 << 10] },
     }
