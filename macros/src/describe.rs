@@ -5,23 +5,77 @@
 use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Lit, Type};
 
 use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
 
-/// `waymark::__private::openapi::Operation` for a route.
-pub(crate) fn operation(r: &RouteDef<'_>) -> TokenStream {
-    let (method, pattern) = (r.method, &r.full);
-    let name = match r.name {
-        Some(n) => {
-            let n = n.to_string();
-            quote! { ::core::option::Option::Some(#n) }
+/// The table's `&[waymark::__private::openapi::Operation]`, in the short names of
+/// [`crate::expand::aliases`]. Each distinct parameter list is emitted once, as a `const` the
+/// routes share (most tables repeat `{id: u64}` many times), and a route with no name, doc
+/// comment or body is one call: the table's description costs few tokens per route.
+pub(crate) fn operations(routes: &[RouteDef<'_>]) -> TokenStream {
+    let mut lists: Vec<(String, TokenStream)> = Vec::new();
+    let ops = routes.iter().map(|r| {
+        let (method, pattern) = (r.method, &r.full);
+        let params = if r.params.is_empty() && r.query.is_empty() {
+            quote! { &[] }
+        } else {
+            let key = params_key(r);
+            let at = match lists.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    lists.push((key, params(r)));
+                    lists.len() - 1
+                }
+            };
+            let id = format_ident!("__P{}", at);
+            quote! { #id }
+        };
+        let body = body(r);
+        if r.name.is_none() && r.docs.is_empty() && body.is_none() {
+            return quote! { __o::Operation::plain(#method, #pattern, #params) };
         }
-        None => quote! { ::core::option::Option::None },
-    };
-    let doc = r.docs.join("\n");
+        let name = match r.name {
+            Some(n) => {
+                let n = n.to_string();
+                quote! { __Some(#n) }
+            }
+            None => quote! { __None },
+        };
+        let doc = r.docs.join("\n");
+        let body = body.unwrap_or_else(|| quote! { __None });
+        quote! {
+            __o::Operation { method: #method, pattern: #pattern, name: #name, doc: #doc, params: #params, body: #body }
+        }
+    });
+    let ops: Vec<TokenStream> = ops.collect();
+    let consts = lists.iter().enumerate().map(|(i, (_, list))| {
+        let id = format_ident!("__P{}", i);
+        quote! { const #id: &[__o::Param] = &[#list]; }
+    });
+    quote! {{ #(#consts)* &[#(#ops),*] }}
+}
+
+/// What decides a route's `Param` list: equal keys, equal lists.
+fn params_key(r: &RouteDef<'_>) -> String {
+    let mut key = String::new();
+    for p in &r.params {
+        let _ = write!(key, "{}/{}/{}/", p.name, p.catch_all, p.ty.text());
+    }
+    for q in &r.query {
+        let default = match &q.kind {
+            QueryKind::Default(lit) => json(lit),
+            _ => None,
+        };
+        let _ = write!(key, "?{}/{}/{:?}/{:?}/", q.name, q.text, std::mem::discriminant(&q.kind), default);
+    }
+    key
+}
+
+/// A route's parameters, path first, as `Param`s.
+fn params(r: &RouteDef<'_>) -> TokenStream {
     let path = r.params.iter().map(|p| {
         let at = if p.catch_all {
             quote! { Rest }
@@ -46,40 +100,31 @@ pub(crate) fn operation(r: &RouteDef<'_>) -> TokenStream {
         };
         param(&q.name.to_string(), &quote! { Query }, &scalar(&q.ty), &arity, &q.text)
     });
-    let body = match r.body {
-        Some(ty) => {
-            let probe = quote_spanned! {ty.span()=>
-                |__s| {
-                    #[allow(unused_imports)]
-                    use ::waymark::__private::openapi::{NoSchema as _, ViaSchemars as _};
-                    (&&::waymark::__private::openapi::Probe::<#ty>::new()).schema(__s)
-                }
-            };
-            quote! {
-                ::core::option::Option::Some((<#ty as ::waymark::__private::FromBody>::MEDIA_TYPE, #probe))
-            }
+    quote! { #(#path,)* #(#query,)* }
+}
+
+/// The body's media type and schema probe, if the route reads one.
+fn body(r: &RouteDef<'_>) -> Option<TokenStream> {
+    let ty = r.body?;
+    let probe = quote_spanned! {ty.span()=>
+        |__s| {
+            #[allow(unused_imports)]
+            use ::waymark::__private::openapi::{NoSchema as _, ViaSchemars as _};
+            (&&::waymark::__private::openapi::Probe::<#ty>::new()).schema(__s)
         }
-        None => quote! { ::core::option::Option::None },
     };
-    quote! {
-        ::waymark::__private::openapi::Operation {
-            method: #method,
-            pattern: #pattern,
-            name: #name,
-            doc: #doc,
-            params: &[#(#path,)* #(#query,)*],
-            body: #body,
-        }
-    }
+    Some(quote! {
+        __Some((<#ty as ::waymark::__private::FromBody>::MEDIA_TYPE, #probe))
+    })
 }
 
 fn param(name: &str, at: &TokenStream, scalar: &TokenStream, arity: &TokenStream, ty: &str) -> TokenStream {
     quote! {
-        ::waymark::__private::openapi::Param {
+        __o::Param {
             name: #name,
-            at: ::waymark::__private::openapi::In::#at,
-            scalar: ::waymark::__private::openapi::Scalar::#scalar,
-            arity: ::waymark::__private::openapi::Arity::#arity,
+            at: __o::In::#at,
+            scalar: __o::Scalar::#scalar,
+            arity: __o::Arity::#arity,
             ty: #ty,
         }
     }
@@ -119,8 +164,8 @@ fn scalar(ty: &Type) -> TokenStream {
     };
     let min = if non_zero && min == Some(0) { Some(1) } else { min };
     let some = |v: Option<TokenStream>| match v {
-        Some(v) => quote! { ::core::option::Option::Some(#v) },
-        None => quote! { ::core::option::Option::None },
+        Some(v) => quote! { __Some(#v) },
+        None => quote! { __None },
     };
     let format = some(format.map(|f| quote! { #f }));
     let min = some(min.map(|m| quote! { #m }));
@@ -163,10 +208,7 @@ mod tests {
     #[test]
     fn scalars_from_types() {
         let cases = [
-            (
-                "u8",
-                "Integer { format : :: core :: option :: Option :: Some (\"int32\") , min : :: core :: option :: Option :: Some (0i64) , max : :: core :: option :: Option :: Some (255u64) }",
-            ),
+            ("u8", "Integer { format : __Some (\"int32\") , min : __Some (0i64) , max : __Some (255u64) }"),
             ("bool", "Boolean"),
             ("MyId", "String"),
             ("f32", "Number (\"float\")"),

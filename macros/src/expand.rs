@@ -308,17 +308,13 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
-        quote! { ::waymark::__private::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
+        quote! { __w::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
     });
     let own_shapes = table.routes.iter().zip(shapes).map(|(r, segs)| {
-        let (method, pattern) = (r.method, &r.full);
-        let segs = segs.iter().map(|s| match s {
-            Seg::Literal(l) => quote! { ::waymark::__private::shape::Seg::Literal(#l) },
-            Seg::Param { accepts } => quote! { ::waymark::__private::shape::Seg::Param { accepts: #accepts } },
-            Seg::CatchAll { accepts } => quote! { ::waymark::__private::shape::Seg::CatchAll { accepts: #accepts } },
-        });
-        quote! { ::waymark::__private::shape::Shape { method: #method, pattern: #pattern, segments: &[#(#segs),*] } }
+        let (method, pattern, n, encoded) = (r.method, &r.full, segs.len(), trie::encode(segs));
+        quote! { __s::Shape { method: #method, pattern: #pattern, segments: &__s::segments::<#n>(#encoded) } }
     });
+    let aliases = aliases();
     let checks = mount_checks(table);
     let Router { items, route, methods, arms } = router(table, tries);
     let found = found(table, &route, &arms);
@@ -349,10 +345,10 @@ fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(String, Node
             #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = <Self as ::waymark::__private::Table>::ROUTES;
 
             #[doc(hidden)]
-            #vis const __OWN_ROUTES: &'static [::waymark::__private::RouteInfo] = &[#(#routes_info),*];
+            #vis const __OWN_ROUTES: &'static [::waymark::__private::RouteInfo] = { #aliases &[#(#routes_info),*] };
 
             #[doc(hidden)]
-            #vis const __OWN_SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = &[#(#own_shapes),*];
+            #vis const __OWN_SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = { #aliases &[#(#own_shapes),*] };
 
             /// The OpenAPI 3.1 document of the table, mounted tables included, built from the
             /// table itself: see [`waymark::openapi`](::waymark::openapi).
@@ -455,19 +451,28 @@ fn found(table: &Table<'_>, route: &Ident, arms: &[TokenStream]) -> Found {
             #(#variants(#found_tys),)*
         }
     };
-    let find = quote! {
-        let __best = #own.map(|(__r, __s)| (#found::Own(__r), __s));
-        #(
+    // What names a mounted table's types is spanned at its type, so that a type that is not a
+    // table gives the same error everywhere, which rustc reports once.
+    let spans: Vec<Span> = table.mounts.iter().map(|m| m.ty.span()).collect();
+    let mounted_finds = finds.iter().zip(&variants).zip(&spans).map(|((find, variant), span)| {
+        quote_spanned! {*span=>
             let __best = ::waymark::__private::better(
                 __best,
-                #finds(__method, __path).map(|(__f, __s)| (#found::#variants(__f), __s)),
+                #find(__method, __path).map(|(__f, __s)| (#found::#variant(__f), __s)),
             );
-        )*
+        }
+    });
+    let find = quote! {
+        let __best = #own.map(|(__r, __s)| (#found::Own(__r), __s));
+        #(#mounted_finds)*
         __best
     };
+    let mounted_arms = runs.iter().zip(&variants).zip(&fields).zip(&spans).map(|(((run, variant), field), span)| {
+        quote_spanned! {*span=> #found::#variant(__f) => #run(&self.#field, #req, __f).await, }
+    });
     let arms = quote! {
         #found::Own(__route) => match __route { #(#arms)* },
-        #(#found::#variants(__f) => #runs(&self.#fields, #req, __f).await,)*
+        #(#mounted_arms)*
     };
     Found { items, ty: quote! { #found<'p> }, find, arms }
 }
@@ -555,9 +560,8 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
         &quote! { ::waymark::__private::shape::Shape<'static> },
         &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
     );
-    let operations = table.routes.iter().map(describe::operation);
     let all_operations = joined(
-        &quote! { &[#(#operations),*] },
+        &describe::operations(&table.routes),
         &in_mounted(table, "OPERATIONS"),
         &quote! { ::waymark::__private::openapi::Operation },
         &quote! { ::waymark::__private::openapi::Operation { method: "", pattern: "", name: ::core::option::Option::None, doc: "", params: &[], body: ::core::option::Option::None } },
@@ -570,6 +574,7 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
     let every = methods.iter().flat_map(|m| allowed_by(m));
     let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, ::core::option::Option::Some(__found)) }, &table.wraps);
     let allow_generated = allow_generated();
+    let aliases = aliases();
     quote! {
         #[allow(private_interfaces, clippy::all, clippy::pedantic, reason = "generated table plumbing, hidden from the user's API")]
         impl ::waymark::__private::Table for #name {
@@ -577,7 +582,7 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
             const NAME: &'static str = #name_str;
             const ROUTES: &'static [::waymark::__private::RouteInfo] = #all_routes;
             const SHAPES: &'static [::waymark::__private::shape::Shape<'static>] = #all_shapes;
-            const OPERATIONS: &'static [::waymark::__private::openapi::Operation] = #all_operations;
+            const OPERATIONS: &'static [::waymark::__private::openapi::Operation] = { #aliases #all_operations };
 
             #[inline]
             fn find<'p>(__method: &::waymark::__private::Method, __path: &'p str)
@@ -767,23 +772,35 @@ fn method_matcher(table: &Table<'_>, route: &Ident, m: &str, trie: &Node<'_>) ->
     let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
     let found = emit_node(trie, 0, &|i| match_leaf(i, table, route));
     let failed = emit_node(trie, 0, &|i| bad_leaf(&table.routes[i]));
+    let aliases = aliases();
     quote! {
         #[inline]
         fn #matcher(__path: &str) -> ::core::option::Option<#route<'_>> {
-            let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
-                return ::core::option::Option::None;
-            };
+            #aliases
+            let ::core::result::Result::Ok(__r0) = __w::path_rest(__path) else { return __None };
             #found
-            ::core::option::Option::None
+            __None
         }
         #[cold]
         fn #bad(__path: &str) -> ::core::option::Option<(&'static str, &'static str, &str)> {
-            let ::core::result::Result::Ok(__r0) = ::waymark::__private::path_rest(__path) else {
-                return ::core::option::Option::None;
-            };
+            #aliases
+            let ::core::result::Result::Ok(__r0) = __w::path_rest(__path) else { return __None };
             #failed
-            ::core::option::Option::None
+            __None
         }
+    }
+}
+
+/// Short local names for what generated code says thousands of times in a large table (the
+/// matcher, the route lists): a path like `::core::option::Option::Some` is twelve tokens, and
+/// every token of the expansion costs build time on each rebuild, the macro's own run included.
+/// The names are local to the generated function or `const` block and start with `__`.
+fn aliases() -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use ::core::option::Option::{None as __None, Some as __Some};
+        #[allow(unused_imports)]
+        use ::waymark::__private::{self as __w, openapi as __o, shape as __s};
     }
 }
 
@@ -867,9 +884,9 @@ fn chunks(table: &Table<'_>, route: &Ident) -> Chunks {
 /// Parses one segment (or the rest of the path) into a parameter value, `None` if it does not parse.
 fn parse_expr(ty: &ParamTy, raw: &TokenStream) -> TokenStream {
     match ty {
-        ParamTy::Str => quote! { ::waymark::__private::decode(#raw) },
+        ParamTy::Str => quote! { __w::decode(#raw) },
         ParamTy::Parsed { ty, .. } => {
-            quote_spanned! {ty.span()=> ::waymark::__private::parse_param::<#ty>(#raw) }
+            quote_spanned! {ty.span()=> __w::parse_param::<#ty>(#raw) }
         }
     }
 }
@@ -900,11 +917,11 @@ fn match_leaf(i: usize, table: &Table<'_>, route: &Ident) -> TokenStream {
     let params = &table.routes[i].params;
     let vars: Vec<Ident> = params.iter().map(|p| var(p.index)).collect();
     let (chunk, in_route) = chunk_ident(table, i);
-    let ret = quote! { return ::core::option::Option::Some(#route::#in_route(#chunk::#v(#(#vars),*))); };
+    let ret = quote! { return __Some(#route::#in_route(#chunk::#v(#(#vars),*))); };
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
         let raw = raw_var(p);
         let parse = parse_expr(&p.ty, &quote! { #raw });
-        quote! { if let ::core::option::Option::Some(#var) = #parse { #inner } }
+        quote! { if let __Some(#var) = #parse { #inner } }
     })
 }
 
@@ -915,7 +932,7 @@ fn bad_leaf(r: &RouteDef<'_>) -> TokenStream {
         let raw = raw_var(p);
         let parse = parse_expr(&p.ty, &quote! { #raw });
         let (name, ty) = (p.name.to_string(), p.ty.text());
-        quote! { if (#parse).is_none() { return ::core::option::Option::Some((#name, #ty, #raw)); } }
+        quote! { if (#parse).is_none() { return __Some((#name, #ty, #raw)); } }
     });
     quote! { #(#checks)* }
 }
@@ -938,7 +955,7 @@ fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> 
             continue;
         }
         let test = quote! {
-            if let ::core::option::Option::Some(#next) = ::waymark::__private::strip_literal(#rest, #lit) {
+            if let __Some(#next) = __w::strip_literal(#rest, #lit) {
                 #child
             }
         };
@@ -953,9 +970,9 @@ fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> 
             let pattern = match first {
                 Some(b) => {
                     let b = proc_macro2::Literal::u8_unsuffixed(*b);
-                    quote! { ::core::option::Option::Some(#b) }
+                    quote! { __Some(#b) }
                 }
-                None => quote! { ::core::option::Option::None },
+                None => quote! { __None },
             };
             quote! { #pattern => { #(#tests)* } }
         });
@@ -964,7 +981,7 @@ fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> 
     let param = node.of_rank(1).next().map(|(_, child)| emit_node(child, d + 1, leaf)).filter(|c| !c.is_empty());
     let param = param.map(|child| {
         quote! {{
-            let (#seg, #next) = ::waymark::__private::next_segment(#rest);
+            let (#seg, #next) = __w::next_segment(#rest);
             if !#seg.is_empty() { #child }
         }}
     });
@@ -972,7 +989,7 @@ fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> 
     let catch_all = catch_all.map(|leaf| quote! { if !#rest.is_empty() { #leaf } });
     let deeper = (literals.is_some() || param.is_some() || catch_all.is_some()).then(|| {
         quote! {
-            if let ::core::option::Option::Some(#rest) = #here {
+            if let __Some(#rest) = #here {
                 #literals
                 #param
                 #catch_all

@@ -184,8 +184,18 @@ fn is_ident(s: &str) -> bool {
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
         && s != "_"
-        && syn::parse_str::<syn::Ident>(s).is_ok()
+        // An ASCII name is checked against the keyword list syn's `Ident` parser uses, without
+        // running the parser (a large table has thousands of names); others go through syn.
+        && if s.is_ascii() { !KEYWORDS.contains(&s) } else { syn::parse_str::<syn::Ident>(s).is_ok() }
 }
+
+/// The words syn's `Ident` parser refuses (syn 3, `ident::accept_as_ident`).
+const KEYWORDS: [&str; 51] = [
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "Self", "self", "static", "struct", "super", "trait",
+    "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
 
 /// RFC 3986 `pchar` (unreserved, sub-delims, `:`, `@`, and `%` for escapes).
 fn is_pchar(c: char) -> bool {
@@ -195,6 +205,17 @@ fn is_pchar(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords_are_the_ones_syn_refuses() {
+        for k in KEYWORDS {
+            assert!(syn::parse_str::<syn::Ident>(k).is_err(), "{k}");
+            assert!(!is_ident(k), "{k}");
+        }
+        for ok in ["id", "gen", "union", "raw", "x_1", "Self_", "\u{e9}t\u{e9}"] {
+            assert_eq!(is_ident(ok), syn::parse_str::<syn::Ident>(ok).is_ok(), "{ok}");
+        }
+    }
 
     fn lit(s: &str) -> Segment {
         Segment::Literal(s.to_owned())

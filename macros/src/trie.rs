@@ -91,6 +91,28 @@ pub(crate) fn shape(segments: &[Segment]) -> Vec<Seg<'_>> {
         .collect()
 }
 
+/// A shape's segments as the one string [`waymark_shape::segments`] reads back: far fewer tokens
+/// in the expansion than a slice of `Seg` values.
+pub(crate) fn encode(shape: &[Seg<'_>]) -> String {
+    let mut out = String::new();
+    for (i, seg) in shape.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let (mark, accepts) = match seg {
+            Seg::Literal(l) => {
+                out.push_str(l);
+                continue;
+            }
+            Seg::Param { accepts } => ('{', accepts),
+            Seg::CatchAll { accepts } => ('}', accepts),
+        };
+        out.push(mark);
+        out.push(char::from(b'0' + accepts));
+    }
+    out
+}
+
 /// Which of [`SAMPLES`] a parameter type parses, as far as the macro can tell from the type: a
 /// user type is assumed to accept anything (its parser runs only at request time).
 fn accepts(ty: &Type) -> u8 {
@@ -114,6 +136,30 @@ fn accepts(ty: &Type) -> u8 {
 mod tests {
     use super::*;
     use crate::pattern;
+
+    #[test]
+    fn encoded_shapes_read_back() {
+        let cases: [(&str, &[Seg<'_>]); 3] = [
+            ("/", &[]),
+            ("/a/", &[Seg::Literal("a"), Seg::Literal("")]),
+            (
+                "/u/{id: u64}/{*rest}",
+                &[Seg::Literal("u"), Seg::Param { accepts: 0b001 }, Seg::CatchAll { accepts: ACCEPTS_ANY }],
+            ),
+        ];
+        for (pattern, want) in cases {
+            let parsed = pattern::parse(pattern, false).expect(pattern).segments;
+            let got = shape(&parsed);
+            assert_eq!(got, want, "{pattern}");
+            let text = encode(&got);
+            let back: Vec<Seg<'_>> = match got.len() {
+                0 => waymark_shape::segments::<0>(&text).to_vec(),
+                2 => waymark_shape::segments::<2>(&text).to_vec(),
+                _ => waymark_shape::segments::<3>(&text).to_vec(),
+            };
+            assert_eq!(back, got, "{pattern}: {text}");
+        }
+    }
 
     fn conflicts(routes: &[(&str, &str)]) -> Vec<(usize, usize)> {
         let parsed: Vec<_> = routes.iter().map(|(_, p)| pattern::parse(p, false).expect(p).segments).collect();

@@ -26,7 +26,7 @@ use waymark_shape::{Seg, Shape};
 )]
 pub trait Table: App + Sized {
     /// A matched route of this table, or of a table mounted in it, with its parameters parsed.
-    type Found<'p>: Send;
+    type Found<'p>;
     /// The type's name, for messages.
     const NAME: &'static str;
     /// Every route, mounted ones included, with full patterns.

@@ -122,6 +122,15 @@ pub struct Operation {
     pub body: Option<(Option<&'static str>, SchemaFn)>,
 }
 
+impl Operation {
+    /// A route with no name, doc comment or body, as most routes are: the short form generated
+    /// code uses, so that a large table's description costs few tokens per route.
+    #[doc(hidden)]
+    pub const fn plain(method: &'static str, pattern: &'static str, params: &'static [Param]) -> Self {
+        Self { method, pattern, name: None, doc: "", params, body: None }
+    }
+}
+
 /// The `components.schemas` being collected.
 #[derive(Debug, Default)]
 pub struct Schemas {

@@ -56,6 +56,42 @@ impl Seg<'_> {
     }
 }
 
+/// The segments of a shape written as one string, as `routes!` emits them (one short string per
+/// route costs the build far fewer tokens than a slice of `Seg` values): `N` segments separated by
+/// `/`, a literal as itself, a parameter as `{` and a catch-all as `}`, each followed by its
+/// `accepts` bits as one digit. A literal never holds `/`, `{` or `}` (the DSL allows only
+/// RFC 3986 `pchar`s in one).
+///
+/// # Panics
+/// When `encoded` does not hold `N` segments in that form: in `const` evaluation, a compile error.
+pub const fn segments<const N: usize>(encoded: &str) -> [Seg<'_>; N] {
+    let mut out = [Seg::Literal(""); N];
+    let mut rest = encoded.as_bytes();
+    let mut i = 0;
+    while i < N {
+        let mut end = 0;
+        while end < rest.len() && rest[end] != b'/' {
+            end += 1;
+        }
+        let (seg, tail) = rest.split_at(end);
+        out[i] = match seg {
+            [b'{', d @ b'0'..=b'7'] => Seg::Param { accepts: *d - b'0' },
+            [b'}', d @ b'0'..=b'7'] => Seg::CatchAll { accepts: *d - b'0' },
+            _ => match core::str::from_utf8(seg) {
+                Ok(text) => Seg::Literal(text),
+                Err(_) => panic!("an encoded shape is cut inside a character"),
+            },
+        };
+        rest = match tail {
+            [b'/', tail @ ..] => tail,
+            _ => tail,
+        };
+        i += 1;
+    }
+    assert!(rest.is_empty(), "an encoded shape has more segments than it declares");
+    out
+}
+
 /// A route as the conflict rules see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape<'a> {
@@ -274,6 +310,25 @@ mod tests {
             assert_eq!(got.as_ref().map(Msg::as_str), *want, "{a:?} {b:?}");
             assert!(!conflict(&x, &shape("POST", "y", b)));
         }
+    }
+
+    #[test]
+    fn segments_from_their_encoding() {
+        const IN_CONST: [Seg<'static>; 2] = segments("t/{2");
+        assert_eq!(IN_CONST, [Seg::Literal("t"), BOOL]);
+        assert_eq!(segments::<0>(""), []);
+        assert_eq!(segments::<1>(""), [Seg::Literal("")]);
+        assert_eq!(segments::<2>("a/"), [Seg::Literal("a"), Seg::Literal("")]);
+        assert_eq!(
+            segments::<4>("users/{1/f\u{e9}/}7"),
+            [Seg::Literal("users"), U64, Seg::Literal("f\u{e9}"), Seg::CatchAll { accepts: ACCEPTS_ANY }]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "more segments")]
+    fn segments_refuse_a_wrong_count() {
+        let _ = segments::<1>("a/b");
     }
 
     #[test]
