@@ -4,12 +4,17 @@
 #
 #   bench/serve_anywhere.sh [DURATION_SECS=5] [ROUNDS=3] [BEFORE=b70148c] [AFTER=HEAD]
 #
-# Builds bench/'s waymark_server at BEFORE and AFTER, AFTER again with waymark's `http2` feature
-# (h2c sniffing on), and axum_server with axum's `http2` feature, each from a `git archive` in a
-# temporary directory (the bench workspace itself is not changed). Then, interleaved, ROUNDS times:
-#   h1: wrk -t1 -c64, keep-alive and pipelined depth 16, /plaintext: before, after, after+http2;
+# Builds bench/'s waymark_server at BEFORE and AFTER (with bare_server, the bare tokio loop, at
+# AFTER), AFTER again with waymark's `http2` feature (h2c sniffing on), and axum_server with
+# axum's `http2` feature, each from a `git archive` in a temporary directory (the bench workspace
+# itself is not changed). The http2 build leaves actix-web out: actix-router turns on tracing's
+# `log` feature, which made every span of the h2 crate cost both servers about a quarter more
+# (callgrind: axum 39.8k -> 30.3k instructions per request without it), a cost neither a waymark
+# nor an axum application has. Then, interleaved, ROUNDS times:
+#   h1: wrk -t1 -c64, keep-alive and pipelined depth 16, /plaintext: before, after, after+http2,
+#       bare;
 #   h2: h2load -t1 (1 connection x 100 streams; 64 connections x 10 streams), /plaintext: waymark
-#       (http2) and axum (http2).
+#       (http2) at BEFORE and AFTER, and axum (http2).
 # Server on CPU 0, client on CPU 1; server CPU per request = (utime+stime) / requests. The order
 # of the servers rotates from round to round.
 set -euo pipefail
@@ -29,9 +34,10 @@ build() { # name rev sed-expression bins...
     for bin in "$@"; do cp "$CARGO_TARGET_DIR/release/$bin" "$WORK/$name-$bin"; done
 }
 # waymark's `http2` feature whether its line has a feature list or not (it has one since issue 10).
-H2='s|"http1", "tokio"|"http1", "http2", "tokio"|; s|^waymark = { path = ".." }|waymark = { path = "..", features = ["http2"] }|; t; /^waymark = /s|features = \[|features = ["http2", |'
+H2='/^actix-web = /d; s|"http1", "tokio"|"http1", "http2", "tokio"|; s|^waymark = { path = ".." }|waymark = { path = "..", features = ["http2"] }|; t; /^waymark = /s|features = \[|features = ["http2", |'
 build before "$BEFORE" "" waymark_server
-build after "$AFTER" "" waymark_server
+build after "$AFTER" "" waymark_server bare_server
+build before-h2 "$BEFORE" "$H2" waymark_server
 build after-h2 "$AFTER" "$H2" waymark_server axum_server
 
 TICK=$(getconf CLK_TCK)
@@ -52,10 +58,10 @@ printf 'proto\tmode\tround\tserver\treq_per_s\tcpu_us_per_req\n'
 for mode in keepalive pipelined; do
     for round in $(seq 1 "$R"); do
         # The order rotates each round, so that a drift in machine load does not favour one.
-        order=(before after after-h2)
-        order=("${order[@]:$((round % 3))}" "${order[@]:0:$((round % 3))}")
+        order=(before-waymark_server after-waymark_server after-h2-waymark_server after-bare_server)
+        order=("${order[@]:$((round % 4))}" "${order[@]:0:$((round % 4))}")
         for v in "${order[@]}"; do
-            start "$WORK/$v-waymark_server"
+            start "$WORK/$v"
             args=(-t1 -c64 -d"${D}s")
             [[ $mode == pipelined ]] && args+=(-s bench/pipeline.lua)
             args+=("http://127.0.0.1:$port/plaintext")
@@ -63,15 +69,15 @@ for mode in keepalive pipelined; do
             b=$(cpu "$PID"); log=$(taskset -c 1 wrk "${args[@]}"); a=$(cpu "$PID"); cleanup; PID=
             reqs=$(awk '/requests in/ {print $1}' <<<"$log")
             rps=$(awk '/Requests\/sec/ {print $2}' <<<"$log")
-            printf 'h1\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$round" "$v" "$rps" "$(per_req $((a - b)) "$reqs")"
+            printf 'h1\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$round" "${v%-waymark_server}" "$rps" "$(per_req $((a - b)) "$reqs")"
         done
     done
 done
 for shape in "1 100" "64 10"; do
     read -r conns streams <<<"$shape"
     for round in $(seq 1 "$R"); do
-        order=(after-h2-waymark_server after-h2-axum_server)
-        ((round % 2)) && order=("${order[1]}" "${order[0]}")
+        order=(before-h2-waymark_server after-h2-waymark_server after-h2-axum_server)
+        order=("${order[@]:$((round % 3))}" "${order[@]:0:$((round % 3))}")
         for v in "${order[@]}"; do
             start "$WORK/$v"
             b=$(cpu "$PID")
@@ -81,7 +87,7 @@ for shape in "1 100" "64 10"; do
             failed=$(awk '/^requests:/ {print $10 + $12}' <<<"$log")
             rps=$(awk '/^finished in/ {print $4}' <<<"$log")
             [[ $failed != 0 ]] && echo "  $v: $failed failed or errored" >&2
-            printf 'h2\tc%s-m%s\t%s\t%s\t%s\t%s\n' "$conns" "$streams" "$round" "${v#after-h2-}" "$rps" "$(per_req $((a - b)) "$ok")"
+            printf 'h2\tc%s-m%s\t%s\t%s\t%s\t%s\n' "$conns" "$streams" "$round" "${v%_server}" "$rps" "$(per_req $((a - b)) "$ok")"
         done
     done
 done
