@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use tokio::time::Instant;
 
+use crate::Request;
 use crate::config::Config;
 use crate::encode;
 use crate::error::Error;
@@ -189,28 +190,27 @@ impl Pending {
     }
 }
 
-/// A body as its head left it: none, all of it buffered already, or more to read.
-pub(crate) enum Framed {
-    Whole(Bytes),
-    Pending(Pending),
-}
-
 /// Pieces read from the socket for a streamed body with a known length.
 const BODY_CHUNK: usize = 64 * 1024;
 
-/// Takes a body that is already in the read buffer (RFC 9112 §6.3); a body that is not, or only
-/// in part, is left to stream while the handler runs.
-pub(crate) fn frame<S: Io>(io: &mut Transport<S>, kind: BodyKind, cfg: &Config) -> Result<Option<Framed>, Error> {
+/// Takes a body that is already in the read buffer into the request (RFC 9112 §6.3); a body that
+/// is not, or only in part, is left to stream while the handler runs: `Some(pending)`.
+pub(crate) fn frame<S: Io>(
+    io: &mut Transport<S>,
+    kind: BodyKind,
+    cfg: &Config,
+    req: &mut Request,
+) -> Result<Option<Pending>, Error> {
     let buffered = io.input();
     match kind {
         BodyKind::Empty => Ok(None),
         BodyKind::Length(len) => match usize::try_from(len) {
             Ok(len) if len <= buffered.len() => {
-                let body = Bytes::copy_from_slice(&buffered[..len]);
+                req.set_body(Bytes::copy_from_slice(&buffered[..len]));
                 io.consume(len);
-                Ok(Some(Framed::Whole(body)))
+                Ok(None)
             }
-            _ => Ok(Some(Framed::Pending(Pending::Length(len)))),
+            _ => Ok(Some(Pending::Length(len))),
         },
         BodyKind::Chunked => {
             // The limit is enforced by the reader (the route's, or the server's).
@@ -219,9 +219,10 @@ pub(crate) fn frame<S: Io>(io: &mut Transport<S>, kind: BodyKind, cfg: &Config) 
             let used = decoder.decode(buffered, &mut body)?;
             if decoder.is_done() {
                 io.consume(used);
-                return Ok(Some(Framed::Whole(Bytes::from(body))));
+                req.set_body(Bytes::from(body));
+                return Ok(None);
             }
-            Ok(Some(Framed::Pending(Pending::Chunked(ChunkedDecoder::new(u64::MAX, cfg.max_head_size)))))
+            Ok(Some(Pending::Chunked(ChunkedDecoder::new(u64::MAX, cfg.max_head_size))))
         }
     }
 }

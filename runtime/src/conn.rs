@@ -19,7 +19,7 @@ use http::{Method, StatusCode, Version};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::body::{self, Framed, Pending};
+use crate::body::{self, Pending};
 use crate::config::Config;
 use crate::encode::{self, Exchange, Framing};
 use crate::error::Error;
@@ -115,15 +115,7 @@ impl<A: App, S: Io> Conn<A, S> {
             let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
             // One `call` site: with two, the handler's future is no longer inlined here (callgrind:
             // about 90 instructions more per request).
-            let pending = match body::frame(&mut self.io, head.body, &self.cfg)? {
-                Some(Framed::Pending(pending)) => Some(pending),
-                Some(Framed::Whole(body)) => {
-                    self.req.set_body(body);
-                    None
-                }
-                None => None,
-            };
-            let (mut res, waited) = match pending {
+            let (mut res, waited) = match body::frame(&mut self.io, head.body, &self.cfg, &mut self.req)? {
                 None => self.call().await,
                 Some(pending) => {
                     let (res, waited, body_done) = self.call_streaming(pending, &head).await;
