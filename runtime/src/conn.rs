@@ -23,7 +23,7 @@ use crate::body::{self, Pending};
 use crate::config::Config;
 use crate::encode::{self, Exchange, Framing};
 use crate::error::Error;
-use crate::incoming;
+use crate::incoming::{self, Feed};
 use crate::io::{Io, Socket, Transport};
 use crate::parse::{Head, parse_head};
 use crate::upgrade::{OnUpgrade, Upgraded};
@@ -42,9 +42,15 @@ enum End {
     Upgrade(OnUpgrade),
 }
 
-pub(crate) struct Conn<A, S> {
+/// A connection: its stream and buffers, its limits, and the request being answered.
+///
+/// Only the request loop (module [`run`]) is generic over the application. It creates each
+/// handler's future and polls it, alone or beside the body's reader ([`call_streaming`], which
+/// takes it as `&mut dyn Future`); reading, framing and writing are generic over the stream only.
+/// The compiler's codegen units follow modules, so when a route of the application changes, only
+/// the loop is compiled again, not the connection code around it (BENCHMARKS.md, build cost).
+pub(crate) struct Conn<S> {
     io: Transport<S>,
-    app: Arc<A>,
     cfg: Arc<Config>,
     shutdown: watch::Receiver<bool>,
     accepted: Instant,
@@ -52,12 +58,21 @@ pub(crate) struct Conn<A, S> {
     served: u64,
 }
 
-impl<A: App, S: Io> Conn<A, S> {
+/// A body that streams in while the handler runs.
+struct Streaming {
+    pending: Pending,
+    feed: Feed,
+    expect_continue: bool,
+}
+
+/// A handler's future as the connection polls it.
+type Handler<'a> = Pin<&'a mut (dyn Future<Output = Response> + Send + 'a)>;
+
+impl<S: Io> Conn<S> {
     pub(crate) fn new(
         stream: S,
         socket: Socket<S>,
         peer: SocketAddr,
-        app: Arc<A>,
         cfg: Arc<Config>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
@@ -67,12 +82,12 @@ impl<A: App, S: Io> Conn<A, S> {
         req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
         let io = Transport::new(stream, socket, cfg.send_timeout, accepted + cfg.header_read_timeout);
-        Self { io, app, cfg, shutdown, accepted, req, served: 0 }
+        Self { io, cfg, shutdown, accepted, req, served: 0 }
     }
 
-    /// Serves requests until the connection ends; never fails, never panics on client input.
-    pub(crate) async fn run(mut self) {
-        let last_words = match self.serve().await {
+    /// After the loop: hands an upgraded connection over, or says a last word and closes.
+    async fn end(mut self, end: Result<End, Error>) {
+        let last_words = match end {
             Ok(End::Upgrade(run)) => {
                 let (stream, early) = self.io.into_parts();
                 return run(Upgraded::new(Box::new(stream), Bytes::from(early))).await;
@@ -102,72 +117,15 @@ impl<A: App, S: Io> Conn<A, S> {
         }
     }
 
-    async fn serve(&mut self) -> Result<End, Error> {
-        // The first request must start within the header timeout of the accept.
-        let mut idle_deadline = Some(self.accepted + self.cfg.header_read_timeout);
-        loop {
-            let Some(head) = self.read_head(idle_deadline.take()).await? else {
-                return Ok(End::Quiet);
-            };
-            self.served += 1;
-            let mut keep_alive =
-                head.keep_alive && self.cfg.max_requests_per_connection.is_none_or(|max| self.served < max);
-            let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-            // One `call` site: with two, the handler's future is no longer inlined here (callgrind:
-            // about 90 instructions more per request).
-            let (mut res, waited) = match body::frame(&mut self.io, head.body, &self.cfg, &mut self.req)? {
-                None => self.call().await,
-                Some(pending) => {
-                    let (res, waited, body_done) = self.call_streaming(pending, &head).await;
-                    // A body left unread (the route never asked, or stopped asking) or broken ends
-                    // the connection after this response: what follows it cannot be framed.
-                    keep_alive &= body_done;
-                    (res, waited)
-                }
-            };
-            if waited {
-                self.io.set_clock_fresh(false);
-            }
-            // Only ever set to `true` (once); an atomic load, where `borrow` takes a lock.
-            if self.shutdown.has_changed().unwrap_or(true) {
-                keep_alive = false;
-            }
-            let mut ex = Exchange {
-                head_request: self.req.method() == Method::HEAD,
-                http10: self.req.version() == Version::HTTP_10,
-                keep_alive,
-                check_clock: !self.io.clock_fresh(),
-            };
-            let framing = encode::write_head(self.io.out(), &res, &mut ex);
-            self.io.set_clock_fresh(!ex.check_clock);
-            let status = res.status();
-            if let Some(run) = res.take_upgrade() {
-                self.io.flush().await?;
-                return Ok(End::Upgrade(run));
-            }
-            if !self.write_body(res.take_body(), framing).await? {
-                ex.keep_alive = false;
-            }
-            if let Some(started) = started {
-                tracing::debug!(
-                    method = %self.req.method(),
-                    path = self.req.path(),
-                    status = status.as_u16(),
-                    latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-                    "request"
-                );
-            }
-            // The body may be large; do not keep it until the next request replaces it.
-            if !self.req.body().is_empty() {
-                self.req.set_body(Bytes::new());
-            }
-            if !ex.keep_alive {
-                return Ok(End::AfterResponse);
-            }
-            if self.io.out().len() >= WRITE_BATCH {
-                self.io.flush().await?;
-            }
-        }
+    /// Frames the body of the request just read: `None` when it came whole (or there is none),
+    /// else the reader the handler will see is set on the request, and its feed returned.
+    #[inline]
+    fn frame(&mut self, head: &Head) -> Result<Option<Streaming>, Error> {
+        Ok(body::frame(&mut self.io, head.body, &self.cfg, &mut self.req)?.map(|pending| {
+            let (feed, incoming) = incoming::channel(pending.declared(), self.cfg.max_body_size);
+            self.req.set_incoming(Some(incoming));
+            Streaming { pending, feed, expect_continue: head.expect_continue }
+        }))
     }
 
     /// Reads until a complete head is buffered. `Ok(None)`: the connection ended between requests.
@@ -193,58 +151,6 @@ impl<A: App, S: Io> Conn<A, S> {
                 return Err(Error::Closed);
             }
         }
-    }
-
-    /// Calls the application while its body streams in: the handler and the body's reader are
-    /// polled together on this task (nothing spawned, nothing boxed). Returns the response,
-    /// whether the handler waited, and whether the body was read to its end.
-    async fn call_streaming(&mut self, pending: Pending, head: &Head) -> (Response, bool, bool) {
-        let (feed, incoming) = incoming::channel(pending.declared(), self.cfg.max_body_size);
-        self.req.set_incoming(Some(incoming));
-        let Self { io, app, cfg, req, .. } = self;
-        io.set_clock_fresh(false);
-        let mut waited = false;
-        let mut pumped = None;
-        let outcome = {
-            let mut pump = pin!(body::pump(io, cfg, head.expect_continue, pending, feed));
-            let handler = pin!(app.handle(req));
-            let mut call = CatchUnwind { inner: handler, waited: &mut waited };
-            poll_fn(|cx| {
-                if pumped.is_none()
-                    && let Poll::Ready(done) = pump.as_mut().poll(cx)
-                {
-                    pumped = Some(done);
-                }
-                Pin::new(&mut call).poll(cx)
-            })
-            .await
-        };
-        let res = outcome.unwrap_or_else(|_| {
-            tracing::error!(method = %req.method(), path = req.path(), "handler panicked; answering 500");
-            Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
-        });
-        req.set_incoming(None);
-        (res, waited, pumped == Some(true))
-    }
-
-    /// Calls the application; a panic becomes a 500 for this request and the connection goes on
-    /// (the request was read in full, so the framing is intact). Also says whether the handler
-    /// had to wait (was not ready when first polled).
-    ///
-    /// The handler future is polled inside `catch_unwind` right here, pinned on this task's stack:
-    /// no extra task and no allocation per request, unlike spawning the handler and mapping
-    /// `JoinError::is_panic`.
-    async fn call(&self) -> (Response, bool) {
-        let handler = pin!(self.app.handle(&self.req));
-        let mut waited = false;
-        let res = match (CatchUnwind { inner: handler, waited: &mut waited }).await {
-            Ok(res) => res,
-            Err(_) => {
-                tracing::error!(method = %self.req.method(), path = self.req.path(), "handler panicked; answering 500");
-                Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
-            }
-        };
-        (res, waited)
     }
 
     /// Writes the body; `Ok(false)` when a stream of declared length broke its length (the
@@ -316,6 +222,234 @@ impl<A: App, S: Io> Conn<A, S> {
     }
 }
 
+/// Calls the application while its body streams in: the handler and the body's reader are polled
+/// together on this task (nothing spawned, nothing boxed). Returns the response, whether the
+/// handler waited, and whether the body was read to its end.
+async fn call_streaming<S: Io>(
+    io: &mut Transport<S>,
+    cfg: &Config,
+    req: &Request,
+    streaming: Streaming,
+    handler: Handler<'_>,
+) -> (Response, bool, bool) {
+    let Streaming { pending, feed, expect_continue } = streaming;
+    io.set_clock_fresh(false);
+    let mut waited = false;
+    let mut pumped = None;
+    let outcome = {
+        let mut pump = pin!(body::pump(io, cfg, expect_continue, pending, feed));
+        let mut call = CatchUnwind { inner: handler, waited: &mut waited };
+        poll_fn(|cx| {
+            if pumped.is_none()
+                && let Poll::Ready(done) = pump.as_mut().poll(cx)
+            {
+                pumped = Some(done);
+            }
+            Pin::new(&mut call).poll(cx)
+        })
+        .await
+    };
+    (answer(req, outcome), waited, pumped == Some(true))
+}
+
+/// The handler's response, or a 500 if it panicked.
+fn answer(req: &Request, outcome: std::thread::Result<Response>) -> Response {
+    outcome.unwrap_or_else(|_| {
+        tracing::error!(method = %req.method(), path = req.path(), "handler panicked; answering 500");
+        Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
+    })
+}
+
+/// The code generic over the application: the request loop, and what chooses between it and
+/// HTTP/2. In a module of its own for the reason given at [`Conn`]; free functions, since the
+/// compiler files an inherent method under its type's module.
+pub(crate) mod run {
+    use std::sync::Arc;
+
+    use tokio::net::TcpStream;
+
+    use crate::server::{ConnFuture, Serve};
+
+    use super::{
+        App, Bytes, CatchUnwind, Conn, End, Error, Exchange, Io, Method, Version, WRITE_BATCH, answer, call_streaming,
+        debug_clock, encode, pin,
+    };
+
+    impl<A: App> Serve for A {
+        fn tcp(self: Arc<Self>, conn: Conn<TcpStream>) -> ConnFuture {
+            Box::pin(serve_conn(self, conn))
+        }
+
+        #[cfg(feature = "tls")]
+        fn tls(
+            self: Arc<Self>,
+            stream: tokio_rustls::server::TlsStream<TcpStream>,
+            peer: std::net::SocketAddr,
+            h2: bool,
+            cfg: Arc<crate::config::Config>,
+            shutdown: tokio::sync::watch::Receiver<bool>,
+        ) -> ConnFuture {
+            #[cfg(feature = "http2")]
+            if h2 {
+                return Box::pin(crate::h2::serve(Vec::new(), stream, Some(peer), self, cfg, shutdown));
+            }
+            let _ = h2; // without the `http2` feature, ALPN never offers `h2`
+            let conn = Conn::new(stream, crate::tls::SOCKET, peer, cfg, shutdown);
+            Box::pin(async move { run(conn, &*self).await })
+        }
+    }
+
+    /// An application that answers every request with a 404, for [`share_tcp_code`].
+    struct Unrouted;
+
+    impl App for Unrouted {
+        fn handle<'a>(&'a self, _req: &'a crate::Request) -> impl Future<Output = crate::Response> + Send + 'a {
+            std::future::ready(crate::Response::status_only(http::StatusCode::NOT_FOUND))
+        }
+    }
+
+    /// Compiles the connection code for plain TCP in this crate. Not for use: its effect is at
+    /// build time.
+    ///
+    /// Everything a TCP connection runs that does not depend on the application (reading,
+    /// framing, writing, HTTP/2, the drop code of it all) is generic over the stream, so it would
+    /// be compiled in the application's crate, and in each of its binaries and test targets. With
+    /// the compiler's sharing of generic code, which is on in unoptimized builds, a crate links
+    /// to the copies that a crate it depends on made instead; this function makes them here,
+    /// through an application of our own. Release builds compile their own copies as before,
+    /// so that they can be inlined (BENCHMARKS.md, build cost).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn share_tcp_code() -> usize {
+        let tcp: fn(Arc<Unrouted>, Conn<TcpStream>) -> ConnFuture = <Unrouted as Serve>::tcp;
+        tcp as usize
+    }
+
+    /// Serves a connection: natively for HTTP/1.x, or, with the `http2` feature, through hyper
+    /// when the client opens with the HTTP/2 preface (h2c with prior knowledge).
+    pub(crate) async fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) {
+        #[cfg(feature = "http2")]
+        let conn = {
+            let mut conn = conn;
+            if conn.h2c() {
+                match conn.sniff().await {
+                    super::Sniffed::Http1 => {}
+                    super::Sniffed::Gone => return,
+                    super::Sniffed::Http2 => {
+                        let parts = conn.into_parts();
+                        return crate::h2::serve(parts.input, parts.stream, parts.peer, app, parts.cfg, parts.shutdown)
+                            .await;
+                    }
+                }
+            }
+            conn
+        };
+        run(conn, &*app).await;
+    }
+
+    /// Serves requests until the connection ends; never fails, never panics on client input.
+    pub(crate) async fn run<A: App + ?Sized, S: Io>(mut conn: Conn<S>, app: &A) {
+        let end = serve(&mut conn, app).await;
+        conn.end(end).await;
+    }
+
+    async fn serve<A: App + ?Sized, S: Io>(conn: &mut Conn<S>, app: &A) -> Result<End, Error> {
+        // The first request must start within the header timeout of the accept.
+        let mut idle_deadline = Some(conn.accepted + conn.cfg.header_read_timeout);
+        loop {
+            let Some(head) = conn.read_head(idle_deadline.take()).await? else {
+                return Ok(End::Quiet);
+            };
+            conn.served += 1;
+            let mut keep_alive =
+                head.keep_alive && conn.cfg.max_requests_per_connection.is_none_or(|max| conn.served < max);
+            let started = debug_clock();
+            let streaming = conn.frame(&head)?;
+            let streamed = streaming.is_some();
+            let (mut res, waited) = {
+                let Conn { io, cfg, req, .. } = conn;
+                let handler = pin!(app.handle(req));
+                match streaming {
+                    // Polled right here (an `async fn` around it costs ~80 instructions per
+                    // request): a panic becomes a 500 for this request and the connection goes
+                    // on, as the request was read in full. No extra task and no allocation,
+                    // unlike spawning the handler and mapping `JoinError::is_panic`.
+                    None => {
+                        let mut waited = false;
+                        let outcome = CatchUnwind { inner: handler, waited: &mut waited }.await;
+                        (answer(req, outcome), waited)
+                    }
+                    Some(streaming) => {
+                        let (res, waited, body_done) = call_streaming(io, cfg, req, streaming, handler).await;
+                        // A body left unread (the route never asked, or stopped asking) or broken
+                        // ends the connection after this response: what follows it cannot be
+                        // framed.
+                        keep_alive &= body_done;
+                        (res, waited)
+                    }
+                }
+            };
+            if streamed {
+                conn.req.set_incoming(None);
+            }
+            if waited {
+                conn.io.set_clock_fresh(false);
+            }
+            // Only ever set to `true` (once); an atomic load, where `borrow` takes a lock.
+            if conn.shutdown.has_changed().unwrap_or(true) {
+                keep_alive = false;
+            }
+            let mut ex = Exchange {
+                head_request: conn.req.method() == Method::HEAD,
+                http10: conn.req.version() == Version::HTTP_10,
+                keep_alive,
+                check_clock: !conn.io.clock_fresh(),
+            };
+            let framing = encode::write_head(conn.io.out(), &res, &mut ex);
+            conn.io.set_clock_fresh(!ex.check_clock);
+            let status = res.status();
+            if let Some(run) = res.take_upgrade() {
+                conn.io.flush().await?;
+                return Ok(End::Upgrade(run));
+            }
+            if !conn.write_body(res.take_body(), framing).await? {
+                ex.keep_alive = false;
+            }
+            if let Some(started) = started {
+                conn.log(started, status);
+            }
+            // The body may be large; do not keep it until the next request replaces it.
+            if !conn.req.body().is_empty() {
+                conn.req.set_body(Bytes::new());
+            }
+            if !ex.keep_alive {
+                return Ok(End::AfterResponse);
+            }
+            if conn.io.out().len() >= WRITE_BATCH {
+                conn.io.flush().await?;
+            }
+        }
+    }
+}
+
+/// When a request started, if requests are logged (at `DEBUG`).
+fn debug_clock() -> Option<std::time::Instant> {
+    tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now)
+}
+
+impl<S> Conn<S> {
+    /// The debug log's line for a request.
+    fn log(&self, started: std::time::Instant, status: StatusCode) {
+        tracing::debug!(
+            method = %self.req.method(),
+            path = self.req.path(),
+            status = status.as_u16(),
+            latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+    }
+}
+
 /// The client connection preface (RFC 9113 §3.4); a plain connection that opens with it speaks
 /// HTTP/2 with prior knowledge.
 #[cfg(feature = "http2")]
@@ -334,18 +468,17 @@ pub(crate) enum Sniffed {
 
 /// The parts of a connection that an HTTP/2 server takes over.
 #[cfg(feature = "http2")]
-pub(crate) struct Parts<A, S> {
+pub(crate) struct Parts<S> {
     pub(crate) stream: S,
     pub(crate) peer: Option<SocketAddr>,
     /// What was read and not yet parsed: the preface and whatever came with it.
     pub(crate) input: Vec<u8>,
-    pub(crate) app: Arc<A>,
     pub(crate) cfg: Arc<Config>,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 #[cfg(feature = "http2")]
-impl<A: App, S: Io> Conn<A, S> {
+impl<S: Io> Conn<S> {
     /// Reads until the first bytes are known to be the HTTP/2 preface or not. The bytes read stay
     /// buffered: an HTTP/1 request is then parsed from them with no extra read, so a plain
     /// HTTP/1.1 connection pays nothing for the check.
@@ -367,10 +500,10 @@ impl<A: App, S: Io> Conn<A, S> {
         }
     }
 
-    pub(crate) fn into_parts(self) -> Parts<A, S> {
+    pub(crate) fn into_parts(self) -> Parts<S> {
         let peer = self.req.peer_addr();
         let (stream, input) = self.io.into_parts();
-        Parts { stream, peer, input, app: self.app, cfg: self.cfg, shutdown: self.shutdown }
+        Parts { stream, peer, input, cfg: self.cfg, shutdown: self.shutdown }
     }
 
     /// Whether plain connections are checked for the HTTP/2 preface.

@@ -115,6 +115,8 @@ pub use config::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE,
 };
+#[doc(hidden)]
+pub use conn::run::share_tcp_code as __share_tcp_code;
 pub use extract::{Form, FromBody, Rejection};
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;

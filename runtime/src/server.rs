@@ -3,19 +3,20 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::App;
 use crate::config::Config;
 use crate::conn::Conn;
-use crate::io::{Io, Socket};
+use crate::conn::run::serve_conn;
+use crate::io::Socket;
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and
@@ -128,15 +129,22 @@ impl Server {
     ///
     /// As for [`Server::serve`].
     pub async fn serve_with_shutdown(self, app: impl App, signal: impl Future<Output = ()> + Send) -> io::Result<()> {
+        self.accept(Arc::new(app), pin!(signal)).await
+    }
+
+    /// The accept loop, for any application: not generic, so compiled once, in this crate.
+    async fn accept(
+        self,
+        app: Arc<dyn Serve>,
+        mut signal: Pin<&mut (dyn Future<Output = ()> + Send + '_)>,
+    ) -> io::Result<()> {
         #[cfg(feature = "tls")]
         let tls = self.tls;
         let Server { listener, config, .. } = self;
-        let app = Arc::new(app);
         let config = Arc::new(config);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let slots = Arc::new(Semaphore::new(config.max_connections));
         let mut conns = JoinSet::new();
-        let mut signal = pin!(signal);
         let mut errors = AcceptErrors::default();
 
         loop {
@@ -144,7 +152,7 @@ impl Server {
             // Past the connection limit, wait for a slot before accepting (the backlog queues).
             let permit = tokio::select! {
                 biased;
-                () = &mut signal => break,
+                () = signal.as_mut() => break,
                 permit = Arc::clone(&slots).acquire_owned() => match permit {
                     Ok(permit) => permit,
                     Err(_) => break,
@@ -152,7 +160,7 @@ impl Server {
             };
             let accepted = tokio::select! {
                 biased;
-                () = &mut signal => break,
+                () = signal.as_mut() => break,
                 accepted = listener.accept() => accepted,
             };
             match accepted {
@@ -182,16 +190,10 @@ impl Server {
                         });
                         continue;
                     }
-                    let conn = Conn::new(
-                        stream,
-                        Socket::PLAIN,
-                        peer,
-                        Arc::clone(&app),
-                        Arc::clone(&config),
-                        shutdown_rx.clone(),
-                    );
+                    let conn = Conn::new(stream, Socket::PLAIN, peer, Arc::clone(&config), shutdown_rx.clone());
+                    let serve = Arc::clone(&app).tcp(conn);
                     conns.spawn(async move {
-                        serve_conn(conn).await;
+                        serve.await;
                         drop(permit);
                     });
                 }
@@ -201,7 +203,7 @@ impl Server {
                     errors.failed(&e, Instant::now());
                     tokio::select! {
                         biased;
-                        () = &mut signal => break,
+                        () = signal.as_mut() => break,
                         Some(_) = conns.join_next(), if !conns.is_empty() => {}
                         () = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => {}
                     }
@@ -227,33 +229,34 @@ impl Server {
     }
 }
 
-/// Serves an accepted connection: natively for HTTP/1.x, or, with the `http2` feature, through
-/// hyper when the client opens with the HTTP/2 preface (h2c with prior knowledge).
-async fn serve_conn<A: App, S: Io>(conn: Conn<A, S>) {
-    #[cfg(feature = "http2")]
-    let conn = {
-        let mut conn = conn;
-        if conn.h2c() {
-            match conn.sniff().await {
-                crate::conn::Sniffed::Http1 => {}
-                crate::conn::Sniffed::Gone => return,
-                crate::conn::Sniffed::Http2 => {
-                    let parts = conn.into_parts();
-                    return crate::h2::serve(
-                        parts.input,
-                        parts.stream,
-                        parts.peer,
-                        parts.app,
-                        parts.cfg,
-                        parts.shutdown,
-                    )
-                    .await;
-                }
-            }
-        }
-        conn
-    };
-    conn.run().await;
+/// A connection's task, as the accept loop spawns it.
+pub(crate) type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The application as the accept loop holds it: an [`App`] behind a pointer, that turns an
+/// accepted connection into its task's future, boxed (one allocation per connection, none per
+/// request).
+///
+/// This is the one boundary between the server and the application's type, and it is there for
+/// build time. The accept loop, the HTTP/1.1 connection code and tokio's task code for a
+/// connection are compiled once, in this crate; what is compiled in the application's crate for
+/// its table is the request loop ([`run`]), which creates each handler's future and hands it
+/// back as `&mut dyn Future`. Monomorphized for the table, as before, that code was compiled again
+/// in the application's crate, and again after every edit of a route, since its types hold the
+/// handlers' futures (BENCHMARKS.md, build cost, issue 8).
+pub(crate) trait Serve: Send + Sync + 'static {
+    /// Serves an accepted TCP connection.
+    fn tcp(self: Arc<Self>, conn: Conn<TcpStream>) -> ConnFuture;
+
+    /// Serves a TLS connection whose handshake is done; `h2`: ALPN chose HTTP/2.
+    #[cfg(feature = "tls")]
+    fn tls(
+        self: Arc<Self>,
+        stream: tokio_rustls::server::TlsStream<TcpStream>,
+        peer: SocketAddr,
+        h2: bool,
+        cfg: Arc<Config>,
+        shutdown: watch::Receiver<bool>,
+    ) -> ConnFuture;
 }
 
 /// Serves one connection over any byte stream with the default limits, until the client closes
@@ -521,7 +524,7 @@ impl ServerBuilder {
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
         let (_shutdown_tx, shutdown_rx) = watch::channel(false);
-        serve_conn(Conn::new(io, Socket::OPAQUE, peer, app, Arc::new(self.config.clone()), shutdown_rx)).await;
+        serve_conn(app, Conn::new(io, Socket::OPAQUE, peer, Arc::new(self.config.clone()), shutdown_rx)).await;
     }
 
     /// Binds the listening socket.

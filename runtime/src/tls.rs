@@ -20,10 +20,9 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::App;
 use crate::config::Config;
-use crate::conn::Conn;
 use crate::io::Socket;
+use crate::server::Serve;
 
 /// The ALPN protocols offered when the configuration names none, most preferred first.
 const ALPN: &[&[u8]] = &[
@@ -147,13 +146,16 @@ fn server_config(cert_chain: &[u8], key: &[u8]) -> io::Result<ServerConfig> {
         .map_err(invalid)
 }
 
+/// What a connection may do with the TCP socket under a TLS stream: reset it, not `sendfile` to it.
+pub(crate) const SOCKET: Socket<TlsStream<TcpStream>> = Socket { tcp: |tls| Some(tls.get_ref().0), plain: false };
+
 /// Completes the handshake within the timeout, then serves the connection with the protocol ALPN
 /// chose.
-pub(crate) async fn serve<A: App>(
+pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
-    app: Arc<A>,
+    app: Arc<dyn Serve>,
     cfg: Arc<Config>,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -168,12 +170,8 @@ pub(crate) async fn serve<A: App>(
             return;
         }
     };
-    #[cfg(feature = "http2")]
-    if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-        return crate::h2::serve(Vec::new(), tls, Some(peer), app, cfg, shutdown).await;
-    }
-    let socket = Socket { tcp: |tls: &TlsStream<TcpStream>| Some(tls.get_ref().0), plain: false };
-    Conn::new(tls, socket, peer, app, cfg, shutdown).run().await;
+    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+    app.tls(tls, peer, h2, cfg, shutdown).await;
 }
 
 #[cfg(test)]
