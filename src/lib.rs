@@ -67,7 +67,7 @@ pub use waymark_runtime::{
     App, Body, Bytes, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode, Version, header,
 };
 pub use waymark_runtime::{Form, FromBody, Rejection, extract, openapi};
-pub use waymark_runtime::{Server, ServerBuilder, serve_connection};
+pub use waymark_runtime::{Server, ServerBuilder, Serving, serve_connection};
 #[cfg(feature = "tls")]
 pub use waymark_runtime::{TlsConfig, rustls};
 pub use waymark_runtime::{forwarded, fs, sse};

@@ -9,10 +9,9 @@
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use bytes::Bytes;
 use http::{Method, StatusCode, Version};
@@ -512,25 +511,36 @@ impl<S: Io> Conn<S> {
     }
 }
 
-/// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`.
-pub(crate) struct CatchUnwind<'a, F: ?Sized> {
-    pub(crate) inner: Pin<&'a mut F>,
-    pub(crate) waited: &'a mut bool,
-}
+/// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`. A
+/// module of its own for the reason given at [`Conn`]: it is instantiated for the application's
+/// handler future.
+mod catch {
+    use std::future::Future;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
 
-impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {
-    type Output = std::thread::Result<F::Output>;
+    pub(crate) struct CatchUnwind<'a, F: ?Sized> {
+        pub(crate) inner: Pin<&'a mut F>,
+        pub(crate) waited: &'a mut bool,
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let inner = this.inner.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => {
-                *this.waited = true;
-                Poll::Pending
+    impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {
+        type Output = std::thread::Result<F::Output>;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let this = &mut *self;
+            let inner = this.inner.as_mut();
+            match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                Ok(Poll::Pending) => {
+                    *this.waited = true;
+                    Poll::Pending
+                }
+                Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
+                Err(panic) => Poll::Ready(Err(panic)),
             }
-            Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
-            Err(panic) => Poll::Ready(Err(panic)),
         }
     }
 }
+
+pub(crate) use catch::CatchUnwind;

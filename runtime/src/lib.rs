@@ -121,7 +121,7 @@ pub use extract::{Form, FromBody, Rejection};
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;
 pub use response::{Body, FileBody, Html, IntoResponse, Json, Response};
-pub use server::{Server, ServerBuilder, serve_connection};
+pub use server::{Server, ServerBuilder, Serving, serve_connection};
 
 #[cfg(any(feature = "http2", feature = "tower"))]
 pub use bridge::HttpBody;

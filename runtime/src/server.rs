@@ -117,8 +117,8 @@ impl Server {
     ///
     /// None at present: accept errors are logged and retried after a pause instead of ending
     /// the server. The `Result` leaves room for errors that must stop it.
-    pub async fn serve(self, app: impl App) -> io::Result<()> {
-        self.serve_with_shutdown(app, std::future::pending()).await
+    pub fn serve(self, app: impl App) -> Serving<'static> {
+        self.serve_with_shutdown(app, std::future::pending())
     }
 
     /// Serves `app` until `signal` completes, then shuts down gracefully: stops accepting, lets
@@ -128,19 +128,39 @@ impl Server {
     /// # Errors
     ///
     /// As for [`Server::serve`].
-    pub async fn serve_with_shutdown(self, app: impl App, signal: impl Future<Output = ()> + Send) -> io::Result<()> {
-        self.accept(Arc::new(app), pin!(signal)).await
+    pub fn serve_with_shutdown<'a>(self, app: impl App, signal: impl Future<Output = ()> + Send + 'a) -> Serving<'a> {
+        accept::serving(self, Arc::new(app), Box::pin(signal))
     }
+}
+
+/// The accept loop, for any application: not generic, so compiled once, in this crate. A module
+/// of its own, since the compiler's codegen units follow modules: `Server::serve`, generic over
+/// the application, is compiled again in the application's crate after an edit, and whatever
+/// shares its module with it would be too.
+mod accept {
+    use super::{
+        ACCEPT_ERROR_BACKOFF, AcceptErrors, Arc, Conn, Future, Instant, JoinSet, Pin, Semaphore, Serve, Server,
+        Serving, Socket, io, is_per_connection, limit_unsent, pin, watch,
+    };
 
     /// The accept loop, for any application: not generic, so compiled once, in this crate.
-    async fn accept(
-        self,
+    /// The server's future, boxed here so that the application's crate only names it.
+    pub(super) fn serving<'a>(
+        server: Server,
         app: Arc<dyn Serve>,
-        mut signal: Pin<&mut (dyn Future<Output = ()> + Send + '_)>,
+        signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>,
+    ) -> Serving<'a> {
+        Serving(Box::pin(accept(server, app, signal)))
+    }
+
+    async fn accept(
+        server: Server,
+        app: Arc<dyn Serve>,
+        mut signal: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
     ) -> io::Result<()> {
         #[cfg(feature = "tls")]
-        let tls = self.tls;
-        let Server { listener, config, .. } = self;
+        let tls = server.tls;
+        let Server { listener, config, .. } = server;
         let config = Arc::new(config);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let slots = Arc::new(Semaphore::new(config.max_connections));
@@ -226,6 +246,29 @@ impl Server {
             }
         }
         Ok(())
+    }
+}
+
+/// A running server, from [`Server::serve`] or [`Server::serve_with_shutdown`]: a future that
+/// completes when the server has shut down.
+///
+/// A named type rather than `impl Future`, for build time: a future generic over the
+/// application, held in the application's `main`, made the compiler redo tokio's runtime code
+/// for it after every edit of a route (BENCHMARKS.md, build cost). It is boxed once per server.
+#[must_use = "a server does nothing unless it is awaited"]
+pub struct Serving<'a>(Pin<Box<dyn Future<Output = io::Result<()>> + Send + 'a>>);
+
+impl Future for Serving<'_> {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl std::fmt::Debug for Serving<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Serving").finish_non_exhaustive()
     }
 }
 
