@@ -9,12 +9,14 @@
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Method, StatusCode, Version};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -25,6 +27,7 @@ use crate::error::Error;
 use crate::incoming::{self, Feed};
 use crate::io::{Io, Socket, Transport};
 use crate::parse::{Head, parse_head};
+use crate::server::{ConnFuture, Serve};
 use crate::upgrade::{OnUpgrade, Upgraded};
 use crate::{App, Body, Request, Response};
 
@@ -43,11 +46,12 @@ enum End {
 
 /// A connection: its stream and buffers, its limits, and the request being answered.
 ///
-/// Only the request loop (module [`run`]) is generic over the application. It creates each
+/// Only the request loop ([`Conn::run`]) is generic over the application. It creates each
 /// handler's future and polls it, alone or beside the body's reader ([`call_streaming`], which
-/// takes it as `&mut dyn Future`); reading, framing and writing are generic over the stream only.
-/// The compiler's codegen units follow modules, so when a route of the application changes, only
-/// the loop is compiled again, not the connection code around it (BENCHMARKS.md, build cost).
+/// takes it as `&mut dyn Future`); reading, framing and writing are generic over the stream
+/// only, and for plain TCP compiled once, in this crate ([`share_tcp_code`]). So when a route of
+/// the application changes, only the loop is compiled again, not the connection code around it
+/// (BENCHMARKS.md, build cost).
 pub(crate) struct Conn<S> {
     io: Transport<S>,
     cfg: Arc<Config>,
@@ -252,121 +256,43 @@ async fn call_streaming<S: Io>(
 }
 
 /// The handler's response, or a 500 if it panicked.
+#[inline]
 fn answer(req: &Request, outcome: std::thread::Result<Response>) -> Response {
-    outcome.unwrap_or_else(|_| {
-        tracing::error!(method = %req.method(), path = req.path(), "handler panicked; answering 500");
-        Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
-    })
+    match outcome {
+        Ok(res) => res,
+        Err(_) => panicked(req),
+    }
 }
 
-/// The code generic over the application: the request loop, and what chooses between it and
-/// HTTP/2. In a module of its own for the reason given at [`Conn`]; free functions, since the
-/// compiler files an inherent method under its type's module.
-pub(crate) mod run {
-    use std::sync::Arc;
+#[cold]
+fn panicked(req: &Request) -> Response {
+    tracing::error!(method = %req.method(), path = req.path(), "handler panicked; answering 500");
+    Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
+}
 
-    use tokio::net::TcpStream;
-
-    use crate::server::{ConnFuture, Serve};
-
-    use super::{
-        App, Bytes, CatchUnwind, Conn, End, Error, Exchange, Io, Method, Version, WRITE_BATCH, answer, call_streaming,
-        debug_clock, encode, pin,
-    };
-
-    impl<A: App> Serve for A {
-        fn tcp(self: Arc<Self>, conn: Conn<TcpStream>) -> ConnFuture {
-            Box::pin(serve_conn(self, conn))
-        }
-
-        #[cfg(feature = "tls")]
-        fn tls(
-            self: Arc<Self>,
-            stream: tokio_rustls::server::TlsStream<TcpStream>,
-            peer: std::net::SocketAddr,
-            h2: bool,
-            cfg: Arc<crate::config::Config>,
-            shutdown: tokio::sync::watch::Receiver<bool>,
-        ) -> ConnFuture {
-            #[cfg(feature = "http2")]
-            if h2 {
-                return Box::pin(crate::h2::serve(Vec::new(), stream, Some(peer), self, cfg, shutdown));
-            }
-            let _ = h2; // without the `http2` feature, ALPN never offers `h2`
-            let conn = Conn::new(stream, crate::tls::SOCKET, peer, cfg, shutdown);
-            Box::pin(async move { run(conn, &*self).await })
-        }
-    }
-
-    /// An application that answers every request with a 404, for [`share_tcp_code`].
-    struct Unrouted;
-
-    impl App for Unrouted {
-        fn handle<'a>(&'a self, _req: &'a crate::Request) -> impl Future<Output = crate::Response> + Send + 'a {
-            std::future::ready(crate::Response::status_only(http::StatusCode::NOT_FOUND))
-        }
-    }
-
-    /// Compiles the connection code for plain TCP in this crate. Not for use: its effect is at
-    /// build time.
-    ///
-    /// Everything a TCP connection runs that does not depend on the application (reading,
-    /// framing, writing, HTTP/2, the drop code of it all) is generic over the stream, so it would
-    /// be compiled in the application's crate, and in each of its binaries and test targets. With
-    /// the compiler's sharing of generic code, which is on in unoptimized builds, a crate links
-    /// to the copies that a crate it depends on made instead; this function makes them here,
-    /// through an application of our own. Release builds compile their own copies as before,
-    /// so that they can be inlined (BENCHMARKS.md, build cost).
-    #[doc(hidden)]
-    #[must_use]
-    pub fn share_tcp_code() -> usize {
-        let tcp: fn(Arc<Unrouted>, Conn<TcpStream>) -> ConnFuture = <Unrouted as Serve>::tcp;
-        tcp as usize
-    }
-
-    /// Serves a connection: natively for HTTP/1.x, or, with the `http2` feature, through hyper
-    /// when the client opens with the HTTP/2 preface (h2c with prior knowledge).
-    pub(crate) async fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) {
-        #[cfg(feature = "http2")]
-        let conn = {
-            let mut conn = conn;
-            if conn.h2c() {
-                match conn.sniff().await {
-                    super::Sniffed::Http1 => {}
-                    super::Sniffed::Gone => return,
-                    super::Sniffed::Http2 => {
-                        let parts = conn.into_parts();
-                        return crate::h2::serve(parts.input, parts.stream, parts.peer, app, parts.cfg, parts.shutdown)
-                            .await;
-                    }
-                }
-            }
-            conn
-        };
-        run(conn, &*app).await;
-    }
-
+/// The request loop, the one part of a connection generic over the application.
+impl<S: Io> Conn<S> {
     /// Serves requests until the connection ends; never fails, never panics on client input.
-    pub(crate) async fn run<A: App + ?Sized, S: Io>(mut conn: Conn<S>, app: &A) {
-        let end = serve(&mut conn, app).await;
-        conn.end(end).await;
+    pub(crate) async fn run<A: App>(mut self, app: Arc<A>) {
+        let end = self.serve(&*app).await;
+        self.end(end).await;
     }
 
-    async fn serve<A: App + ?Sized, S: Io>(conn: &mut Conn<S>, app: &A) -> Result<End, Error> {
+    async fn serve<A: App + ?Sized>(&mut self, app: &A) -> Result<End, Error> {
         // The first request must start within the header timeout of the accept.
-        let mut idle_deadline = Some(conn.accepted + conn.cfg.header_read_timeout);
+        let mut idle_deadline = Some(self.accepted + self.cfg.header_read_timeout);
         loop {
-            let Some(head) = conn.read_head(idle_deadline.take()).await? else {
+            let Some(head) = self.read_head(idle_deadline.take()).await? else {
                 return Ok(End::Quiet);
             };
-            conn.served += 1;
+            self.served += 1;
             let mut keep_alive =
-                head.keep_alive && conn.cfg.max_requests_per_connection.is_none_or(|max| conn.served < max);
+                head.keep_alive && self.cfg.max_requests_per_connection.is_none_or(|max| self.served < max);
             let started = debug_clock();
-            let streaming = conn.frame(&head)?;
+            let streaming = self.frame(&head)?;
             let streamed = streaming.is_some();
             let (mut res, waited) = {
-                let Conn { io, cfg, req, .. } = conn;
+                let Self { io, cfg, req, .. } = self;
                 let handler = pin!(app.handle(req));
                 match streaming {
                     // Polled right here (an `async fn` around it costs ~80 instructions per
@@ -389,49 +315,128 @@ pub(crate) mod run {
                 }
             };
             if streamed {
-                conn.req.set_incoming(None);
+                self.req.set_incoming(None);
             }
             if waited {
-                conn.io.set_clock_fresh(false);
+                self.io.set_clock_fresh(false);
             }
             // Only ever set to `true` (once); an atomic load, where `borrow` takes a lock.
-            if conn.shutdown.has_changed().unwrap_or(true) {
+            if self.shutdown.has_changed().unwrap_or(true) {
                 keep_alive = false;
             }
             let mut ex = Exchange {
-                head_request: conn.req.method() == Method::HEAD,
-                http10: conn.req.version() == Version::HTTP_10,
+                head_request: self.req.method() == Method::HEAD,
+                http10: self.req.version() == Version::HTTP_10,
                 keep_alive,
-                check_clock: !conn.io.clock_fresh(),
+                check_clock: !self.io.clock_fresh(),
             };
-            let framing = encode::write_head(conn.io.out(), &res, &mut ex);
-            conn.io.set_clock_fresh(!ex.check_clock);
+            let framing = encode::write_head(self.io.out(), &res, &mut ex);
+            self.io.set_clock_fresh(!ex.check_clock);
             let status = res.status();
             if let Some(run) = res.take_upgrade() {
-                conn.io.flush().await?;
+                self.io.flush().await?;
                 return Ok(End::Upgrade(run));
             }
-            if !conn.write_body(res.take_body(), framing).await? {
+            if !self.write_body(res.take_body(), framing).await? {
                 ex.keep_alive = false;
             }
             if let Some(started) = started {
-                conn.log(started, status);
+                self.log(started, status);
             }
             // The body may be large; do not keep it until the next request replaces it.
-            if !conn.req.body().is_empty() {
-                conn.req.set_body(Bytes::new());
+            if !self.req.body().is_empty() {
+                self.req.set_body(Bytes::new());
             }
             if !ex.keep_alive {
                 return Ok(End::AfterResponse);
             }
-            if conn.io.out().len() >= WRITE_BATCH {
-                conn.io.flush().await?;
+            if self.io.out().len() >= WRITE_BATCH {
+                self.io.flush().await?;
             }
         }
     }
 }
 
+impl<A: App> Serve for A {
+    fn tcp(self: Arc<Self>, conn: Conn<TcpStream>) -> ConnFuture {
+        // The connection's future itself when there is no preface to look for: a layer of
+        // `async` less on every poll.
+        #[cfg(feature = "http2")]
+        if conn.h2c() {
+            return Box::pin(serve_conn(self, conn));
+        }
+        Box::pin(conn.run(self))
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls(
+        self: Arc<Self>,
+        stream: tokio_rustls::server::TlsStream<TcpStream>,
+        peer: std::net::SocketAddr,
+        h2: bool,
+        cfg: Arc<crate::config::Config>,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> ConnFuture {
+        #[cfg(feature = "http2")]
+        if h2 {
+            return Box::pin(crate::h2::serve(Vec::new(), stream, Some(peer), self, cfg, shutdown));
+        }
+        let _ = h2; // without the `http2` feature, ALPN never offers `h2`
+        let conn = Conn::new(stream, crate::tls::SOCKET, peer, cfg, shutdown);
+        Box::pin(conn.run(self))
+    }
+}
+
+/// An application that answers every request with a 404, for [`share_tcp_code`].
+struct Unrouted;
+
+impl App for Unrouted {
+    fn handle<'a>(&'a self, _req: &'a crate::Request) -> impl Future<Output = crate::Response> + Send + 'a {
+        std::future::ready(crate::Response::status_only(http::StatusCode::NOT_FOUND))
+    }
+}
+
+/// Compiles the connection code for plain TCP in this crate. Not for use: its effect is at
+/// build time.
+///
+/// Everything a TCP connection runs that does not depend on the application (reading,
+/// framing, writing, HTTP/2, the drop code of it all) is generic over the stream, so it would
+/// be compiled in the application's crate, and in each of its binaries and test targets. With
+/// the compiler's sharing of generic code, which is on in unoptimized builds, a crate links
+/// to the copies that a crate it depends on made instead; this function makes them here,
+/// through an application of our own. Release builds compile their own copies as before,
+/// so that they can be inlined (BENCHMARKS.md, build cost).
+#[doc(hidden)]
+#[must_use]
+pub fn share_tcp_code() -> usize {
+    let tcp: fn(Arc<Unrouted>, Conn<TcpStream>) -> ConnFuture = <Unrouted as Serve>::tcp;
+    tcp as usize
+}
+
+/// Serves a connection: natively for HTTP/1.x, or, with the `http2` feature, through hyper
+/// when the client opens with the HTTP/2 preface (h2c with prior knowledge).
+pub(crate) async fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) {
+    #[cfg(feature = "http2")]
+    let conn = {
+        let mut conn = conn;
+        if conn.h2c() {
+            match conn.sniff().await {
+                Sniffed::Http1 => {}
+                Sniffed::Gone => return,
+                Sniffed::Http2 => {
+                    let parts = conn.into_parts();
+                    return crate::h2::serve(parts.input, parts.stream, parts.peer, app, parts.cfg, parts.shutdown)
+                        .await;
+                }
+            }
+        }
+        conn
+    };
+    conn.run(app).await;
+}
+
 /// When a request started, if requests are logged (at `DEBUG`).
+#[inline]
 fn debug_clock() -> Option<std::time::Instant> {
     tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now)
 }
@@ -511,36 +516,25 @@ impl<S: Io> Conn<S> {
     }
 }
 
-/// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`. A
-/// module of its own for the reason given at [`Conn`]: it is instantiated for the application's
-/// handler future.
-mod catch {
-    use std::future::Future;
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
+/// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`.
+pub(crate) struct CatchUnwind<'a, F: ?Sized> {
+    pub(crate) inner: Pin<&'a mut F>,
+    pub(crate) waited: &'a mut bool,
+}
 
-    pub(crate) struct CatchUnwind<'a, F: ?Sized> {
-        pub(crate) inner: Pin<&'a mut F>,
-        pub(crate) waited: &'a mut bool,
-    }
+impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {
+    type Output = std::thread::Result<F::Output>;
 
-    impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {
-        type Output = std::thread::Result<F::Output>;
-
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            let this = &mut *self;
-            let inner = this.inner.as_mut();
-            match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-                Ok(Poll::Pending) => {
-                    *this.waited = true;
-                    Poll::Pending
-                }
-                Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
-                Err(panic) => Poll::Ready(Err(panic)),
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let inner = this.inner.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => {
+                *this.waited = true;
+                Poll::Pending
             }
+            Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
+            Err(panic) => Poll::Ready(Err(panic)),
         }
     }
 }
-
-pub(crate) use catch::CatchUnwind;

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use crate::App;
 use crate::config::Config;
 use crate::conn::Conn;
-use crate::conn::run::serve_conn;
+use crate::conn::serve_conn;
 use crate::io::Socket;
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
@@ -129,38 +129,26 @@ impl Server {
     ///
     /// As for [`Server::serve`].
     pub fn serve_with_shutdown<'a>(self, app: impl App, signal: impl Future<Output = ()> + Send + 'a) -> Serving<'a> {
-        accept::serving(self, Arc::new(app), Box::pin(signal))
+        self.serving(Arc::new(app), Box::pin(signal))
     }
-}
 
-/// The accept loop, for any application: not generic, so compiled once, in this crate. A module
-/// of its own, since the compiler's codegen units follow modules: `Server::serve`, generic over
-/// the application, is compiled again in the application's crate after an edit, and whatever
-/// shares its module with it would be too.
-mod accept {
-    use super::{
-        ACCEPT_ERROR_BACKOFF, AcceptErrors, Arc, Conn, Future, Instant, JoinSet, Pin, Semaphore, Serve, Server,
-        Serving, Socket, io, is_per_connection, limit_unsent, pin, watch,
-    };
+    /// The server's future, boxed here, not in [`Server::serve`]: that one is generic over the
+    /// application, so it is compiled in the application's crate, and so would be all that it
+    /// builds (the accept loop's future, its drop code, tokio's code for the connection tasks),
+    /// again after every edit of a route (BENCHMARKS.md, build cost).
+    fn serving<'a>(self, app: Arc<dyn Serve>, signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>) -> Serving<'a> {
+        Serving(Box::pin(self.accept(app, signal)))
+    }
 
     /// The accept loop, for any application: not generic, so compiled once, in this crate.
-    /// The server's future, boxed here so that the application's crate only names it.
-    pub(super) fn serving<'a>(
-        server: Server,
-        app: Arc<dyn Serve>,
-        signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>,
-    ) -> Serving<'a> {
-        Serving(Box::pin(accept(server, app, signal)))
-    }
-
     async fn accept(
-        server: Server,
+        self,
         app: Arc<dyn Serve>,
         mut signal: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
     ) -> io::Result<()> {
         #[cfg(feature = "tls")]
-        let tls = server.tls;
-        let Server { listener, config, .. } = server;
+        let tls = self.tls;
+        let Server { listener, config, .. } = self;
         let config = Arc::new(config);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let slots = Arc::new(Semaphore::new(config.max_connections));
