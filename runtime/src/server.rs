@@ -240,9 +240,11 @@ impl Server {
 /// A running server, from [`Server::serve`] or [`Server::serve_with_shutdown`]: a future that
 /// completes when the server has shut down.
 ///
-/// A named type rather than `impl Future`, for build time: a future generic over the
-/// application, held in the application's `main`, made the compiler redo tokio's runtime code
-/// for it after every edit of a route (BENCHMARKS.md, build cost). It is boxed once per server.
+/// A named type rather than `impl Future`, for build time: the compiler recompiles whatever
+/// mentions a type defined in a file that changed, and an `async fn`'s future generic over the
+/// application, held in `main`'s future, made that include tokio's runtime code for `main` and
+/// the whole accept loop, after every edit of the file with the routes (BENCHMARKS.md, build
+/// cost). It is boxed once per server.
 #[must_use = "a server does nothing unless it is awaited"]
 pub struct Serving<'a>(Pin<Box<dyn Future<Output = io::Result<()>> + Send + 'a>>);
 
@@ -268,11 +270,12 @@ pub(crate) type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// request).
 ///
 /// This is the one boundary between the server and the application's type, and it is there for
-/// build time. The accept loop, the HTTP/1.1 connection code and tokio's task code for a
-/// connection are compiled once, in this crate; what is compiled in the application's crate for
-/// its table is the request loop ([`run`]), which creates each handler's future and hands it
-/// back as `&mut dyn Future`. Monomorphized for the table, as before, that code was compiled again
-/// in the application's crate, and again after every edit of a route, since its types hold the
+/// build time. The accept loop and tokio's task code for a connection are compiled once, in this
+/// crate, and so is the HTTP/1.1 connection code for TCP in unoptimized builds
+/// ([`share_tcp_code`](crate::conn::share_tcp_code)). What is compiled in the application's
+/// crate for its table is the request loop ([`Conn::run`]), which creates each handler's future
+/// and polls it. Monomorphized for the table, as before, all of it was compiled in the
+/// application's crate, and again after every edit of a route, since its types held the
 /// handlers' futures (BENCHMARKS.md, build cost, issue 8).
 pub(crate) trait Serve: Send + Sync + 'static {
     /// Serves an accepted TCP connection.
