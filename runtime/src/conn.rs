@@ -49,7 +49,7 @@ enum End {
 /// Only the request loop ([`Conn::run`]) is generic over the application. It creates each
 /// handler's future and polls it, alone or beside the body's reader ([`call_streaming`], which
 /// takes it as `&mut dyn Future`); reading, framing and writing are generic over the stream
-/// only, and for plain TCP compiled once, in this crate ([`share_tcp_code`]). So when a route of
+/// only, and for TCP and TLS compiled once, in this crate ([`share_connection_code`]). So when a route of
 /// the application changes, only the loop is compiled again, not the connection code around it
 /// (BENCHMARKS.md, build cost).
 pub(crate) struct Conn<S> {
@@ -387,7 +387,7 @@ impl<A: App> Serve for A {
     }
 }
 
-/// An application that answers every request with a 404, for [`share_tcp_code`].
+/// An application that answers every request with a 404, for [`share_connection_code`].
 struct Unrouted;
 
 impl App for Unrouted {
@@ -396,11 +396,11 @@ impl App for Unrouted {
     }
 }
 
-/// Compiles the connection code for plain TCP in this crate. Not for use: its effect is at
+/// Compiles the connection code for TCP and TLS in this crate. Not for use: its effect is at
 /// build time.
 ///
-/// Everything a TCP connection runs that does not depend on the application (reading,
-/// framing, writing, HTTP/2, the drop code of it all) is generic over the stream, so it would
+/// Everything a connection runs that does not depend on the application (reading, framing,
+/// writing, HTTP/2, the drop code of it all) is generic over the stream, so it would
 /// be compiled in the application's crate, and in each of its binaries and test targets. With
 /// the compiler's sharing of generic code, which is on in unoptimized builds, a crate links
 /// to the copies that a crate it depends on made instead; this function makes them here,
@@ -408,9 +408,19 @@ impl App for Unrouted {
 /// so that they can be inlined (BENCHMARKS.md, build cost).
 #[doc(hidden)]
 #[must_use]
-pub fn share_tcp_code() -> usize {
+pub fn share_connection_code() -> [usize; 2] {
     let tcp: fn(Arc<Unrouted>, Conn<TcpStream>) -> ConnFuture = <Unrouted as Serve>::tcp;
-    tcp as usize
+    #[cfg(feature = "tls")]
+    let tls = {
+        type Stream = tokio_rustls::server::TlsStream<TcpStream>;
+        type Shutdown = watch::Receiver<bool>;
+        let tls: fn(Arc<Unrouted>, Stream, SocketAddr, bool, Arc<Config>, Shutdown) -> ConnFuture =
+            <Unrouted as Serve>::tls;
+        tls as usize
+    };
+    #[cfg(not(feature = "tls"))]
+    let tls = 0;
+    [tcp as usize, tls]
 }
 
 /// Serves a connection: natively for HTTP/1.x, or, with the `http2` feature, through hyper

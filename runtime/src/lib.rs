@@ -116,7 +116,7 @@ pub use config::{
     DEFAULT_SHUTDOWN_GRACE,
 };
 #[doc(hidden)]
-pub use conn::share_tcp_code as __share_tcp_code;
+pub use conn::share_connection_code as __share_connection_code;
 pub use extract::{Form, FromBody, Rejection};
 pub use http::{Method, StatusCode, Version, header};
 pub use request::Request;

@@ -271,8 +271,8 @@ pub(crate) type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// This is the one boundary between the server and the application's type, and it is there for
 /// build time. The accept loop and tokio's task code for a connection are compiled once, in this
-/// crate, and so is the HTTP/1.1 connection code for TCP in unoptimized builds
-/// ([`share_tcp_code`](crate::conn::share_tcp_code)). What is compiled in the application's
+/// crate, and so is the HTTP/1.1 connection code for TCP and TLS in unoptimized builds
+/// ([`share_connection_code`](crate::conn::share_connection_code)). What is compiled in the application's
 /// crate for its table is the request loop ([`Conn::run`]), which creates each handler's future
 /// and polls it. Monomorphized for the table, as before, all of it was compiled in the
 /// application's crate, and again after every edit of a route, since its types held the

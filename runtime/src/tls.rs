@@ -159,7 +159,10 @@ pub(crate) async fn serve(
     cfg: Arc<Config>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let tls = match tokio::time::timeout(cfg.tls_handshake_timeout, acceptor.accept(stream)).await {
+    // Boxed, so that the handshake's state (rustls's, several KiB) is freed once it is done
+    // instead of staying reserved in this future, next to the connection's own, for as long as
+    // the connection lives.
+    let tls = match tokio::time::timeout(cfg.tls_handshake_timeout, Box::pin(acceptor.accept(stream))).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
             tracing::debug!(%peer, error = %e, "tls handshake failed");
