@@ -48,10 +48,10 @@ enum End {
 ///
 /// Only the request loop ([`Conn::run`]) is generic over the application. It creates each
 /// handler's future and polls it, alone or beside the body's reader ([`call_streaming`], which
-/// takes it as `&mut dyn Future`); reading, framing and writing are generic over the stream
-/// only, and for TCP and TLS compiled once, in this crate ([`share_connection_code`]). So when a route of
-/// the application changes, only the loop is compiled again, not the connection code around it
-/// (BENCHMARKS.md, build cost).
+/// takes it as `&mut dyn Future`). Reading, framing and writing are generic over the stream
+/// only, and for TCP and TLS compiled once, in this crate ([`share_connection_code`]). So when a
+/// route of the application changes, only the loop is compiled again, not the connection code
+/// around it (BENCHMARKS.md, build cost).
 pub(crate) struct Conn<S> {
     io: Transport<S>,
     cfg: Arc<Config>,
@@ -372,10 +372,10 @@ impl<A: App> Serve for A {
     fn tls(
         self: Arc<Self>,
         stream: tokio_rustls::server::TlsStream<TcpStream>,
-        peer: std::net::SocketAddr,
+        peer: SocketAddr,
         h2: bool,
-        cfg: Arc<crate::config::Config>,
-        shutdown: tokio::sync::watch::Receiver<bool>,
+        cfg: Arc<Config>,
+        shutdown: watch::Receiver<bool>,
     ) -> ConnFuture {
         #[cfg(feature = "http2")]
         if h2 {
@@ -391,8 +391,8 @@ impl<A: App> Serve for A {
 struct Unrouted;
 
 impl App for Unrouted {
-    fn handle<'a>(&'a self, _req: &'a crate::Request) -> impl Future<Output = crate::Response> + Send + 'a {
-        std::future::ready(crate::Response::status_only(http::StatusCode::NOT_FOUND))
+    fn handle<'a>(&'a self, _req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+        std::future::ready(Response::status_only(StatusCode::NOT_FOUND))
     }
 }
 
