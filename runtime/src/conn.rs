@@ -369,20 +369,12 @@ impl<A: App> Serve for A {
     }
 
     #[cfg(feature = "tls")]
-    fn tls(
-        self: Arc<Self>,
-        stream: tokio_rustls::server::TlsStream<TcpStream>,
-        peer: SocketAddr,
-        h2: bool,
-        cfg: Arc<Config>,
-        shutdown: watch::Receiver<bool>,
-    ) -> ConnFuture {
+    fn tls(self: Arc<Self>, conn: Conn<tokio_rustls::server::TlsStream<TcpStream>>, h2: bool) -> ConnFuture {
         #[cfg(feature = "http2")]
         if h2 {
-            return Box::pin(crate::h2::serve(Vec::new(), stream, Some(peer), self, cfg, shutdown));
+            return Box::pin(conn.serve_h2(self));
         }
         let _ = h2; // without the `http2` feature, ALPN never offers `h2`
-        let conn = Conn::new(stream, crate::tls::SOCKET, peer, cfg, shutdown);
         Box::pin(conn.run(self))
     }
 }
@@ -412,9 +404,7 @@ pub fn share_connection_code() -> [usize; 2] {
     let tcp: fn(Arc<Unrouted>, Conn<TcpStream>) -> ConnFuture = <Unrouted as Serve>::tcp;
     #[cfg(feature = "tls")]
     let tls = {
-        type Stream = tokio_rustls::server::TlsStream<TcpStream>;
-        type Shutdown = watch::Receiver<bool>;
-        let tls: fn(Arc<Unrouted>, Stream, SocketAddr, bool, Arc<Config>, Shutdown) -> ConnFuture =
+        let tls: fn(Arc<Unrouted>, Conn<tokio_rustls::server::TlsStream<TcpStream>>, bool) -> ConnFuture =
             <Unrouted as Serve>::tls;
         tls as usize
     };
@@ -433,11 +423,7 @@ pub(crate) async fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) {
             match conn.sniff().await {
                 Sniffed::Http1 => {}
                 Sniffed::Gone => return,
-                Sniffed::Http2 => {
-                    let parts = conn.into_parts();
-                    return crate::h2::serve(parts.input, parts.stream, parts.peer, app, parts.cfg, parts.shutdown)
-                        .await;
-                }
+                Sniffed::Http2 => return conn.serve_h2(app).await,
             }
         }
         conn
@@ -480,17 +466,6 @@ pub(crate) enum Sniffed {
     Gone,
 }
 
-/// The parts of a connection that an HTTP/2 server takes over.
-#[cfg(feature = "http2")]
-pub(crate) struct Parts<S> {
-    pub(crate) stream: S,
-    pub(crate) peer: Option<SocketAddr>,
-    /// What was read and not yet parsed: the preface and whatever came with it.
-    pub(crate) input: Vec<u8>,
-    pub(crate) cfg: Arc<Config>,
-    pub(crate) shutdown: watch::Receiver<bool>,
-}
-
 #[cfg(feature = "http2")]
 impl<S: Io> Conn<S> {
     /// Reads until the first bytes are known to be the HTTP/2 preface or not. The bytes read stay
@@ -514,10 +489,12 @@ impl<S: Io> Conn<S> {
         }
     }
 
-    pub(crate) fn into_parts(self) -> Parts<S> {
+    /// Hands the connection to hyper's HTTP/2 server, with what was read and not yet parsed (the
+    /// preface and whatever came with it).
+    pub(crate) async fn serve_h2<A: App>(self, app: Arc<A>) {
         let peer = self.req.peer_addr();
         let (stream, input) = self.io.into_parts();
-        Parts { stream, peer, input, cfg: self.cfg, shutdown: self.shutdown }
+        crate::h2::serve(input, stream, peer, app, self.cfg, self.shutdown).await;
     }
 
     /// Whether plain connections are checked for the HTTP/2 preface.

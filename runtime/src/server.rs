@@ -283,14 +283,7 @@ pub(crate) trait Serve: Send + Sync + 'static {
 
     /// Serves a TLS connection whose handshake is done; `h2`: ALPN chose HTTP/2.
     #[cfg(feature = "tls")]
-    fn tls(
-        self: Arc<Self>,
-        stream: tokio_rustls::server::TlsStream<TcpStream>,
-        peer: SocketAddr,
-        h2: bool,
-        cfg: Arc<Config>,
-        shutdown: watch::Receiver<bool>,
-    ) -> ConnFuture;
+    fn tls(self: Arc<Self>, conn: Conn<tokio_rustls::server::TlsStream<TcpStream>>, h2: bool) -> ConnFuture;
 }
 
 /// Serves one connection over any byte stream with the default limits, until the client closes

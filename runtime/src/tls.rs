@@ -21,6 +21,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use crate::config::Config;
+use crate::conn::Conn;
 use crate::io::Socket;
 use crate::server::Serve;
 
@@ -174,7 +175,7 @@ pub(crate) async fn serve(
         }
     };
     let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-    app.tls(tls, peer, h2, cfg, shutdown).await;
+    app.tls(Conn::new(tls, SOCKET, peer, cfg, shutdown), h2).await;
 }
 
 #[cfg(test)]
