@@ -359,13 +359,7 @@ impl<S: Io> Conn<S> {
 
 impl<A: App> Serve for A {
     fn tcp(self: Arc<Self>, conn: Conn<TcpStream>) -> ConnFuture {
-        // The connection's future itself when there is no preface to look for: a layer of
-        // `async` less on every poll.
-        #[cfg(feature = "http2")]
-        if conn.h2c() {
-            return Box::pin(serve_conn(self, conn));
-        }
-        Box::pin(conn.run(self))
+        serve_conn(self, conn)
     }
 
     #[cfg(feature = "tls")]
@@ -413,22 +407,22 @@ pub fn share_connection_code() -> [usize; 2] {
     [tcp as usize, tls]
 }
 
-/// Serves a connection: natively for HTTP/1.x, or, with the `http2` feature, through hyper
-/// when the client opens with the HTTP/2 preface (h2c with prior knowledge).
-pub(crate) async fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) {
+/// A connection's task: native HTTP/1.x, or, with the `http2` feature, hyper's HTTP/2 when the
+/// client opens with the preface (h2c with prior knowledge). Without a preface to look for, the
+/// task is the connection's own future: a layer of `async` less on every poll.
+pub(crate) fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) -> ConnFuture {
     #[cfg(feature = "http2")]
-    let conn = {
+    if conn.h2c() {
         let mut conn = conn;
-        if conn.h2c() {
+        return Box::pin(async move {
             match conn.sniff().await {
-                Sniffed::Http1 => {}
-                Sniffed::Gone => return,
-                Sniffed::Http2 => return conn.serve_h2(app).await,
+                Sniffed::Http1 => conn.run(app).await,
+                Sniffed::Gone => {}
+                Sniffed::Http2 => conn.serve_h2(app).await,
             }
-        }
-        conn
-    };
-    conn.run(app).await;
+        });
+    }
+    Box::pin(conn.run(app))
 }
 
 /// When a request started, if requests are logged (at `DEBUG`).

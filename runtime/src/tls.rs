@@ -148,7 +148,7 @@ fn server_config(cert_chain: &[u8], key: &[u8]) -> io::Result<ServerConfig> {
 }
 
 /// What a connection may do with the TCP socket under a TLS stream: reset it, not `sendfile` to it.
-pub(crate) const SOCKET: Socket<TlsStream<TcpStream>> = Socket { tcp: |tls| Some(tls.get_ref().0), plain: false };
+const SOCKET: Socket<TlsStream<TcpStream>> = Socket { tcp: |tls| Some(tls.get_ref().0), plain: false };
 
 /// Completes the handshake within the timeout, then serves the connection with the protocol ALPN
 /// chose.
