@@ -28,6 +28,7 @@ use crate::incoming::{self, Feed};
 use crate::io::{Io, Socket, Transport};
 use crate::parse::{Head, parse_head};
 use crate::server::{ConnFuture, Serve};
+use crate::shutdown::Shutdown;
 use crate::upgrade::{OnUpgrade, Upgraded};
 use crate::{App, Body, Request, Response};
 
@@ -55,7 +56,7 @@ enum End {
 pub(crate) struct Conn<S> {
     io: Transport<S>,
     cfg: Arc<Config>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
     accepted: Instant,
     req: Request,
     served: u64,
@@ -85,7 +86,7 @@ impl<S: Io> Conn<S> {
         req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
         let io = Transport::new(stream, socket, cfg.send_timeout, accepted + cfg.header_read_timeout);
-        Self { io, cfg, shutdown, accepted, req, served: 0 }
+        Self { io, cfg, shutdown: Shutdown::new(shutdown), accepted, req, served: 0 }
     }
 
     /// After the loop: hands an upgraded connection over, or says a last word and closes.
@@ -178,7 +179,6 @@ impl<S: Io> Conn<S> {
                 };
                 // The head goes out before the first chunk, which may be slow to come.
                 self.io.flush().await?;
-                let mut shutdown = self.shutdown.clone();
                 loop {
                     // A stream of unknown length (server-sent events, say) ends when the server
                     // shuts down, cleanly framed, instead of holding the shutdown for its grace
@@ -186,7 +186,7 @@ impl<S: Io> Conn<S> {
                     let next = tokio::select! {
                         biased;
                         chunk = chunks.recv() => chunk,
-                        _ = shutdown.changed(), if left.is_none() => None,
+                        () = self.shutdown.signalled(), if left.is_none() => None,
                     };
                     let Some(mut chunk) = next else { break };
                     if chunk.is_empty() {
@@ -321,7 +321,7 @@ impl<S: Io> Conn<S> {
                 self.io.set_clock_fresh(false);
             }
             // Only ever set to `true` (once); an atomic load, where `borrow` takes a lock.
-            if self.shutdown.has_changed().unwrap_or(true) {
+            if self.shutdown.is_signalled() {
                 keep_alive = false;
             }
             let mut ex = Exchange {

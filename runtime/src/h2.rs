@@ -38,13 +38,13 @@ use hyper::server::conn::http2;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
 use crate::App;
 use crate::bridge::{self, HttpBody};
 use crate::config::Config;
 use crate::io::Io;
+use crate::shutdown::Shutdown;
 
 /// How long a connection closed for idleness gets to finish its GOAWAY exchange before it is
 /// dropped: a peer that vanished (no FIN, no RST) never answers.
@@ -176,7 +176,7 @@ pub(crate) async fn serve<A: App, S: Io>(
     peer: Option<SocketAddr>,
     app: Arc<A>,
     cfg: Arc<Config>,
-    mut shutdown: watch::Receiver<bool>,
+    mut shutdown: Shutdown,
 ) {
     let streams = Streams::default();
     let mut builder = http2::Builder::new(streams.clone());
@@ -205,7 +205,7 @@ pub(crate) async fn serve<A: App, S: Io>(
     let result = loop {
         tokio::select! {
             result = &mut drive => break result,
-            _ = shutdown.changed(), if !closing => {
+            () = shutdown.signalled(), if !closing => {
                 drive.conn.as_mut().graceful_shutdown();
                 closing = true;
             }

@@ -21,11 +21,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
 use crate::error::Error;
 use crate::file::FileBody;
+use crate::shutdown::Shutdown;
 
 /// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as
 /// a pipelining client's burst is likely to be, since it costs memory per thread only.
@@ -147,11 +147,11 @@ impl<S: Io> Transport<S> {
         &mut self,
         deadline: Option<Instant>,
         keep_alive: Duration,
-        shutdown: &mut watch::Receiver<bool>,
+        shutdown: &mut Shutdown,
         mut release_also: impl FnMut(),
     ) -> Result<bool, Error> {
         self.flush().await?;
-        if shutdown.has_changed().unwrap_or(true) {
+        if shutdown.is_signalled() {
             return Ok(false);
         }
         // Often the next requests are already there (pipelining, or a client that answered while
@@ -171,12 +171,17 @@ impl<S: Io> Transport<S> {
         if self.timer.deadline() > shrink_at.min(deadline) {
             self.timer.as_mut().reset(shrink_at.min(deadline));
         }
+        // The read just polled registered the wake-up: the first poll below need not read again.
+        let mut read_polled = true;
         loop {
             let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
+            let read_polled = &mut read_polled;
             tokio::select! {
                 biased;
-                read = poll_fn(|cx| poll_fill(stream, rbuf, start, cx)) => return Ok(read? > 0),
-                _ = shutdown.changed() => return Ok(false),
+                read = poll_fn(|cx| {
+                    if std::mem::take(read_polled) { Poll::Pending } else { poll_fill(stream, rbuf, start, cx) }
+                }) => return Ok(read? > 0),
+                () = shutdown.signalled() => return Ok(false),
                 () = self.timer.as_mut() => {
                     let now = Instant::now();
                     if now >= deadline {

@@ -92,6 +92,7 @@ mod parse;
 mod request;
 mod response;
 mod server;
+mod shutdown;
 pub mod sse;
 #[cfg(feature = "tls")]
 mod tls;

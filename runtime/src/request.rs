@@ -273,7 +273,7 @@ impl Request {
         self.target.clear();
         self.target.push_str(prefix);
         self.target.push_str(rest);
-        self.path_len = self.target.find('?').unwrap_or(self.target.len());
+        self.path_len = memchr::memchr(b'?', self.target.as_bytes()).unwrap_or(self.target.len());
     }
 
     /// Releases the buffers kept for reuse, for a connection that has gone idle.
