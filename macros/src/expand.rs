@@ -12,7 +12,7 @@ use waymark_shape::Seg;
 use crate::ast::{Input, Item, Mount};
 use crate::pattern::Segment;
 use crate::trie::{self, Node};
-use crate::valid::{self, METHODS, ParamTy, QueryKind, RouteDef, Table};
+use crate::valid::{self, METHODS, ParamTy, QueryKind, Table};
 use crate::{conflict, describe};
 
 pub(crate) fn expand(input: &Input) -> TokenStream {
@@ -128,7 +128,7 @@ fn stub(input: &Input) -> TokenStream {
                 -> ::core::option::Option<(Self::Found<'p>, &'static [::waymark::__private::shape::Seg<'static>])> {
                 ::core::option::Option::None
             }
-            fn bad<'p>(_: &::waymark::__private::Method, _: &'p str) -> ::core::option::Option<(&'static str, &'static str, &'p str)> {
+            fn bad<'p>(_: &::waymark::__private::Method, _: &'p str) -> ::core::option::Option<::waymark::__private::BadParam<'p>> {
                 ::core::option::Option::None
             }
             fn allow(_: &str, _: &mut ::waymark::__private::Allow) {}
@@ -569,7 +569,7 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
     let (bads, allows, everys) = (in_mounted(table, "bad"), in_mounted(table, "allow"), in_mounted(table, "every"));
     let own_allow = methods.iter().map(|m| {
         let (f, names) = (method_fn("match", m), allowed_by(m));
-        quote! { if Self::#f(__path).is_some() { #(__allow.push(#names);)* } }
+        quote! { if Self::#f(__path, &mut ::core::option::Option::None).is_some() { #(__allow.push(#names);)* } }
     });
     let every = methods.iter().flat_map(|m| allowed_by(m));
     let run_wrapped = wrap_all(&quote! { self.__dispatch(#req, ::core::option::Option::Some(__found)) }, &table.wraps);
@@ -591,9 +591,10 @@ fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream
             }
 
             #[cold]
-            fn bad<'p>(__method: &::waymark::__private::Method, __path: &'p str) -> ::core::option::Option<(&'static str, &'static str, &'p str)> {
-                Self::__bad_lookup(__method, __path)
-                    #(.or_else(|| #bads(__method, __path)))*
+            fn bad<'p>(__method: &::waymark::__private::Method, __path: &'p str) -> ::core::option::Option<::waymark::__private::BadParam<'p>> {
+                let mut __bad = ::core::option::Option::None;
+                let _ = Self::__find(__method, __path, &mut __bad);
+                __bad #(.or_else(|| #bads(__method, __path)))*
             }
 
             #[cold]
@@ -684,8 +685,7 @@ fn router(table: &Table<'_>, tries: &[(String, Node<'_>)]) -> Router {
     let methods: Vec<&'static str> = METHODS.iter().copied().filter(|m| tries.iter().any(|(t, _)| t == m)).collect();
     let Chunks { enums: chunk_enums, variants: chunk_variants, arms, indices } = chunks(table, &route);
     let match_fns = tries.iter().map(|(m, trie)| method_matcher(table, &route, m, trie));
-    let find = by_method(&methods, "match");
-    let find_bad = by_method(&methods, "bad");
+    let find = by_method(&methods);
     let items = quote! {
         #(#chunk_enums)*
         #[doc(hidden)]
@@ -725,13 +725,18 @@ fn router(table: &Table<'_>, tries: &[(String, Node<'_>)]) -> Router {
             #[inline(always)]
             #vis fn __lookup<'p>(__method: &::waymark::__private::Method, __path: &'p str)
                 -> ::core::option::Option<#route<'p>> {
-                #find
+                Self::__find(__method, __path, &mut ::core::option::Option::None)
             }
 
-            #[cold]
-            fn __bad_lookup<'p>(__method: &::waymark::__private::Method, __path: &'p str)
-                -> ::core::option::Option<(&'static str, &'static str, &'p str)> {
-                #find_bad
+            /// [`Self::__lookup`], noting in `__bad` the first parameter that failed to parse
+            /// in a route of the path's shape (for the `400` answer when nothing matched).
+            #[inline(always)]
+            fn __find<'p>(
+                __method: &::waymark::__private::Method,
+                __path: &'p str,
+                __bad: &mut ::core::option::Option<::waymark::__private::BadParam<'p>>,
+            ) -> ::core::option::Option<#route<'p>> {
+                #find
             }
         }
     };
@@ -743,49 +748,45 @@ fn allowed_by(m: &str) -> Vec<&str> {
     if m == "GET" { vec!["GET", "HEAD"] } else { vec![m] }
 }
 
-/// Calls the matcher (or the `400` check) of the request's method: `prefix` names the function
-/// family.
-fn by_method(methods: &[&str], prefix: &str) -> TokenStream {
+/// Calls the matcher of the request's method.
+fn by_method(methods: &[&str]) -> TokenStream {
     let head_falls_back = methods.contains(&"GET");
     let arms = methods.iter().filter(|m| !(head_falls_back && **m == "HEAD")).map(|m| {
-        let f = method_fn(prefix, m);
+        let f = method_fn("match", m);
         let konst = Ident::new(m, Span::call_site());
-        quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(__path) } else }
+        quote! { if *__method == ::waymark::__private::Method::#konst { Self::#f(__path, __bad) } else }
     });
     // HEAD falls back to GET (RFC 9110 §9.3.2) when no explicit HEAD route matches.
     let head = head_falls_back.then(|| {
-        let get = method_fn(prefix, "GET");
+        let get = method_fn("match", "GET");
         let first = if methods.contains(&"HEAD") {
-            let head = method_fn(prefix, "HEAD");
-            quote! { Self::#head(__path).or_else(|| Self::#get(__path)) }
+            let head = method_fn("match", "HEAD");
+            quote! { Self::#head(__path, __bad).or_else(|| Self::#get(__path, __bad)) }
         } else {
-            quote! { Self::#get(__path) }
+            quote! { Self::#get(__path, __bad) }
         };
         quote! { if *__method == ::waymark::__private::Method::HEAD { #first } else }
     });
     quote! { #head #(#arms)* { ::core::option::Option::None } }
 }
 
-/// The trie matcher of one method (`__match_get`) and its cold `400` check (`__bad_get`): the
-/// same walk of the same trie, with different leaves.
+/// The trie matcher of one method (`__match_get`). It also notes, for the `400` answer, the
+/// first parameter that failed to parse in a route of the path's shape: one walk serves both, so
+/// a large table's expansion holds the trie once (it held it twice, the second copy in a separate
+/// `400` check, until BENCHMARKS.md build cost run 6).
 fn method_matcher(table: &Table<'_>, route: &Ident, m: &str, trie: &Node<'_>) -> TokenStream {
-    let (matcher, bad) = (method_fn("match", m), method_fn("bad", m));
+    let matcher = method_fn("match", m);
     let found = emit_node(trie, 0, &|i| match_leaf(i, table, route));
-    let failed = emit_node(trie, 0, &|i| bad_leaf(&table.routes[i]));
     let aliases = aliases();
     quote! {
         #[inline]
-        fn #matcher(__path: &str) -> ::core::option::Option<#route<'_>> {
+        fn #matcher<'p>(
+            __path: &'p str,
+            __bad: &mut ::core::option::Option<::waymark::__private::BadParam<'p>>,
+        ) -> ::core::option::Option<#route<'p>> {
             #aliases
             let ::core::result::Result::Ok(__r0) = __w::path_rest(__path) else { return __None };
             #found
-            __None
-        }
-        #[cold]
-        fn #bad(__path: &str) -> ::core::option::Option<(&'static str, &'static str, &str)> {
-            #aliases
-            let ::core::result::Result::Ok(__r0) = __w::path_rest(__path) else { return __None };
-            #failed
             __None
         }
     }
@@ -911,7 +912,8 @@ fn raw_var(p: &valid::PathParam) -> Ident {
     if p.catch_all { found_rest_var(p.index) } else { seg_var(p.index) }
 }
 
-/// Returns route `i` if every one of its parameters parses; falls through otherwise.
+/// Returns route `i` if every one of its parameters parses; otherwise notes the first that did
+/// not (unless an earlier route of the walk did) and falls through.
 fn match_leaf(i: usize, table: &Table<'_>, route: &Ident) -> TokenStream {
     let v = variant(i);
     let params = &table.routes[i].params;
@@ -921,20 +923,9 @@ fn match_leaf(i: usize, table: &Table<'_>, route: &Ident) -> TokenStream {
     params.iter().zip(&vars).rev().fold(ret, |inner, (p, var)| {
         let raw = raw_var(p);
         let parse = parse_expr(&p.ty, &quote! { #raw });
-        quote! { if let __Some(#var) = #parse { #inner } }
-    })
-}
-
-/// For the `400` answer: the route's first parameter that fails to parse. Nothing for a route
-/// without parameters.
-fn bad_leaf(r: &RouteDef<'_>) -> TokenStream {
-    let checks = r.params.iter().map(|p| {
-        let raw = raw_var(p);
-        let parse = parse_expr(&p.ty, &quote! { #raw });
         let (name, ty) = (p.name.to_string(), p.ty.text());
-        quote! { if (#parse).is_none() { return __Some((#name, #ty, #raw)); } }
-    });
-    quote! { #(#checks)* }
+        quote! { if let __Some(#var) = #parse { #inner } else { __w::note_bad(__bad, #name, #ty, #raw) } }
+    })
 }
 
 /// The walk of the routes below `node`, whose segment `d` (if the path has one) starts the string

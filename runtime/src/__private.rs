@@ -39,7 +39,7 @@ pub trait Table: App + Sized {
     fn find<'p>(method: &Method, path: &'p str) -> Option<(Self::Found<'p>, &'static [Seg<'static>])>;
     /// For the `400` answer: the first parameter that fails to parse in a route of the path's
     /// shape (called only when [`Self::find`] found nothing).
-    fn bad<'p>(method: &Method, path: &'p str) -> Option<(&'static str, &'static str, &'p str)>;
+    fn bad<'p>(method: &Method, path: &'p str) -> Option<BadParam<'p>>;
     /// Adds the methods of the routes the path matches.
     fn allow(path: &str, allow: &mut Allow);
     /// Adds every method of the table (for `OPTIONS *`).
@@ -230,6 +230,18 @@ pub fn query_all<T: FromParam>(req: &Request, name: &'static str, ty: &'static s
             T::from_param(&v).ok_or_else(|| Rejection::Query { name, expected: ty, raw: Some(v.into_owned()) })
         })
         .collect()
+}
+
+/// A path parameter that did not parse: its name, its type as written in the table, its text.
+pub type BadParam<'p> = (&'static str, &'static str, &'p str);
+
+/// Notes, as a matcher walks the routes of a path's shape, a parameter that did not parse, unless
+/// an earlier route already noted one: the `400` answer if no route matches.
+#[cold]
+pub fn note_bad<'p>(slot: &mut Option<BadParam<'p>>, name: &'static str, ty: &'static str, raw: &'p str) {
+    if slot.is_none() {
+        *slot = Some((name, ty, raw));
+    }
 }
 
 /// The rejection when a path's shape matched but parameter `name` did not parse as `ty`.
