@@ -31,5 +31,5 @@ callgrind_control -i off "$VPID" >/dev/null
 callgrind_control -d "$VPID" >/dev/null
 sleep 1
 reqs=$(awk '/requests in/ {print $1}' <<<"$log")
-ir=$(cat "$out"/cg.out* | awk '/^(summary|totals):/ {s += $2} END {print s}')
+ir=$(cat "$out"/cg.out* | awk '/^(summary|totals):/ {s += $2} END {printf "%.0f", s}')
 echo "$MODE $(basename "$BIN") requests=$reqs instructions_per_request=$((ir / reqs))"
