@@ -17,7 +17,6 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http::{Method, StatusCode, Version};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::body::{self, Pending};
@@ -73,20 +72,14 @@ struct Streaming {
 type Handler<'a> = Pin<&'a mut (dyn Future<Output = Response> + Send + 'a)>;
 
 impl<S: Io> Conn<S> {
-    pub(crate) fn new(
-        stream: S,
-        socket: Socket<S>,
-        peer: SocketAddr,
-        cfg: Arc<Config>,
-        shutdown: watch::Receiver<bool>,
-    ) -> Self {
+    pub(crate) fn new(stream: S, socket: Socket<S>, peer: SocketAddr, cfg: Arc<Config>, shutdown: Shutdown) -> Self {
         let mut req = Request::empty();
         req.set_peer_addr(peer);
         req.set_trusted_proxies(cfg.trusted_proxies.clone());
         req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
         let io = Transport::new(stream, socket, cfg.send_timeout, accepted + cfg.header_read_timeout);
-        Self { io, cfg, shutdown: Shutdown::new(shutdown), accepted, req, served: 0 }
+        Self { io, cfg, shutdown, accepted, req, served: 0 }
     }
 
     /// After the loop: hands an upgraded connection over, or says a last word and closes.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::App;
@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::conn::Conn;
 use crate::conn::serve_conn;
 use crate::io::Socket;
+use crate::shutdown::Signal;
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and
@@ -150,7 +151,7 @@ impl Server {
         let tls = self.tls;
         let Server { listener, config, .. } = self;
         let config = Arc::new(config);
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shutdown = Signal::default();
         let slots = Arc::new(Semaphore::new(config.max_connections));
         let mut conns = JoinSet::new();
         let mut errors = AcceptErrors::default();
@@ -190,7 +191,7 @@ impl Server {
                             tls.acceptor(),
                             Arc::clone(&app),
                             Arc::clone(&config),
-                            shutdown_rx.clone(),
+                            shutdown.subscribe(),
                         );
                         conns.spawn(async move {
                             serve.await;
@@ -198,7 +199,7 @@ impl Server {
                         });
                         continue;
                     }
-                    let conn = Conn::new(stream, Socket::PLAIN, peer, Arc::clone(&config), shutdown_rx.clone());
+                    let conn = Conn::new(stream, Socket::PLAIN, peer, Arc::clone(&config), shutdown.subscribe());
                     let serve = Arc::clone(&app).tcp(conn);
                     conns.spawn(async move {
                         serve.await;
@@ -220,7 +221,7 @@ impl Server {
         }
 
         drop(listener);
-        let _ = shutdown_tx.send(true);
+        shutdown.send();
         let grace = tokio::time::sleep(config.shutdown_grace);
         let mut grace = pin!(grace);
         loop {
@@ -550,8 +551,9 @@ impl ServerBuilder {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
-        let (_shutdown_tx, shutdown_rx) = watch::channel(false);
-        serve_conn(app, Conn::new(io, Socket::OPAQUE, peer, Arc::new(self.config.clone()), shutdown_rx)).await;
+        // A connection served alone is never told to shut down.
+        let never = Signal::default().subscribe();
+        serve_conn(app, Conn::new(io, Socket::OPAQUE, peer, Arc::new(self.config.clone()), never)).await;
     }
 
     /// Binds the listening socket.

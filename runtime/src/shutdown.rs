@@ -1,50 +1,71 @@
-//! The server's shutdown signal as one connection sees it.
+//! The server's shutdown signal: sent once by the accept loop, seen by every connection.
 //!
 //! A keep-alive connection waits for its next request, or for the shutdown, between every two
-//! requests. `watch::Receiver::changed` registers a waiter with the channel when it is first
-//! polled and removes it when dropped: a lock, a list insertion and a removal per request, about
-//! a tenth of the instructions a keep-alive request costs (BENCHMARKS.md, issue 9 run 8). Here the
-//! wait is made once, on the connection's first idle wait, and stays registered for the
-//! connection's life, so each later wait is one poll of a waiter already in place.
+//! requests. A wait that registers with the signal when it starts and leaves when it ends (as
+//! `watch::Receiver::changed` does) takes a lock, a list insertion and a removal per request:
+//! about a tenth of the instructions a keep-alive request costs (BENCHMARKS.md, issue 9 run 8).
+//! Here a connection registers once, on its first idle wait, and stays registered for its life,
+//! so each later wait is one poll of a waiter already in place. The waiter is a tokio `Notify`'s
+//! (64 bytes, boxed once per connection).
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use tokio::sync::watch;
+use tokio::sync::Notify;
+use tokio::sync::futures::OwnedNotified;
 
-/// A connection's view of the shutdown signal (sent once, never taken back).
+#[derive(Default)]
+struct Inner {
+    sent: AtomicBool,
+    /// In its own `Arc`: an `OwnedNotified` holds one.
+    notify: Arc<Notify>,
+}
+
+/// The sending side, held by the accept loop (or by `serve_connection`, which never sends).
+#[derive(Default)]
+pub(crate) struct Signal(Arc<Inner>);
+
+impl Signal {
+    /// Tells every connection, now and later, that the server is shutting down.
+    pub(crate) fn send(&self) {
+        self.0.sent.store(true, Ordering::Release);
+        self.0.notify.notify_waiters();
+    }
+
+    /// A connection's view of the signal.
+    pub(crate) fn subscribe(&self) -> Shutdown {
+        Shutdown { inner: Arc::clone(&self.0), wait: None }
+    }
+}
+
+/// A connection's view of the shutdown signal.
 pub(crate) struct Shutdown {
-    rx: watch::Receiver<bool>,
+    inner: Arc<Inner>,
     /// The registered wait, made on the first call to [`Shutdown::poll_signalled`].
-    wait: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    wait: Option<Pin<Box<OwnedNotified>>>,
 }
 
 impl Shutdown {
-    pub(crate) fn new(rx: watch::Receiver<bool>) -> Self {
-        Self { rx, wait: None }
-    }
-
-    /// Whether the server is shutting down (or its signal is gone): one atomic load.
+    /// Whether the server is shutting down: one atomic load.
     pub(crate) fn is_signalled(&self) -> bool {
-        self.rx.has_changed().unwrap_or(true)
+        self.inner.sent.load(Ordering::Acquire)
     }
 
     /// Ready once the server shuts down; until then the task is woken when it does.
     pub(crate) fn poll_signalled(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        // Checked first, so the wait is never polled again once it has completed.
         if self.is_signalled() {
             return Poll::Ready(());
         }
-        let rx = &self.rx;
-        let wait = self.wait.get_or_insert_with(|| {
-            // The clone has seen what `rx` has seen, so a signal sent since the check above
-            // completes the wait at once.
-            let mut rx = rx.clone();
-            Box::pin(async move {
-                let _ = rx.changed().await;
-            })
-        });
+        let inner = &self.inner;
+        // A `Notified` receives `notify_waiters` from its creation on, so a signal sent between
+        // the check above and the creation is caught by the check below.
+        let wait = self.wait.get_or_insert_with(|| Box::pin(Arc::clone(&inner.notify).notified_owned()));
+        if inner.sent.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
         wait.as_mut().poll(cx)
     }
 
@@ -61,35 +82,40 @@ mod tests {
 
     #[tokio::test]
     async fn a_wait_stays_registered_and_completes_on_the_signal() {
-        let (tx, rx) = watch::channel(false);
-        let mut shutdown = Shutdown::new(rx);
+        let signal = Signal::default();
+        let mut shutdown = signal.subscribe();
         for _ in 0..3 {
             // Each wait times out; the registration stays for the next one.
             assert!(tokio::time::timeout(Duration::from_millis(5), shutdown.signalled()).await.is_err());
             assert!(!shutdown.is_signalled());
         }
-        tx.send(true).unwrap();
+        signal.send();
         tokio::time::timeout(Duration::from_secs(5), shutdown.signalled()).await.unwrap();
         assert!(shutdown.is_signalled());
-        // Polling again after completion answers at once, without polling the finished wait.
+        // Waiting again after the signal answers at once.
         shutdown.signalled().await;
     }
 
     #[tokio::test]
-    async fn a_signal_sent_before_the_first_wait_is_seen() {
-        let (tx, rx) = watch::channel(false);
-        let mut shutdown = Shutdown::new(rx);
-        tx.send(true).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), shutdown.signalled()).await.unwrap();
+    async fn a_signal_sent_before_the_first_wait_or_the_subscription_is_seen() {
+        let signal = Signal::default();
+        let mut early = signal.subscribe();
+        signal.send();
+        let mut late = signal.subscribe();
+        for shutdown in [&mut early, &mut late] {
+            assert!(shutdown.is_signalled());
+            tokio::time::timeout(Duration::from_secs(5), shutdown.signalled()).await.unwrap();
+        }
     }
 
     #[tokio::test]
-    async fn a_dropped_sender_counts_as_the_signal() {
-        let (tx, rx) = watch::channel(false);
-        let mut shutdown = Shutdown::new(rx);
-        assert!(tokio::time::timeout(Duration::from_millis(5), shutdown.signalled()).await.is_err());
-        drop(tx);
-        tokio::time::timeout(Duration::from_secs(5), shutdown.signalled()).await.unwrap();
-        assert!(shutdown.is_signalled());
+    async fn a_waiting_task_is_woken_by_the_signal() {
+        let signal = Signal::default();
+        let mut shutdown = signal.subscribe();
+        let waiter = tokio::spawn(async move { shutdown.signalled().await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished());
+        signal.send();
+        tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap();
     }
 }

@@ -16,7 +16,6 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -24,6 +23,7 @@ use crate::config::Config;
 use crate::conn::Conn;
 use crate::io::Socket;
 use crate::server::Serve;
+use crate::shutdown::Shutdown;
 
 /// The ALPN protocols offered when the configuration names none, most preferred first.
 const ALPN: &[&[u8]] = &[
@@ -158,7 +158,7 @@ pub(crate) async fn serve(
     acceptor: TlsAcceptor,
     app: Arc<dyn Serve>,
     cfg: Arc<Config>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
     // Boxed, so that the handshake's state (rustls's, several KiB) is freed once it is done
     // instead of staying reserved in this future, next to the connection's own, for as long as
