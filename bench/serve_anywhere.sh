@@ -5,9 +5,10 @@
 #   bench/serve_anywhere.sh [DURATION_SECS=5] [ROUNDS=3] [BEFORE=b70148c] [AFTER=HEAD]
 #
 # Builds bench/'s waymark_server at BEFORE and AFTER (with bare_server, the bare tokio loop, at
-# AFTER), AFTER again with waymark's `http2` feature (h2c sniffing on), and axum_server with
-# axum's `http2` feature, each from a `git archive` in a temporary directory (the bench workspace
-# itself is not changed). The http2 build leaves actix-web out: actix-router turns on tracing's
+# AFTER), AFTER (and BEFORE, if it has the feature: b70148c has not) with waymark's `http2`
+# feature (h2c sniffing on), and axum_server with axum's `http2` feature, each from a `git
+# archive` in a temporary directory (the bench workspace itself is not changed). The http2 build
+# leaves actix-web out: actix-router turns on tracing's
 # `log` feature, which made every span of the h2 crate cost both servers about a quarter more
 # (callgrind: axum 39.8k -> 30.3k instructions per request without it), a cost neither a waymark
 # nor an axum application has. Then, interleaved, ROUNDS times:
@@ -37,7 +38,12 @@ build() { # name rev sed-expression bins...
 H2='/^actix-web = /d; s|"http1", "tokio"|"http1", "http2", "tokio"|; s|^waymark = { path = ".." }|waymark = { path = "..", features = ["http2"] }|; t; /^waymark = /s|features = \[|features = ["http2", |'
 build before "$BEFORE" "" waymark_server
 build after "$AFTER" "" waymark_server bare_server
-build before-h2 "$BEFORE" "$H2" waymark_server
+# A BEFORE older than issue 9 (b70148c) has no `http2` feature: its h2 column is left out.
+h2_servers=(after-h2-waymark_server after-h2-axum_server)
+if git show "$BEFORE:Cargo.toml" | grep -q '^http2 = '; then
+    build before-h2 "$BEFORE" "$H2" waymark_server
+    h2_servers=(before-h2-waymark_server "${h2_servers[@]}")
+fi
 build after-h2 "$AFTER" "$H2" waymark_server axum_server
 
 TICK=$(getconf CLK_TCK)
@@ -76,8 +82,9 @@ done
 for shape in "1 100" "64 10"; do
     read -r conns streams <<<"$shape"
     for round in $(seq 1 "$R"); do
-        order=(before-h2-waymark_server after-h2-waymark_server after-h2-axum_server)
-        order=("${order[@]:$((round % 3))}" "${order[@]:0:$((round % 3))}")
+        order=("${h2_servers[@]}")
+        n=${#order[@]}
+        order=("${order[@]:$((round % n))}" "${order[@]:0:$((round % n))}")
         for v in "${order[@]}"; do
             start "$WORK/$v"
             b=$(cpu "$PID")

@@ -313,7 +313,7 @@ impl<S: Io> Conn<S> {
             if waited {
                 self.io.set_clock_fresh(false);
             }
-            // Only ever set to `true` (once); an atomic load, where `borrow` takes a lock.
+            // Once the server shuts down, this response is the connection's last (an atomic load).
             if self.shutdown.is_signalled() {
                 keep_alive = false;
             }

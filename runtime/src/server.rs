@@ -551,7 +551,6 @@ impl ServerBuilder {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
-        // A connection served alone is never told to shut down.
         let never = Signal::default().subscribe();
         serve_conn(app, Conn::new(io, Socket::OPAQUE, peer, Arc::new(self.config.clone()), never)).await;
     }
