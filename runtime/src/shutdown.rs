@@ -31,7 +31,9 @@ pub(crate) struct Signal(Arc<Inner>);
 impl Signal {
     /// Tells every connection, now and later, that the server is shutting down.
     pub(crate) fn send(&self) {
-        self.0.sent.store(true, Ordering::Release);
+        // SeqCst here and in the check after a waiter's creation: either that check sees the
+        // flag, or the waiter existed before `notify_waiters` and is woken by it.
+        self.0.sent.store(true, Ordering::SeqCst);
         self.0.notify.notify_waiters();
     }
 
@@ -63,7 +65,7 @@ impl Shutdown {
         // A `Notified` receives `notify_waiters` from its creation on, so a signal sent between
         // the check above and the creation is caught by the check below.
         let wait = self.wait.get_or_insert_with(|| Box::pin(Arc::clone(&inner.notify).notified_owned()));
-        if inner.sent.load(Ordering::Acquire) {
+        if inner.sent.load(Ordering::SeqCst) {
             return Poll::Ready(());
         }
         wait.as_mut().poll(cx)
