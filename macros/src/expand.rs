@@ -776,7 +776,7 @@ fn by_method(methods: &[&str]) -> TokenStream {
 /// `400` check, until BENCHMARKS.md build cost run 6).
 fn method_matcher(table: &Table<'_>, route: &Ident, m: &str, trie: &Node<'_>) -> TokenStream {
     let matcher = method_fn("match", m);
-    let found = emit_node(trie, 0, &|i| match_leaf(i, table, route));
+    let found = emit_node(trie, 0, table, route);
     let aliases = aliases();
     quote! {
         #[inline]
@@ -929,11 +929,12 @@ fn match_leaf(i: usize, table: &Table<'_>, route: &Ident) -> TokenStream {
 }
 
 /// The walk of the routes below `node`, whose segment `d` (if the path has one) starts the string
-/// `__r{d}`; `leaf` gives the code for a route found there. Segments are taken one at a time, only
-/// as deep as the trie goes. Nothing is emitted for a subtree whose leaves are all empty.
-fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> TokenStream {
+/// `__r{d}`, with [`match_leaf`] for each route found there. Segments are taken one at a time,
+/// only as deep as the trie goes.
+fn emit_node(node: &Node<'_>, d: usize, table: &Table<'_>, route: &Ident) -> TokenStream {
     let (here, rest, seg, next) = (rest_var(d), found_rest_var(d), seg_var(d), rest_var(d + 1));
-    let terminal = node.terminal.map(leaf).filter(|t| !t.is_empty());
+    let leaf = |i| match_leaf(i, table, route);
+    let terminal = node.terminal.map(leaf);
     // Literals are compared with the front of the rest of the path, without looking for the end of
     // the segment first; a `match` on the first byte picks the few candidates. (A `match` over
     // string literals would cost rustc an exhaustiveness check quadratic in their number: 13 s
@@ -941,10 +942,7 @@ fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> 
     let mut by_first: Vec<(Option<u8>, Vec<TokenStream>)> = Vec::new();
     for (key, child) in node.of_rank(0) {
         let Seg::Literal(lit) = key else { continue };
-        let child = emit_node(child, d + 1, leaf);
-        if child.is_empty() {
-            continue;
-        }
+        let child = emit_node(child, d + 1, table, route);
         let test = quote! {
             if let __Some(#next) = __w::strip_literal(#rest, #lit) {
                 #child
@@ -969,14 +967,14 @@ fn emit_node(node: &Node<'_>, d: usize, leaf: &dyn Fn(usize) -> TokenStream) -> 
         });
         quote! { match #rest.as_bytes().first() { #(#arms)* _ => {} } }
     });
-    let param = node.of_rank(1).next().map(|(_, child)| emit_node(child, d + 1, leaf)).filter(|c| !c.is_empty());
-    let param = param.map(|child| {
+    let param = node.of_rank(1).next().map(|(_, child)| {
+        let child = emit_node(child, d + 1, table, route);
         quote! {{
             let (#seg, #next) = __w::next_segment(#rest);
             if !#seg.is_empty() { #child }
         }}
     });
-    let catch_all = node.of_rank(2).next().and_then(|(_, child)| child.terminal).map(leaf).filter(|l| !l.is_empty());
+    let catch_all = node.of_rank(2).next().and_then(|(_, child)| child.terminal).map(leaf);
     let catch_all = catch_all.map(|leaf| quote! { if !#rest.is_empty() { #leaf } });
     let deeper = (literals.is_some() || param.is_some() || catch_all.is_some()).then(|| {
         quote! {
