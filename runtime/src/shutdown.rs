@@ -61,13 +61,18 @@ impl Shutdown {
         if self.is_signalled() {
             return Poll::Ready(());
         }
-        let inner = &self.inner;
-        // A `Notified` receives `notify_waiters` from its creation on, so a signal sent between
-        // the check above and the creation is caught by the check below.
-        let wait = self.wait.get_or_insert_with(|| Box::pin(Arc::clone(&inner.notify).notified_owned()));
-        if inner.sent.load(Ordering::SeqCst) {
-            return Poll::Ready(());
-        }
+        let wait = match &mut self.wait {
+            Some(wait) => wait,
+            slot @ None => {
+                let wait = slot.insert(Box::pin(Arc::clone(&self.inner.notify).notified_owned()));
+                // A `Notified` receives `notify_waiters` from its creation on, so a signal sent
+                // between the check above and the creation is caught by this one.
+                if self.inner.sent.load(Ordering::SeqCst) {
+                    return Poll::Ready(());
+                }
+                wait
+            }
+        };
         wait.as_mut().poll(cx)
     }
 
