@@ -195,7 +195,21 @@ const BODY_CHUNK: usize = 64 * 1024;
 
 /// Takes a body that is already in the read buffer into the request (RFC 9112 §6.3); a body that
 /// is not, or only in part, is left to stream while the handler runs: `Some(pending)`.
+#[inline]
 pub(crate) fn frame<S: Io>(
+    io: &mut Transport<S>,
+    kind: BodyKind,
+    cfg: &Config,
+    req: &mut Request,
+) -> Result<Option<Pending>, Error> {
+    // Most requests have no body: that case is inlined into the request loop, the rest is not.
+    match kind {
+        BodyKind::Empty => Ok(None),
+        kind => frame_body(io, kind, cfg, req),
+    }
+}
+
+fn frame_body<S: Io>(
     io: &mut Transport<S>,
     kind: BodyKind,
     cfg: &Config,

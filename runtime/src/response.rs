@@ -295,6 +295,7 @@ impl Response {
     }
 
     /// What takes the connection over after this `101`, if anything.
+    #[inline]
     #[allow(clippy::unused_self, clippy::unnecessary_wraps, reason = "the same call with or without the `ws` feature")]
     pub(crate) fn take_upgrade(&mut self) -> Option<crate::upgrade::OnUpgrade> {
         #[cfg(feature = "ws")]
@@ -303,6 +304,7 @@ impl Response {
         None
     }
 
+    #[inline]
     #[allow(clippy::unused_self, reason = "the same call with or without the `ws` feature")]
     pub(crate) fn is_upgrade(&self) -> bool {
         #[cfg(feature = "ws")]

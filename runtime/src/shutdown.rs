@@ -52,6 +52,7 @@ pub(crate) struct Shutdown {
 
 impl Shutdown {
     /// Whether the server is shutting down: one atomic load.
+    #[inline]
     pub(crate) fn is_signalled(&self) -> bool {
         self.inner.sent.load(Ordering::Acquire)
     }
