@@ -8,7 +8,8 @@
 #   bench/h1_instructions.sh BINARY [PORT=19400] [MODE=keepalive|pipelined]
 #
 # BINARY is a bench server taking its port as first argument (waymark_server, bare_server, ...),
-# e.g. built with `cd bench && cargo build --release --bin waymark_server`.
+# e.g. built with `cd bench && cargo build --release --bin waymark_server`. With CG_OUT=FILE set,
+# the callgrind profile is kept there, for `callgrind_annotate`.
 set -euo pipefail
 BIN=$1 PORT=${2:-19400} MODE=${3:-keepalive}
 cd "$(dirname "$0")"
@@ -32,4 +33,5 @@ callgrind_control -d "$VPID" >/dev/null
 sleep 1
 reqs=$(awk '/requests in/ {print $1}' <<<"$log")
 ir=$(cat "$out"/cg.out* | awk '/^(summary|totals):/ {s += $2} END {printf "%.0f", s}')
+if [[ -n ${CG_OUT:-} ]]; then cat "$out"/cg.out* > "$CG_OUT"; fi
 echo "$MODE $(basename "$BIN") requests=$reqs instructions_per_request=$((ir / reqs))"
