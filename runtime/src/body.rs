@@ -209,6 +209,8 @@ pub(crate) fn frame<S: Io>(
     }
 }
 
+/// [`frame`] for a request that declared a body (`Empty` is answered there, and again here only
+/// because the match must be exhaustive).
 fn frame_body<S: Io>(
     io: &mut Transport<S>,
     kind: BodyKind,
