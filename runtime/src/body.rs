@@ -202,45 +202,41 @@ pub(crate) fn frame<S: Io>(
     cfg: &Config,
     req: &mut Request,
 ) -> Result<Option<Pending>, Error> {
-    // Most requests have no body: that case is inlined into the request loop, the rest is not.
+    // Most requests have no body: this match is inlined into the request loop, the framing of a
+    // body is not.
     match kind {
         BodyKind::Empty => Ok(None),
-        kind => frame_body(io, kind, cfg, req),
+        BodyKind::Length(len) => Ok(take_length(io, len, req)),
+        BodyKind::Chunked => take_chunked(io, cfg, req),
     }
 }
 
-/// [`frame`] for a request that declared a body (`Empty` is answered there, and again here only
-/// because the match must be exhaustive).
-fn frame_body<S: Io>(
-    io: &mut Transport<S>,
-    kind: BodyKind,
-    cfg: &Config,
-    req: &mut Request,
-) -> Result<Option<Pending>, Error> {
-    let buffered = io.input();
-    match kind {
-        BodyKind::Empty => Ok(None),
-        BodyKind::Length(len) => match usize::try_from(len) {
-            Ok(len) if len <= buffered.len() => {
-                req.set_body(Bytes::copy_from_slice(&buffered[..len]));
-                io.consume(len);
-                Ok(None)
-            }
-            _ => Ok(Some(Pending::Length(len))),
-        },
-        BodyKind::Chunked => {
-            // The limit is enforced by the reader (the route's, or the server's).
-            let mut decoder = ChunkedDecoder::new(u64::MAX, cfg.max_head_size);
-            let mut body = Vec::new();
-            let used = decoder.decode(buffered, &mut body)?;
-            if decoder.is_done() {
-                io.consume(used);
-                req.set_body(Bytes::from(body));
-                return Ok(None);
-            }
-            Ok(Some(Pending::Chunked(ChunkedDecoder::new(u64::MAX, cfg.max_head_size))))
+/// A body of `len` bytes, taken whole if it is all in the read buffer.
+#[inline(never)]
+fn take_length<S: Io>(io: &mut Transport<S>, len: u64, req: &mut Request) -> Option<Pending> {
+    match usize::try_from(len) {
+        Ok(n) if n <= io.input().len() => {
+            req.set_body(Bytes::copy_from_slice(&io.input()[..n]));
+            io.consume(n);
+            None
         }
+        _ => Some(Pending::Length(len)),
     }
+}
+
+/// A chunked body, taken whole if its last chunk is in the read buffer.
+#[inline(never)]
+fn take_chunked<S: Io>(io: &mut Transport<S>, cfg: &Config, req: &mut Request) -> Result<Option<Pending>, Error> {
+    // The limit is enforced by the reader (the route's, or the server's).
+    let mut decoder = ChunkedDecoder::new(u64::MAX, cfg.max_head_size);
+    let mut body = Vec::new();
+    let used = decoder.decode(io.input(), &mut body)?;
+    if decoder.is_done() {
+        io.consume(used);
+        req.set_body(Bytes::from(body));
+        return Ok(None);
+    }
+    Ok(Some(Pending::Chunked(ChunkedDecoder::new(u64::MAX, cfg.max_head_size))))
 }
 
 /// Feeds a pending body to its reader: nothing until the handler first asks (then `100
