@@ -35,13 +35,9 @@ build() {
     'BEGIN { split(t, a, " "); printf "%s\t%s\t%s\t%.2f\t%.2f\n", r, n, k, a[1], a[2] + a[3] }' | tee -a "$OUT"
 }
 
-# The route edit: the `/health` handler's string, toggled, so every edit changes the route.
-edit_route() {
-  local f=$1/src/main.rs
-  if grep -q 'async { "ok" }' "$f"; then sed -i 's/async { "ok" }/async { "ok!" }/' "$f"; else sed -i 's/async { "ok!" }/async { "ok" }/' "$f"; fi
-}
-restore() { for c in api_waymark api_axum; do sed -i 's/async { "ok!" }/async { "ok" }/' "$c/src/main.rs"; done; }
-trap restore EXIT
+# shellcheck source=scripts/route_edit.sh
+source ../scripts/route_edit.sh
+trap restore_routes EXIT
 
 base=${BASE:+$BASE/bench/buildcost}
 for round in $(seq 1 "$ROUNDS"); do
@@ -73,7 +69,7 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
   done
 done
-restore
+restore_routes
 
 echo
 echo "# ratios of CPU time within each round (medians of the 3 rebuilds): $OUT"

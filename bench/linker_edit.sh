@@ -2,10 +2,9 @@
 # The edit-one-route rebuild (as in buildcost.sh) with the default linker and with mold, for the
 # waymark and the axum fixture: does a faster linker, the user's choice, bring waymark's edit to
 # 0.5x axum's? Each configuration has its own target dir, is built once to warm it, then N
-# rounds edit the `/health` handler's string and rebuild, the four configurations interleaved.
-# Every edit writes a string no build has seen, so incremental compilation cannot reuse a
-# previous result. Prints one row per rebuild (configuration, CPU seconds user+sys) and the
-# medians with their ratios.
+# rounds edit the `/health` handler's string (scripts/route_edit.sh, as buildcost.sh does) and
+# rebuild, the four configurations interleaved. Prints one row per rebuild (configuration, CPU
+# seconds user+sys) and the medians with their ratios.
 #
 #   bench/linker_edit.sh [N=6]
 set -euo pipefail
@@ -14,14 +13,9 @@ N=${1:-6}
 command -v mold >/dev/null || { apt-get update -qq && apt-get install -y -qq mold >/dev/null; }
 MOLD=-Clink-arg=-fuse-ld=mold
 configs=("waymark api_waymark" "waymark+mold api_waymark $MOLD" "axum api_axum" "axum+mold api_axum $MOLD")
-n=0
-edit() {
-  n=$((n + 1))
-  sed -i -E "s/async \\{ \"ok[^\"]*\" \\}/async { \"ok$n\" }/" "$1/src/main.rs"
-  grep -q "ok$n" "$1/src/main.rs"
-}
-restore() { for c in api_waymark api_axum; do sed -i -E 's/async \{ "ok[^"]*" \}/async { "ok" }/' "$c/src/main.rs"; done; }
-trap restore EXIT
+# shellcheck source=scripts/route_edit.sh
+source ../scripts/route_edit.sh
+trap restore_routes EXIT
 TIMES=$(mktemp)
 # build NAME CRATE [RUSTFLAGS]: prints NAME and the CPU seconds of one `cargo build`.
 build() {
@@ -31,7 +25,7 @@ build() {
 }
 for c in "${configs[@]}"; do build $c >/dev/null; done
 echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg)"
-rows=$(for _ in $(seq "$N"); do for c in "${configs[@]}"; do set -- $c; edit "$2"; build $c; done; done)
+rows=$(for _ in $(seq "$N"); do for c in "${configs[@]}"; do set -- $c; edit_route "$2"; build $c; done; done)
 echo "$rows"
 echo "$rows" | python3 -c '
 import statistics, sys, collections
