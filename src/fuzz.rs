@@ -1,7 +1,8 @@
 //! The fuzz checks of the facade: the generated dispatcher, the URL builders' round trip and the
 //! static-file path type. Each takes arbitrary bytes and panics when an invariant breaks; the
-//! cargo-fuzz targets under `fuzz/` and the stable corpus replay test call the same functions.
-//! Not a public API.
+//! cargo-fuzz targets under `fuzz/` and the stable corpus replay test call the same functions,
+//! with the runtime's checks of the wire protocol, re-exported here. Not a public API: only the
+//! `fuzz` feature compiles it.
 
 use std::future::Future;
 use std::path::{Component, Path};
@@ -10,6 +11,8 @@ use std::task::{Context, Poll, Waker};
 
 use crate::fs::{PathError, SafePath};
 use crate::{Method, Request, Response, StatusCode, routes};
+
+pub use waymark_runtime::__fuzz::{chunked, connection, head};
 
 routes! {
     /// Every segment and query kind: literal, untyped, typed, `String`, `&str`, `char`, untyped and

@@ -58,18 +58,28 @@
 /// # }
 /// ```
 pub use waymark_macros::routes;
+#[cfg(feature = "http2")]
+pub use waymark_runtime::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
+#[cfg(any(feature = "http2", feature = "tower"))]
+pub use waymark_runtime::HttpBody;
 pub use waymark_runtime::incoming::{self, BodyError, BodyStream};
 #[cfg(feature = "tower")]
 pub use waymark_runtime::tower;
 #[cfg(feature = "ws")]
 pub use waymark_runtime::ws;
 pub use waymark_runtime::{
-    App, Body, Bytes, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode, Version, header,
+    App, Body, Bytes, FileBody, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode,
+    Version, header,
 };
+pub use waymark_runtime::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
+    DEFAULT_SHUTDOWN_GRACE,
+};
+#[cfg(feature = "tls")]
+pub use waymark_runtime::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig, rustls};
 pub use waymark_runtime::{Form, FromBody, Rejection, extract, openapi};
 pub use waymark_runtime::{Server, ServerBuilder, Serving, serve_connection};
-#[cfg(feature = "tls")]
-pub use waymark_runtime::{TlsConfig, rustls};
 pub use waymark_runtime::{forwarded, fs, sse};
 #[cfg(feature = "cookies")]
 pub mod cookie;
@@ -83,11 +93,13 @@ pub mod url;
 
 pub use url::UrlError;
 
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 
 // `routes!` expands to `::waymark::...` paths; `__fuzz` declares a table inside this crate.
+#[cfg(feature = "fuzz")]
 extern crate self as waymark;
 
 #[doc(hidden)]

@@ -43,17 +43,17 @@ fn replay(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn head() {
-    replay("head", waymark_runtime::__fuzz::head);
+    replay("head", waymark::__fuzz::head);
 }
 
 #[test]
 fn chunked() {
-    replay("chunked", waymark_runtime::__fuzz::chunked);
+    replay("chunked", waymark::__fuzz::chunked);
 }
 
 #[test]
 fn connection() {
-    replay("connection", waymark_runtime::__fuzz::connection);
+    replay("connection", waymark::__fuzz::connection);
 }
 
 #[test]

@@ -13,10 +13,10 @@ use waymark::fs::Dir;
 // The example turns on the runtime's `cookies` feature through a dev-dependency, so that
 // `cargo run --example api` needs no `--features`; with the facade's `cookies` feature this is
 // `waymark::cookie`.
+use waymark::cookie::{Cookie, Key, SameSite, sign, time};
 use waymark::header::{self, HeaderValue};
 use waymark::sse::{Event, Receiver, Sse};
 use waymark::{Html, IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
-use waymark_runtime::cookie::{Cookie, Key, SameSite, sign, time};
 
 routes! {
     /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.

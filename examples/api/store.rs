@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, named_params, params};
-use waymark_runtime::cookie::Key;
+use waymark::cookie::Key;
 
 use super::{Bookmark, Valid};
 

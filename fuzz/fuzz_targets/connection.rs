@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| waymark_runtime::__fuzz::connection(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| waymark::__fuzz::connection(data));

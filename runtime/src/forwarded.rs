@@ -50,123 +50,11 @@
 //! or per HTTP/2 stream, and nothing when the list is empty), so the rule is the same over
 //! HTTP/1.1, h2c and h2.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::str::FromStr;
 
-use crate::grammar::{is_tchar, list};
-
-/// An IP network: an address and a prefix length (`10.0.0.0/8`, `fd00::/8`), or one address
-/// (`192.0.2.7`, a `/32` or `/128`).
-///
-/// Parsed from `"address"` or `"address/prefix"`; bits past the prefix are ignored
-/// (`"10.1.2.3/8"` is `10.0.0.0/8`). An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is
-/// the IPv4 network it maps.
-///
-/// ```
-/// use waymark_runtime::forwarded::IpNet;
-///
-/// let net: IpNet = "10.0.0.0/8".parse().unwrap();
-/// assert!(net.contains("10.200.0.1".parse().unwrap()));
-/// assert!(!net.contains("11.0.0.1".parse().unwrap()));
-/// assert!("fd00::/8".parse::<IpNet>().unwrap().contains("fd12::1".parse().unwrap()));
-/// assert!("10.0.0.0/33".parse::<IpNet>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    /// The network of `addr` with the first `prefix` bits significant; `None` when `prefix` is
-    /// longer than the address (32 bits for IPv4, 128 for IPv6).
-    pub fn new(addr: IpAddr, prefix: u8) -> Option<Self> {
-        let (addr, prefix) = match addr {
-            IpAddr::V6(v6) if (96..=128).contains(&prefix) => match v6.to_ipv4_mapped() {
-                Some(v4) => (IpAddr::V4(v4), prefix - 96),
-                None => (addr, prefix),
-            },
-            _ => (addr, prefix),
-        };
-        let addr = match addr {
-            IpAddr::V4(v4) if prefix <= 32 => IpAddr::V4(Ipv4Addr::from_bits(v4.to_bits() & mask32(prefix))),
-            IpAddr::V6(v6) if prefix <= 128 => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & mask128(prefix))),
-            _ => return None,
-        };
-        Some(Self { addr, prefix })
-    }
-
-    /// The network's first address.
-    pub fn addr(&self) -> IpAddr {
-        self.addr
-    }
-
-    /// The prefix length in bits.
-    pub fn prefix(&self) -> u8 {
-        self.prefix
-    }
-
-    /// Whether `ip` is in the network. An IPv4-mapped IPv6 address counts as its IPv4 address.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => ip.to_bits() & mask32(self.prefix) == net.to_bits(),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => ip.to_bits() & mask128(self.prefix) == net.to_bits(),
-            _ => false,
-        }
-    }
-}
-
-fn mask32(prefix: u8) -> u32 {
-    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
-}
-
-fn mask128(prefix: u8) -> u128 {
-    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
-}
-
-impl From<IpAddr> for IpNet {
-    /// The network of this one address.
-    fn from(addr: IpAddr) -> Self {
-        let ip = addr.to_canonical();
-        Self { addr: ip, prefix: if ip.is_ipv4() { 32 } else { 128 } }
-    }
-}
-
-impl FromStr for IpNet {
-    type Err = InvalidNet;
-
-    fn from_str(s: &str) -> Result<Self, InvalidNet> {
-        let invalid = || InvalidNet(s.to_owned());
-        let Some((addr, prefix)) = s.split_once('/') else {
-            return s.parse::<IpAddr>().map(IpNet::from).map_err(|_| invalid());
-        };
-        let addr = addr.parse::<IpAddr>().map_err(|_| invalid())?;
-        if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        let prefix = prefix.parse::<u8>().map_err(|_| invalid())?;
-        IpNet::new(addr, prefix).ok_or_else(invalid)
-    }
-}
-
-impl fmt::Display for IpNet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-/// A string that is not an IP address or network, from [`IpNet`]'s `FromStr`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidNet(String);
-
-impl fmt::Display for InvalidNet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not an IP address or network (`10.0.0.0/8`, `fd00::/8`, `192.0.2.7`)", self.0)
-    }
-}
-
-impl std::error::Error for InvalidNet {}
+use crate::Request;
+use crate::types::grammar::{is_tchar, list};
+pub use crate::types::net::{InvalidNet, IpNet};
 
 /// The client's address by [the rule](self#the-rule), from the socket peer, the request's
 /// headers as `(name, value)` pairs in the order received, and the trusted proxies.
@@ -213,6 +101,57 @@ pub fn client_addr<'a>(
         (Named::Absent, Named::Absent) => Some(peer),
         (one, Named::Absent) | (Named::Absent, one) => one.addr(),
         (a, b) => a.addr().filter(|_| a == b),
+    }
+}
+
+/// The rule applied to a request, where a handler looks for it.
+impl Request {
+    /// The client's address: the socket peer, or, when the peer is one of the server's
+    /// [trusted proxies](crate::ServerBuilder::trusted_proxies), the address the proxies name in
+    /// `X-Forwarded-For` or `Forwarded`, walked from the right. `None` for a request that did not
+    /// come over a socket, or when a trusted proxy says it does not know (`for=unknown`, an
+    /// obfuscated name, a malformed value, two headers that disagree). The exact rule is in
+    /// [`forwarded`](crate::forwarded#the-rule).
+    ///
+    /// Computed on each call, from the headers in place (no allocation), so a server that never
+    /// asks pays nothing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use waymark_runtime::{App, Request, Response, Server};
+    ///
+    /// struct Who;
+    ///
+    /// impl App for Who {
+    ///     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+    ///         async move { Response::text(format!("{:?}", req.client_addr())) }
+    ///     }
+    /// }
+    ///
+    /// async fn ask(peer: [u8; 4], header: &str) -> String {
+    ///     let server = Server::builder().trusted_proxies(["10.0.0.0/8".parse().unwrap()]);
+    ///     let (mut client, io) = tokio::io::duplex(4096);
+    ///     tokio::spawn(async move { server.serve_connection(io, (peer, 40000).into(), Arc::new(Who)).await });
+    ///     let head = format!("GET / HTTP/1.1\r\nhost: x\r\n{header}\r\nconnection: close\r\n\r\n");
+    ///     client.write_all(head.as_bytes()).await.unwrap();
+    ///     let mut response = String::new();
+    ///     client.read_to_string(&mut response).await.unwrap();
+    ///     response.rsplit("\r\n\r\n").next().unwrap().to_owned()
+    /// }
+    ///
+    /// // A client that is not a trusted proxy cannot choose its address.
+    /// assert_eq!(ask([198, 51, 100, 4], "x-forwarded-for: 1.2.3.4").await, "Some(198.51.100.4)");
+    /// // A trusted proxy is believed: the client is the rightmost hop that is not a proxy.
+    /// assert_eq!(ask([10, 0, 0, 2], "x-forwarded-for: 1.2.3.4, 203.0.113.9").await, "Some(203.0.113.9)");
+    /// assert_eq!(ask([10, 0, 0, 2], "forwarded: for=\"[2001:db8::9]:4711\"").await, "Some(2001:db8::9)");
+    /// assert_eq!(ask([10, 0, 0, 2], "forwarded: for=unknown").await, "None");
+    /// # }
+    /// ```
+    pub fn client_addr(&self) -> Option<IpAddr> {
+        let peer = self.peer_addr()?.ip();
+        client_addr(peer, self.headers(), self.trusted_proxies())
     }
 }
 
@@ -591,39 +530,5 @@ mod tests {
             ("10.0.0.1", &[("forwarded", "for=1.2.3.4"), ("x-forwarded-for", "203.0.113.7")], None),
             ("10.0.0.1", &[("forwarded", "for=203.0.113.7"), ("x-forwarded-for", "garbage")], None),
         ]);
-    }
-
-    #[test]
-    fn ip_networks() {
-        let cases: &[(&str, Option<&str>)] = &[
-            ("10.0.0.0/8", Some("10.0.0.0/8")),
-            ("10.1.2.3/8", Some("10.0.0.0/8")),
-            ("10.1.2.3", Some("10.1.2.3/32")),
-            ("0.0.0.0/0", Some("0.0.0.0/0")),
-            ("::1", Some("::1/128")),
-            ("fd00::/8", Some("fd00::/8")),
-            ("::ffff:10.0.0.0/104", Some("10.0.0.0/8")),
-            ("::ffff:10.1.2.3", Some("10.1.2.3/32")),
-            ("::/0", Some("::/0")),
-            ("10.0.0.0/33", None),
-            ("::/129", None),
-            ("10.0.0.0/", None),
-            ("10.0.0.0/+8", None),
-            ("10.0.0.0/008", Some("10.0.0.0/8")),
-            ("10.0.0.0/0008", None),
-            ("10.0.0.0/8/8", None),
-            ("localhost", None),
-            ("", None),
-        ];
-        for &(s, expected) in cases {
-            assert_eq!(s.parse::<IpNet>().ok().map(|n| n.to_string()), expected.map(str::to_owned), "{s}");
-        }
-        let all = nets(&["0.0.0.0/0"]);
-        assert!(all[0].contains(ip("255.255.255.255")) && !all[0].contains(ip("::1")));
-        let host = nets(&["192.0.2.1"]);
-        assert!(host[0].contains(ip("::ffff:192.0.2.1")) && !host[0].contains(ip("192.0.2.2")));
-        let v6 = nets(&["2001:db8::/32"]);
-        assert!(v6[0].contains(ip("2001:db8:ffff::1")) && !v6[0].contains(ip("2001:db9::1")));
-        assert!(IpNet::new(ip("10.0.0.0"), 33).is_none());
     }
 }

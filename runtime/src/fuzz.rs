@@ -6,16 +6,16 @@
 //! (each `& 0x7fff`, modulo the payload length plus one) at which the payload is cut into pieces;
 //! for `connection` the top bit of a split point makes the client pause past every read timeout.
 
-#[cfg(feature = "__fuzz")]
+#[cfg(feature = "fuzz")]
 pub use connection::connection;
 
 use http::{Method, Version};
 
-use crate::body::{ChunkedDecoder, MAX_CHUNK_LINE};
-use crate::config::{Config, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEAD_SIZE};
-use crate::error::Error;
-use crate::parse::{BodyKind, Head, parse_head};
-use crate::request::Request;
+use crate::proto::config::{Config, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEAD_SIZE};
+use crate::proto::decode::{ChunkedDecoder, MAX_CHUNK_LINE};
+use crate::proto::error::Error;
+use crate::proto::parse::{BodyKind, Head, parse_head};
+use crate::types::request::Request;
 
 /// Most split points a check reads from its input.
 const MAX_CUTS: usize = 16;
@@ -210,7 +210,7 @@ fn pieces(data: &[u8]) -> (Vec<(usize, bool)>, &[u8]) {
 
 /// The whole connection over an in-memory stream, on a paused clock. Needs the `__fuzz` feature
 /// (tokio's `test-util`, for the paused clock).
-#[cfg(feature = "__fuzz")]
+#[cfg(feature = "fuzz")]
 mod connection {
     use std::future::Future;
     use std::sync::{Arc, Mutex, PoisonError};
@@ -361,7 +361,7 @@ mod connection {
                 other => panic!("response head at {pos}: {other:?}: {:?}", String::from_utf8_lossy(&out[pos..])),
             };
             let head = &out[pos..pos + len];
-            assert!(!crate::grammar::has_bare_lf(head), "bare LF in a response head");
+            assert!(!crate::types::grammar::has_bare_lf(head), "bare LF in a response head");
             assert_eq!(res.version, Some(1), "not HTTP/1.1");
             let code = res.code.unwrap_or(0);
             let status = StatusCode::from_u16(code).unwrap_or_else(|_| panic!("status {code}"));

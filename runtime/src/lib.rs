@@ -65,74 +65,56 @@
 //! after one to two timeouts); `max_requests_per_connection` does not apply to it.
 #![forbid(unsafe_code)]
 
-mod app;
-mod body;
+// The layers, each importing only those listed before it (ARCHITECTURE.md).
 #[cfg(any(feature = "http2", feature = "tower"))]
 mod bridge;
-mod config;
-mod conn;
+mod proto;
+mod serve;
+mod types;
+
+// Extras, built on the public API.
 #[cfg(feature = "cookies")]
 pub mod cookie;
-mod date;
-mod encode;
-mod error;
-pub mod extract;
-mod file;
 pub mod forwarded;
 pub mod fs;
-mod grammar;
-#[cfg(feature = "http2")]
-mod h2;
-pub mod incoming;
-mod io;
 #[cfg(feature = "multipart")]
 pub mod multipart;
 pub mod openapi;
-mod parse;
-mod request;
-mod response;
-mod server;
-mod shutdown;
 pub mod sse;
-#[cfg(feature = "tls")]
-mod tls;
-#[cfg(feature = "tower")]
-pub mod tower;
-mod upgrade;
 #[cfg(feature = "ws")]
 pub mod ws;
 
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 
-pub use app::{App, Next, RouteInfo};
 pub use bytes::Bytes;
-pub use config::{
-    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
-    DEFAULT_SHUTDOWN_GRACE,
-};
-#[doc(hidden)]
-pub use conn::share_connection_code as __share_connection_code;
-pub use extract::{Form, FromBody, Rejection};
 pub use http::{Method, StatusCode, Version, header};
-pub use request::Request;
-pub use response::{Body, FileBody, Html, IntoResponse, Json, Response};
-pub use server::{Server, ServerBuilder, Serving, serve_connection};
+pub use proto::config::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
+};
+pub use serve::accept::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE};
+pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
+pub use types::app::{App, Next, RouteInfo};
+pub use types::extract::{Form, FromBody, Rejection};
+pub use types::request::Request;
+pub use types::response::{Body, FileBody, Html, IntoResponse, Json, Response};
+pub use types::{extract, incoming};
 
 #[cfg(any(feature = "http2", feature = "tower"))]
-pub use bridge::HttpBody;
-#[cfg(feature = "http2")]
-pub use config::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
-#[cfg(feature = "tls")]
-pub use config::DEFAULT_TLS_HANDSHAKE_TIMEOUT;
+pub use bridge::convert::HttpBody;
+#[cfg(feature = "tower")]
+pub use bridge::tower;
 #[cfg(feature = "multipart")]
 pub use multipart::Multipart;
 #[cfg(feature = "tls")]
 pub use rustls;
+#[cfg(feature = "http2")]
+pub use serve::h2::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
 #[cfg(feature = "tls")]
-pub use tls::TlsConfig;
+pub use serve::tls::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig};

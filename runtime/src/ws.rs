@@ -48,7 +48,7 @@ pub use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 pub use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 pub use tokio_tungstenite::tungstenite::{Error, Message};
 
-pub use crate::upgrade::Upgraded;
+pub use crate::types::upgrade::Upgraded;
 use crate::{IntoResponse, Request, Response};
 
 /// An accepted WebSocket connection.

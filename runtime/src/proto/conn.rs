@@ -1,6 +1,6 @@
 //! One connection: read a head, frame its body, call the application, write the response;
 //! repeat while the connection persists (RFC 9112 §9.3). The buffers and the clock flag are the
-//! [`Transport`]'s; the body framings are in [`crate::body`]; this module is the sequencing.
+//! [`Transport`]'s; the body framings are in [`crate::proto::decode`]; this module is the sequencing.
 //!
 //! Pipelined requests (RFC 9112 §9.3.2) are parsed straight from the read buffer while complete
 //! ones remain; their responses are appended to one write buffer, which is flushed only before the
@@ -9,26 +9,24 @@
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use bytes::Bytes;
 use http::{Method, StatusCode, Version};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::body::{self, Pending};
-use crate::config::Config;
-use crate::encode::{self, Exchange, Framing};
-use crate::error::Error;
-use crate::incoming::{self, Feed};
-use crate::io::{Io, Socket, Transport};
-use crate::parse::{Head, parse_head};
-use crate::server::{ConnFuture, Serve};
-use crate::shutdown::Shutdown;
-use crate::upgrade::{OnUpgrade, Upgraded};
+use crate::proto::config::Config;
+use crate::proto::decode::{self as body, Pending};
+use crate::proto::encode::{self, Exchange, Framing};
+use crate::proto::error::Error;
+use crate::proto::io::{Io, Socket, Transport};
+use crate::proto::parse::{Head, parse_head};
+use crate::proto::shutdown::Shutdown;
+use crate::types::call::{CatchUnwind, answer};
+use crate::types::feed::{self, Feed};
+use crate::types::upgrade::{OnUpgrade, Upgraded};
 use crate::{App, Body, Request, Response};
 
 /// Pipelined responses are flushed once the write buffer passes this size.
@@ -49,9 +47,9 @@ enum End {
 /// Only the request loop ([`Conn::run`]) is generic over the application. It creates each
 /// handler's future and polls it, alone or beside the body's reader ([`call_streaming`], which
 /// takes it as `&mut dyn Future`). Reading, framing and writing are generic over the stream
-/// only, and for TCP and TLS compiled once, in this crate ([`share_connection_code`]). So when a
-/// route of the application changes, only the loop is compiled again, not the connection code
-/// around it (BENCHMARKS.md, build cost).
+/// only, and for TCP and TLS compiled once, in this crate (`serve::task::share_connection_code`).
+/// So when a route of the application changes, only the loop is compiled again, not the
+/// connection code around it (BENCHMARKS.md, build cost).
 pub(crate) struct Conn<S> {
     io: Transport<S>,
     cfg: Arc<Config>,
@@ -86,7 +84,7 @@ impl<S: Io> Conn<S> {
     async fn end(mut self, end: Result<End, Error>) {
         let last_words = match end {
             Ok(End::Upgrade(run)) => {
-                let (stream, early) = self.io.into_parts();
+                let (stream, early, ..) = self.into_parts();
                 return run(Upgraded::new(Box::new(stream), Bytes::from(early))).await;
             }
             Ok(End::Quiet) => false,
@@ -119,7 +117,7 @@ impl<S: Io> Conn<S> {
     #[inline]
     fn frame(&mut self, head: &Head) -> Result<Option<Streaming>, Error> {
         Ok(body::frame(&mut self.io, head.body, &self.cfg, &mut self.req)?.map(|pending| {
-            let (feed, incoming) = incoming::channel(pending.declared(), self.cfg.max_body_size);
+            let (feed, incoming) = feed::channel(pending.declared(), self.cfg.max_body_size);
             self.req.set_incoming(Some(incoming));
             Streaming { pending, feed, expect_continue: head.expect_continue }
         }))
@@ -248,21 +246,6 @@ async fn call_streaming<S: Io>(
     (answer(req, outcome), waited, pumped == Some(true))
 }
 
-/// The handler's response, or a 500 if it panicked.
-#[inline]
-fn answer(req: &Request, outcome: std::thread::Result<Response>) -> Response {
-    match outcome {
-        Ok(res) => res,
-        Err(_) => panicked(req),
-    }
-}
-
-#[cold]
-fn panicked(req: &Request) -> Response {
-    tracing::error!(method = %req.method(), path = req.path(), "handler panicked; answering 500");
-    Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
 /// The request loop, the one part of a connection generic over the application.
 impl<S: Io> Conn<S> {
     /// Serves requests until the connection ends; never fails, never panics on client input.
@@ -350,74 +333,6 @@ impl<S: Io> Conn<S> {
     }
 }
 
-impl<A: App> Serve for A {
-    fn tcp(self: Arc<Self>, conn: Conn<TcpStream>) -> ConnFuture {
-        serve_conn(self, conn)
-    }
-
-    #[cfg(feature = "tls")]
-    fn tls(self: Arc<Self>, conn: Conn<tokio_rustls::server::TlsStream<TcpStream>>, h2: bool) -> ConnFuture {
-        #[cfg(feature = "http2")]
-        if h2 {
-            return Box::pin(conn.serve_h2(self));
-        }
-        let _ = h2; // without the `http2` feature, ALPN never offers `h2`
-        Box::pin(conn.run(self))
-    }
-}
-
-/// An application that answers every request with a 404, for [`share_connection_code`].
-struct Unrouted;
-
-impl App for Unrouted {
-    fn handle<'a>(&'a self, _req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-        std::future::ready(Response::status_only(StatusCode::NOT_FOUND))
-    }
-}
-
-/// Compiles the connection code for TCP and TLS in this crate. Not for use: its effect is at
-/// build time.
-///
-/// Everything a connection runs that does not depend on the application (reading, framing,
-/// writing, HTTP/2, the drop code of it all) is generic over the stream, so it would
-/// be compiled in the application's crate, and in each of its binaries and test targets. With
-/// the compiler's sharing of generic code, which is on in unoptimized builds, a crate links
-/// to the copies that a crate it depends on made instead; this function makes them here,
-/// through an application of our own. Release builds compile their own copies as before,
-/// so that they can be inlined (BENCHMARKS.md, build cost).
-#[doc(hidden)]
-#[must_use]
-pub fn share_connection_code() -> [usize; 2] {
-    let tcp: fn(Arc<Unrouted>, Conn<TcpStream>) -> ConnFuture = <Unrouted as Serve>::tcp;
-    #[cfg(feature = "tls")]
-    let tls = {
-        let tls: fn(Arc<Unrouted>, Conn<tokio_rustls::server::TlsStream<TcpStream>>, bool) -> ConnFuture =
-            <Unrouted as Serve>::tls;
-        tls as usize
-    };
-    #[cfg(not(feature = "tls"))]
-    let tls = 0;
-    [tcp as usize, tls]
-}
-
-/// A connection's task: native HTTP/1.x, or, with the `http2` feature, hyper's HTTP/2 when the
-/// client opens with the preface (h2c with prior knowledge). Without a preface to look for, the
-/// task is the connection's own future: a layer of `async` less on every poll.
-pub(crate) fn serve_conn<A: App, S: Io>(app: Arc<A>, conn: Conn<S>) -> ConnFuture {
-    #[cfg(feature = "http2")]
-    if conn.h2c() {
-        let mut conn = conn;
-        return Box::pin(async move {
-            match conn.sniff().await {
-                Sniffed::Http1 => conn.run(app).await,
-                Sniffed::Gone => {}
-                Sniffed::Http2 => conn.serve_h2(app).await,
-            }
-        });
-    }
-    Box::pin(conn.run(app))
-}
-
 /// When a request started, if requests are logged (at `DEBUG`).
 #[inline]
 fn debug_clock() -> Option<std::time::Instant> {
@@ -437,78 +352,36 @@ impl<S> Conn<S> {
     }
 }
 
-/// The client connection preface (RFC 9113 §3.4); a plain connection that opens with it speaks
-/// HTTP/2 with prior knowledge.
-#[cfg(feature = "http2")]
-const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
-/// What a connection's first bytes say it speaks.
-#[cfg(feature = "http2")]
-pub(crate) enum Sniffed {
-    /// HTTP/1.x, or anything else: the native server answers it.
-    Http1,
-    /// The HTTP/2 preface.
-    Http2,
-    /// Nothing to serve: the peer closed, failed, or sent nothing within the header timeout.
-    Gone,
-}
-
-#[cfg(feature = "http2")]
+/// What the server layer needs to hand a connection to another protocol.
 impl<S: Io> Conn<S> {
-    /// Reads until the first bytes are known to be the HTTP/2 preface or not. The bytes read stay
-    /// buffered: an HTTP/1 request is then parsed from them with no extra read, so a plain
-    /// HTTP/1.1 connection pays nothing for the check.
-    pub(crate) async fn sniff(&mut self) -> Sniffed {
+    /// Reads until the first bytes are known to be `prefix` or not; `None` when the peer closed,
+    /// failed, or sent nothing within the header timeout. The bytes read stay buffered: a request
+    /// is then parsed from them with no extra read, so a connection pays nothing for the check.
+    #[allow(dead_code, reason = "the server layer sniffs for the HTTP/2 preface with it (feature `http2`)")]
+    pub(crate) async fn opens_with(&mut self, prefix: &[u8]) -> Option<bool> {
         let deadline = self.accepted + self.cfg.header_read_timeout;
         loop {
             let input = self.io.input();
-            let n = input.len().min(PREFACE.len());
-            if input[..n] != PREFACE[..n] {
-                return Sniffed::Http1;
+            let n = input.len().min(prefix.len());
+            if input[..n] != prefix[..n] {
+                return Some(false);
             }
-            if n == PREFACE.len() {
-                return Sniffed::Http2;
+            if n == prefix.len() {
+                return Some(true);
             }
             match self.io.read_more(deadline).await {
                 Ok(1..) => {}
-                Ok(0) | Err(_) => return Sniffed::Gone,
+                Ok(0) | Err(_) => return None,
             }
         }
     }
 
-    /// Hands the connection to hyper's HTTP/2 server, with what was read and not yet parsed (the
-    /// preface and whatever came with it).
-    pub(crate) async fn serve_h2<A: App>(self, app: Arc<A>) {
+    /// The connection taken apart for another protocol (HTTP/2, or whatever takes over after a
+    /// `101`): the stream, what was read and not yet parsed, the peer, the limits and the
+    /// shutdown signal.
+    pub(crate) fn into_parts(self) -> (S, Vec<u8>, Option<SocketAddr>, Arc<Config>, Shutdown) {
         let peer = self.req.peer_addr();
         let (stream, input) = self.io.into_parts();
-        crate::h2::serve(input, stream, peer, app, self.cfg, self.shutdown).await;
-    }
-
-    /// Whether plain connections are checked for the HTTP/2 preface.
-    pub(crate) fn h2c(&self) -> bool {
-        self.cfg.h2c
-    }
-}
-
-/// Polls a pinned future inside `catch_unwind`, noting whether it ever returned `Pending`.
-pub(crate) struct CatchUnwind<'a, F: ?Sized> {
-    pub(crate) inner: Pin<&'a mut F>,
-    pub(crate) waited: &'a mut bool,
-}
-
-impl<F: Future + ?Sized> Future for CatchUnwind<'_, F> {
-    type Output = std::thread::Result<F::Output>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let inner = this.inner.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => {
-                *this.waited = true;
-                Poll::Pending
-            }
-            Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
+        (stream, input, peer, self.cfg, self.shutdown)
     }
 }

@@ -7,89 +7,16 @@
 //! request that no route takes (404, 405, a `400` for a bad parameter, a guard's refusal) is
 //! answered without reading its body; see [`crate::Server`] for what happens to the unread body.
 
-use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, ready};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::{Notify, mpsc};
 
 use crate::Request;
-use crate::extract::{FromBody, Rejection};
-
-/// Why a body could not be read whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BodyError {
-    /// The body is over the limit (in bytes).
-    TooLarge(u64),
-    /// The client closed the connection before the end of the body.
-    Incomplete,
-    /// The client stopped sending for too long.
-    TimedOut,
-    /// The body's framing is broken (a bad chunk).
-    Malformed(&'static str),
-}
-
-impl fmt::Display for BodyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BodyError::TooLarge(limit) => write!(f, "request body is larger than {limit} bytes"),
-            BodyError::Incomplete => f.write_str("the client closed the connection before the end of the body"),
-            BodyError::TimedOut => f.write_str("the client stopped sending the body"),
-            BodyError::Malformed(why) => write!(f, "malformed body: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for BodyError {}
-
-impl From<BodyError> for Rejection {
-    fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::TooLarge(limit) => Rejection::PayloadTooLarge { limit },
-            BodyError::TimedOut => Rejection::RequestTimeout,
-            other => Rejection::body("complete", other),
-        }
-    }
-}
-
-/// The connection's side of a streamed body.
-pub(crate) struct Feed {
-    pub(crate) tx: mpsc::Sender<Result<Bytes, BodyError>>,
-    pub(crate) demand: Arc<Notify>,
-    /// The reader's limit, set before it first asks: a chunked body is cut at the chunk that
-    /// would pass it, before that chunk is read.
-    pub(crate) limit: Arc<AtomicU64>,
-}
-
-/// The request's side: taken once, by the first reader.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    rx: Mutex<Option<mpsc::Receiver<Result<Bytes, BodyError>>>>,
-    demand: Arc<Notify>,
-    limit: Arc<AtomicU64>,
-    /// `Content-Length`, if the client declared one.
-    declared: Option<u64>,
-    /// The server's body limit, for routes that set none.
-    default_limit: u64,
-}
-
-/// A body streamed from the connection, and the connection's end of it.
-pub(crate) fn channel(declared: Option<u64>, default_limit: u64) -> (Feed, Incoming) {
-    let (tx, rx) = mpsc::channel(1);
-    let (demand, limit) = (Arc::new(Notify::new()), Arc::new(AtomicU64::new(default_limit)));
-    let incoming = Incoming {
-        rx: Mutex::new(Some(rx)),
-        demand: Arc::clone(&demand),
-        limit: Arc::clone(&limit),
-        declared,
-        default_limit,
-    };
-    (Feed { tx, demand, limit }, incoming)
-}
+pub use crate::types::feed::BodyError;
 
 /// A request body, read chunk by chunk as the handler asks (`body: BodyStream` in a route).
 ///
@@ -224,17 +151,10 @@ impl futures_core::Stream for BodyStream {
     }
 }
 
-impl FromBody for BodyStream {
-    const MEDIA_TYPE: Option<&'static str> = None;
-
-    async fn from_body(req: &Request, limit: Option<u64>) -> Result<Self, Rejection> {
-        BodyStream::of(req, limit).map_err(Rejection::from)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::feed::channel;
     use http::Method;
 
     #[tokio::test]

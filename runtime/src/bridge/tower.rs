@@ -23,9 +23,9 @@ use bytes::Bytes;
 use http::StatusCode;
 use tower_service::Service;
 
-use crate::bridge;
-pub use crate::bridge::HttpBody;
-use crate::config::Config;
+use crate::bridge::convert as bridge;
+pub use crate::bridge::convert::HttpBody;
+use crate::proto::config::Config;
 use crate::{App, Request, Response};
 
 /// The body of the `http::Request` that [`call`] hands to a service: the whole request body.

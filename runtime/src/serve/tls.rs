@@ -11,6 +11,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
@@ -19,11 +20,11 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::config::Config;
-use crate::conn::Conn;
-use crate::io::Socket;
-use crate::server::Serve;
-use crate::shutdown::Shutdown;
+use crate::proto::io::Socket;
+
+/// Default time a client gets to complete its TLS handshake: 10 s, as the header read timeout. A
+/// handshake is a few round trips; a slow mobile link needs well under a second per round trip.
+pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The ALPN protocols offered when the configuration names none, most preferred first.
 const ALPN: &[&[u8]] = &[
@@ -108,6 +109,27 @@ impl TlsConfig {
     }
 }
 
+/// The server's TLS settings: none unless [`ServerBuilder::tls`](crate::ServerBuilder::tls) was
+/// called.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) config: Option<TlsConfig>,
+    pub(crate) handshake_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { config: None, handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT }
+    }
+}
+
+impl Settings {
+    /// The acceptor for a new connection, with the configuration current now.
+    pub(crate) fn acceptor(&self) -> Option<TlsAcceptor> {
+        self.config.as_ref().map(TlsConfig::acceptor)
+    }
+}
+
 impl From<ServerConfig> for TlsConfig {
     fn from(config: ServerConfig) -> Self {
         Self::new(config)
@@ -148,34 +170,32 @@ fn server_config(cert_chain: &[u8], key: &[u8]) -> io::Result<ServerConfig> {
 }
 
 /// What a connection may do with the TCP socket under a TLS stream: reset it, not `sendfile` to it.
-const SOCKET: Socket<TlsStream<TcpStream>> = Socket { tcp: |tls| Some(tls.get_ref().0), plain: false };
+pub(crate) const SOCKET: Socket<TlsStream<TcpStream>> = Socket { tcp: |tls| Some(tls.get_ref().0), plain: false };
 
-/// Completes the handshake within the timeout, then serves the connection with the protocol ALPN
-/// chose.
-pub(crate) async fn serve(
+/// Completes the handshake within `timeout`; with the stream, whether ALPN chose `h2`. `None`
+/// when the handshake failed or timed out (logged at `DEBUG`).
+pub(crate) async fn handshake(
     stream: TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
-    app: Arc<dyn Serve>,
-    cfg: Arc<Config>,
-    shutdown: Shutdown,
-) {
+    timeout: Duration,
+) -> Option<(TlsStream<TcpStream>, bool)> {
     // Boxed, so that the handshake's state (rustls's, several KiB) is freed once it is done
-    // instead of staying reserved in this future, next to the connection's own, for as long as
-    // the connection lives.
-    let tls = match tokio::time::timeout(cfg.tls_handshake_timeout, Box::pin(acceptor.accept(stream))).await {
-        Ok(Ok(tls)) => tls,
+    // instead of staying reserved in the connection's future for as long as the connection lives.
+    match tokio::time::timeout(timeout, Box::pin(acceptor.accept(stream))).await {
+        Ok(Ok(tls)) => {
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            Some((tls, h2))
+        }
         Ok(Err(e)) => {
             tracing::debug!(%peer, error = %e, "tls handshake failed");
-            return;
+            None
         }
         Err(_) => {
             tracing::debug!(%peer, "tls handshake timed out");
-            return;
+            None
         }
-    };
-    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-    app.tls(Conn::new(tls, SOCKET, peer, cfg, shutdown), h2).await;
+    }
 }
 
 #[cfg(test)]

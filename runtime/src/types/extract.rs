@@ -9,7 +9,7 @@ use http::StatusCode;
 use http::header::{ALLOW, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::incoming::BodyStream;
+use crate::types::incoming::{BodyError, BodyStream};
 use crate::{IntoResponse, Json, Request, Response};
 
 /// Why a request was refused before any handler ran, as data: which parameter, what was expected,
@@ -304,6 +304,24 @@ impl FromBody for Bytes {
 
     async fn from_body(req: &Request, limit: Option<u64>) -> Result<Self, Rejection> {
         read_bytes(req, limit).await
+    }
+}
+
+impl From<BodyError> for Rejection {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge(limit) => Rejection::PayloadTooLarge { limit },
+            BodyError::TimedOut => Rejection::RequestTimeout,
+            other => Rejection::body("complete", other),
+        }
+    }
+}
+
+impl FromBody for BodyStream {
+    const MEDIA_TYPE: Option<&'static str> = None;
+
+    async fn from_body(req: &Request, limit: Option<u64>) -> Result<Self, Rejection> {
+        BodyStream::of(req, limit).map_err(Rejection::from)
     }
 }
 

@@ -5,7 +5,8 @@ use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 
-pub use crate::file::FileBody;
+pub use crate::types::file::FileBody;
+use crate::types::upgrade::OnUpgrade;
 
 pub(crate) const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
@@ -37,7 +38,7 @@ pub struct Response {
     /// Only with the `ws` feature, and thin (one pointer): every response carries the field, and
     /// its size is paid on each move (callgrind: 16 bytes cost 17 instructions per request).
     #[cfg(feature = "ws")]
-    upgrade: Option<Box<crate::upgrade::OnUpgrade>>,
+    upgrade: Option<Box<OnUpgrade>>,
 }
 
 /// A response body: bytes known up front, or a stream of chunks sent with chunked encoding.
@@ -289,15 +290,19 @@ impl Response {
 }
 
 impl Response {
+    /// A `101 Switching Protocols` answer whose connection `run` takes over once the head is
+    /// written (HTTP/1.1 only: an HTTP/2 connection answers it with an error).
     #[cfg(feature = "ws")]
-    pub(crate) fn set_upgrade(&mut self, run: crate::upgrade::OnUpgrade) {
-        self.upgrade = Some(Box::new(run));
+    pub(crate) fn switching(run: OnUpgrade) -> Self {
+        let mut res = Response::status_only(StatusCode::SWITCHING_PROTOCOLS);
+        res.upgrade = Some(Box::new(run));
+        res
     }
 
     /// What takes the connection over after this `101`, if anything.
     #[inline]
     #[allow(clippy::unused_self, clippy::unnecessary_wraps, reason = "the same call with or without the `ws` feature")]
-    pub(crate) fn take_upgrade(&mut self) -> Option<crate::upgrade::OnUpgrade> {
+    pub(crate) fn take_upgrade(&mut self) -> Option<OnUpgrade> {
         #[cfg(feature = "ws")]
         return self.upgrade.take().map(|run| *run);
         #[cfg(not(feature = "ws"))]

@@ -1,11 +1,11 @@
-//! The server's limits: each default as a named constant with its reason, and the `Config` that
-//! every connection reads. Imports nothing from the rest of the crate but the trusted-proxy
-//! network type, so every module can use it.
+//! The limits every connection reads, whatever its protocol: each default as a named constant
+//! with its reason, and the `Config` that holds them. The server's own settings (connections,
+//! shutdown, TLS, HTTP/2) are the `serve` layer's.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::forwarded::IpNet;
+use crate::types::net::IpNet;
 
 /// Default limit on the request head (request line and header section): 16 KiB.
 ///
@@ -46,24 +46,8 @@ pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// first and never sends a request on a connection we are closing.
 pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(75);
 
-/// Default limit on open connections: 10 000. Past it the server stops accepting until one
-/// closes; the operating system queues the rest in the listen backlog.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
-
-/// Default time in-flight requests get to finish after a shutdown signal: 10 s.
-pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// Default limit on concurrent HTTP/2 streams per connection: 200 (as hyper). RFC 9113 §6.5.2
-/// recommends no less than 100, so that parallelism is not needlessly limited.
-#[cfg(feature = "http2")]
-pub const DEFAULT_H2_MAX_CONCURRENT_STREAMS: u32 = 200;
-
-#[cfg(feature = "tls")]
-/// Default time a client gets to complete its TLS handshake: 10 s, as the header read timeout. A
-/// handshake is a few round trips; a slow mobile link needs well under a second per round trip.
-pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The server's limits; see the `DEFAULT_*` constants for each default and why.
+/// The limits of a connection and its requests; see the `DEFAULT_*` constants for each default
+/// and why.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) max_head_size: usize,
@@ -73,19 +57,10 @@ pub(crate) struct Config {
     pub(crate) header_read_timeout: Duration,
     pub(crate) body_read_timeout: Duration,
     pub(crate) keep_alive_timeout: Duration,
-    pub(crate) max_connections: usize,
     pub(crate) max_requests_per_connection: Option<u64>,
-    pub(crate) shutdown_grace: Duration,
     pub(crate) send_timeout: Duration,
-    pub(crate) nodelay: bool,
     /// Peers whose `X-Forwarded-For`/`Forwarded` are believed; `None`: no one (the default).
     pub(crate) trusted_proxies: Option<Arc<[IpNet]>>,
-    #[cfg(feature = "http2")]
-    pub(crate) h2c: bool,
-    #[cfg(feature = "http2")]
-    pub(crate) h2_max_concurrent_streams: u32,
-    #[cfg(feature = "tls")]
-    pub(crate) tls_handshake_timeout: Duration,
 }
 
 impl Default for Config {
@@ -98,18 +73,9 @@ impl Default for Config {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
             max_requests_per_connection: None,
-            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             send_timeout: DEFAULT_SEND_TIMEOUT,
-            nodelay: true,
             trusted_proxies: None,
-            #[cfg(feature = "http2")]
-            h2c: true,
-            #[cfg(feature = "http2")]
-            h2_max_concurrent_streams: DEFAULT_H2_MAX_CONCURRENT_STREAMS,
-            #[cfg(feature = "tls")]
-            tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
         }
     }
 }

@@ -11,8 +11,7 @@ use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep};
 
-use crate::Response;
-use crate::io::Io;
+use crate::types::stream::Io;
 
 /// What runs on an upgraded connection; boxed once per upgrade (not per request).
 pub(crate) type OnUpgrade = Box<dyn FnOnce(Upgraded) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -99,16 +98,5 @@ impl AsyncWrite for Upgraded {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
-impl Response {
-    /// A `101 Switching Protocols` answer whose connection `run` takes over once the head is
-    /// written (HTTP/1.1 only: an HTTP/2 connection answers it with an error).
-    #[cfg(feature = "ws")]
-    pub(crate) fn switching(run: OnUpgrade) -> Self {
-        let mut res = Response::status_only(http::StatusCode::SWITCHING_PROTOCOLS);
-        res.set_upgrade(run);
-        res
     }
 }

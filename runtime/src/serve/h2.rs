@@ -41,10 +41,32 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, sleep_until};
 
 use crate::App;
-use crate::bridge::{self, HttpBody};
-use crate::config::Config;
-use crate::io::Io;
-use crate::shutdown::Shutdown;
+use crate::bridge::convert::{self as bridge, HttpBody};
+use crate::proto::config::Config;
+use crate::proto::conn::Conn;
+use crate::proto::io::Io;
+
+/// Default limit on concurrent HTTP/2 streams per connection: 200 (as hyper). RFC 9113 §6.5.2
+/// recommends no less than 100, so that parallelism is not needlessly limited.
+pub const DEFAULT_H2_MAX_CONCURRENT_STREAMS: u32 = 200;
+
+/// The client connection preface (RFC 9113 §3.4); a plain connection that opens with it speaks
+/// HTTP/2 with prior knowledge.
+pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The server's HTTP/2 settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    /// Whether a plain connection that opens with the preface is served HTTP/2.
+    pub(crate) prior_knowledge: bool,
+    pub(crate) max_concurrent_streams: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { prior_knowledge: true, max_concurrent_streams: DEFAULT_H2_MAX_CONCURRENT_STREAMS }
+    }
+}
 
 /// How long a connection closed for idleness gets to finish its GOAWAY exchange before it is
 /// dropped: a peer that vanished (no FIN, no RST) never answers.
@@ -162,28 +184,22 @@ impl<A> http_body::Body for Counted<A> {
     }
 }
 
-/// Serves an HTTP/2 connection (`input`: bytes already read from `io`, such as a sniffed preface)
-/// until the peer closes it, it stays idle past the keep-alive timeout, or the server shuts down.
-/// Idle or shutting down, hyper sends GOAWAY (RFC 9113 §6.8), finishes the streams in flight and
+/// Serves an HTTP/2 connection (with the bytes it already read, such as a sniffed preface) until
+/// the peer closes it, it stays idle past the keep-alive timeout, or the server shuts down. Idle
+/// or shutting down, hyper sends GOAWAY (RFC 9113 §6.8), finishes the streams in flight and
 /// closes.
 ///
 /// The connection is idle when, over a whole keep-alive timeout, nothing came in and no stream
 /// was being answered; it is checked once per timeout, so an idle connection closes after one to
 /// two timeouts. This replaces hyper's keep-alive pings, which time every frame.
-pub(crate) async fn serve<A: App, S: Io>(
-    input: Vec<u8>,
-    io: S,
-    peer: Option<SocketAddr>,
-    app: Arc<A>,
-    cfg: Arc<Config>,
-    mut shutdown: Shutdown,
-) {
+pub(crate) async fn serve<A: App, S: Io>(conn: Conn<S>, app: Arc<A>, settings: Settings) {
+    let (io, input, peer, cfg, mut shutdown) = conn.into_parts();
     let streams = Streams::default();
     let mut builder = http2::Builder::new(streams.clone());
     builder
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(cfg.max_head_size).unwrap_or(u32::MAX))
-        .max_concurrent_streams(cfg.h2_max_concurrent_streams);
+        .max_concurrent_streams(settings.max_concurrent_streams);
     let keep_alive_timeout = cfg.keep_alive_timeout;
     let shared = Arc::new(Shared { app, cfg, peer, activity: Activity::default() });
     let io = Tracked { prefix: input, pos: 0, inner: io, shared: Arc::clone(&shared) };

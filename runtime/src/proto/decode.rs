@@ -8,13 +8,13 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::Request;
-use crate::config::Config;
-use crate::encode;
-use crate::error::Error;
-use crate::grammar::{has_bare_lf, is_tchar};
-use crate::incoming::{BodyError, Feed};
-use crate::io::{Io, RateClock, Transport};
-use crate::parse::BodyKind;
+use crate::proto::config::Config;
+use crate::proto::encode;
+use crate::proto::error::Error;
+use crate::proto::io::{Io, RateClock, Transport};
+use crate::proto::parse::BodyKind;
+use crate::types::feed::{BodyError, Feed};
+use crate::types::grammar::{has_bare_lf, is_tchar};
 
 /// Longest chunk-size line, extensions included. RFC 9112 §7.1.1 leaves the limit to us ("ought to
 /// limit the total length of chunk extensions"); 4 KiB is far more than any real extension.

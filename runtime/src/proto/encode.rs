@@ -4,9 +4,9 @@
 use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use http::{HeaderValue, StatusCode};
 
-use crate::date::append_date_field;
-use crate::grammar::list;
-use crate::response::{Body, Response, TEXT};
+use crate::proto::date::append_date_field;
+use crate::types::grammar::list;
+use crate::types::response::{Body, Response, TEXT};
 
 /// How the body that follows the head is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub(crate) struct Exchange {
     /// Whether the connection stays open; the response may turn it off.
     pub(crate) keep_alive: bool,
     /// Whether to read the clock for `Date`; `false` when the connection has not waited since
-    /// it last did (a batch of pipelined responses), see [`crate::date`]. Set to `false` once
+    /// it last did (a batch of pipelined responses), see [`crate::proto::date`]. Set to `false` once
     /// the clock has been read.
     pub(crate) check_clock: bool,
 }

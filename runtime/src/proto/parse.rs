@@ -6,10 +6,10 @@ use std::mem::MaybeUninit;
 
 use http::{Method, Version};
 
-use crate::config::Config;
-use crate::error::Error;
-use crate::grammar::{has_bare_lf, is_tchar, list, trim_ows};
-use crate::request::Request;
+use crate::proto::config::Config;
+use crate::proto::error::Error;
+use crate::types::grammar::{has_bare_lf, is_tchar, list, trim_ows};
+use crate::types::request::Request;
 
 /// Hard ceiling on the configurable header count: the parser's slots live on the stack, left
 /// uninitialised, so the ceiling costs stack space and no time.

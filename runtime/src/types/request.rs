@@ -1,11 +1,12 @@
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Method, Version};
 
-use crate::incoming::Incoming;
+use crate::types::feed::Incoming;
+use crate::types::net::IpNet;
 
 /// An HTTP request as a handler or middleware sees it.
 ///
@@ -37,7 +38,7 @@ pub struct Request {
     peer: Option<SocketAddr>,
     /// The server's trusted proxies, for [`Request::client_addr`]; shared by every request of
     /// the server (one reference count per connection or HTTP/2 stream, and none without any).
-    trusted: Option<Arc<[crate::forwarded::IpNet]>>,
+    trusted: Option<Arc<[IpNet]>>,
 }
 
 #[derive(Clone, Copy)]
@@ -182,61 +183,18 @@ impl Request {
         self.incoming = incoming.map(Arc::new);
     }
 
-    pub(crate) fn set_trusted_proxies(&mut self, trusted: Option<Arc<[crate::forwarded::IpNet]>>) {
+    pub(crate) fn set_trusted_proxies(&mut self, trusted: Option<Arc<[IpNet]>>) {
         self.trusted = trusted;
+    }
+
+    /// The server's trusted proxies; empty when there are none, or no server.
+    pub(crate) fn trusted_proxies(&self) -> &[IpNet] {
+        self.trusted.as_deref().unwrap_or(&[])
     }
 
     /// The address of the client, when the request came over a socket.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
-    }
-
-    /// The client's address: the socket peer, or, when the peer is one of the server's
-    /// [trusted proxies](crate::ServerBuilder::trusted_proxies), the address the proxies name in
-    /// `X-Forwarded-For` or `Forwarded`, walked from the right. `None` for a request that did not
-    /// come over a socket, or when a trusted proxy says it does not know (`for=unknown`, an
-    /// obfuscated name, a malformed value, two headers that disagree). The exact rule is in
-    /// [`forwarded`](crate::forwarded#the-rule).
-    ///
-    /// Computed on each call, from the headers in place (no allocation), so a server that never
-    /// asks pays nothing.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use std::sync::Arc;
-    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    /// use waymark_runtime::{App, Request, Response, Server};
-    ///
-    /// struct Who;
-    ///
-    /// impl App for Who {
-    ///     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-    ///         async move { Response::text(format!("{:?}", req.client_addr())) }
-    ///     }
-    /// }
-    ///
-    /// async fn ask(peer: [u8; 4], header: &str) -> String {
-    ///     let server = Server::builder().trusted_proxies(["10.0.0.0/8".parse().unwrap()]);
-    ///     let (mut client, io) = tokio::io::duplex(4096);
-    ///     tokio::spawn(async move { server.serve_connection(io, (peer, 40000).into(), Arc::new(Who)).await });
-    ///     let head = format!("GET / HTTP/1.1\r\nhost: x\r\n{header}\r\nconnection: close\r\n\r\n");
-    ///     client.write_all(head.as_bytes()).await.unwrap();
-    ///     let mut response = String::new();
-    ///     client.read_to_string(&mut response).await.unwrap();
-    ///     response.rsplit("\r\n\r\n").next().unwrap().to_owned()
-    /// }
-    ///
-    /// // A client that is not a trusted proxy cannot choose its address.
-    /// assert_eq!(ask([198, 51, 100, 4], "x-forwarded-for: 1.2.3.4").await, "Some(198.51.100.4)");
-    /// // A trusted proxy is believed: the client is the rightmost hop that is not a proxy.
-    /// assert_eq!(ask([10, 0, 0, 2], "x-forwarded-for: 1.2.3.4, 203.0.113.9").await, "Some(203.0.113.9)");
-    /// assert_eq!(ask([10, 0, 0, 2], "forwarded: for=\"[2001:db8::9]:4711\"").await, "Some(2001:db8::9)");
-    /// assert_eq!(ask([10, 0, 0, 2], "forwarded: for=unknown").await, "None");
-    /// # }
-    /// ```
-    pub fn client_addr(&self) -> Option<IpAddr> {
-        let peer = self.peer?.ip();
-        crate::forwarded::client_addr(peer, self.headers(), self.trusted.as_deref().unwrap_or(&[]))
     }
 
     pub(crate) fn clear(&mut self) {

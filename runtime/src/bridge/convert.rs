@@ -16,9 +16,9 @@ use http::{Method, StatusCode};
 use http_body::Frame;
 use http_body_util::BodyExt;
 
-use crate::config::Config;
-use crate::conn::CatchUnwind;
-use crate::error::Error;
+use crate::proto::config::Config;
+use crate::proto::error::Error;
+use crate::types::call::{CatchUnwind, answer};
 use crate::{App, Body, Request, Response};
 
 /// A waymark response body as an [`http_body::Body`]: the whole body in one frame, or the chunks
@@ -140,13 +140,7 @@ where
     }
     let handler = pin!(app.handle(&request));
     let mut waited = false;
-    let res = match (CatchUnwind { inner: handler, waited: &mut waited }).await {
-        Ok(res) => res,
-        Err(_) => {
-            tracing::error!(method = %request.method(), path = request.path(), "handler panicked; answering 500");
-            Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
-        }
-    };
+    let res = answer(&request, CatchUnwind { inner: handler, waited: &mut waited }.await);
     (into_http(res, head), None)
 }
 

@@ -23,9 +23,10 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
-use crate::error::Error;
-use crate::file::FileBody;
-use crate::shutdown::Shutdown;
+use crate::proto::error::Error;
+use crate::proto::shutdown::Shutdown;
+use crate::types::file::FileBody;
+pub(crate) use crate::types::stream::Io;
 
 /// Most bytes taken from the socket per read, into the worker thread's scratch buffer. As large as
 /// a pipelining client's burst is likely to be, since it costs memory per thread only.
@@ -51,13 +52,6 @@ const LINGER: Duration = Duration::from_secs(2);
 /// The slowest a client may send a body or take a response, past the first timeout: each
 /// `RATE` bytes moved earn one more second (see [`RateClock`]).
 pub(crate) const RATE: u64 = 64 * 1024;
-
-/// The byte streams a connection runs over: a `TcpStream`, a TLS stream, a Unix socket, an
-/// in-memory `tokio::io::duplex`. `Conn` is generic over it (monomorphized, nothing boxed), so
-/// the TCP path compiles to the same code as when it was the only one.
-pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
-
-impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for S {}
 
 /// What a connection may do with the TCP socket under its byte stream, given by whoever made the
 /// stream (the accept loop knows it holds a `TcpStream` or a TLS stream over one; a stream handed

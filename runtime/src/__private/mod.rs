@@ -8,9 +8,11 @@ use http::header::{CONTENT_LENGTH, HeaderValue};
 
 use crate::Body;
 
+pub mod openapi;
+pub use crate::serve::task::share_connection_code;
+
 pub use crate::IntoResponse;
-pub use crate::extract::{FromBody, Rejection};
-pub use crate::openapi;
+pub use crate::types::extract::{FromBody, Rejection};
 pub use crate::{App, Next, Request, Response};
 pub use http::header;
 pub use http::{Method, StatusCode};
@@ -322,7 +324,7 @@ pub fn is_head(req: &Request) -> bool {
 }
 
 /// A route of the table, as data.
-pub use crate::app::RouteInfo;
+pub use crate::types::app::RouteInfo;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,18 @@
+//! The HTTP/1.1 wire protocol (RFC 9112): limits, parsing a request head, framing and decoding a
+//! body, encoding a response, the connection's buffered I/O, and the request loop that runs one
+//! connection.
+//!
+//! It imports only the vocabulary (`types`) below it, never the server above: like hyper's
+//! `proto/h1`, it knows nothing of accept loops, TLS or HTTP/2. A request goes
+//! [`conn`] (the loop) → [`parse`] (the head) → [`decode`] (the body) → the application →
+//! [`encode`] (the response head) → [`io`] (the writes).
+
+pub(crate) mod config;
+pub(crate) mod conn;
+pub(crate) mod date;
+pub(crate) mod decode;
+pub(crate) mod encode;
+pub(crate) mod error;
+pub(crate) mod io;
+pub(crate) mod parse;
+pub(crate) mod shutdown;
