@@ -139,3 +139,94 @@ pub(super) fn reject(table: &Table<'_>) -> TokenStream {
         quote! { ::waymark::__private::IntoResponse::into_response(__r) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::tests::{checked, input};
+
+    /// The middleware call at the end of one `async move` layer, and the future it wraps.
+    fn layer(expr: &Expr) -> (String, Option<&Expr>) {
+        let Expr::Async(block) = expr else { return (quote!(#expr).to_string(), None) };
+        let stmts = &block.block.stmts;
+        let syn::Stmt::Local(inner) = &stmts[0] else { panic!("{}", quote!(#expr)) };
+        let last = stmts.last().expect("a call");
+        (quote!(#last).to_string(), inner.init.as_ref().map(|i| &*i.expr))
+    }
+
+    #[test]
+    fn the_first_middleware_is_outermost() {
+        let wraps: Vec<Expr> =
+            ["log", "auth(state, req, next)", "gzip"].iter().map(|w| syn::parse_str(w).unwrap()).collect();
+        let wraps: Vec<&Expr> = wraps.iter().collect();
+        let inner = quote! { handler() };
+        let wrapped: Expr = syn::parse2(wrap_all(&inner, &wraps)).unwrap();
+        let mut calls = Vec::new();
+        let mut at = Some(&wrapped);
+        while let Some(expr) = at {
+            let (call, next) = layer(expr);
+            calls.push(call);
+            at = next;
+        }
+        let run = |call: &str| {
+            format!(":: waymark :: __private :: into_response (:: waymark :: __private :: handler ({call}) . await)")
+        };
+        assert_eq!(
+            calls,
+            [
+                run("log (req , next)"),
+                run("auth (state , req , next)"),
+                run("gzip (req , next)"),
+                "handler ()".to_owned()
+            ],
+            "a path is called with `req` and `next`; a call is used as written"
+        );
+        assert_eq!(wrap_all(&inner, &[]).to_string(), inner.to_string(), "no middleware, no extra future");
+    }
+
+    #[test]
+    fn an_arm_binds_then_runs_guards_from_the_outermost_block_in() {
+        let src = input(
+            r#"pub(crate) Api(state: Db);
+            guard user: User = user(state, req);
+            scope "/admin/{id: u64}" {
+                wrap audit;
+                guard admin: Admin = admin(user, req);
+                POST "/x/{name}?{q: u32}" body: Json<T> => h(user, admin, id, name, q, body),
+            }
+            GET "/" => home(),"#,
+        );
+        let table = checked(&src);
+        let arm = route_arm(0, &table).to_string();
+        let order = [
+            "__WaymarkApiC0 :: R0 (__p1 , __p3) =>",
+            "let id : u64 = __p1 ;",
+            "let name : & str = & __p3 ;",
+            "let user : User =",
+            "async move {",
+            "let admin : Admin =",
+            "let q : u32 =",
+            "let body : Json < T > =",
+            "h (user , admin , id , name , q , body)",
+            "audit (req , next)",
+        ];
+        let at: Vec<Option<usize>> = order.iter().map(|s| arm.find(s)).collect();
+        assert!(at.iter().all(Option::is_some), "{:?}: {arm}", order.iter().zip(&at).find(|(_, a)| a.is_none()));
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {arm}");
+
+        let plain = route_arm(1, &table).to_string();
+        assert!(!plain.contains("async move"), "a block without middleware runs inline: {plain}");
+        assert!(plain.find("let user : User").unwrap() < plain.find("home ()").unwrap(), "{plain}");
+    }
+
+    #[test]
+    fn rejections_go_to_the_hook_when_there_is_one() {
+        let hooked = input(r#"pub Api; GET "/" => h(), rejection => mine(rejection),"#);
+        assert_eq!(reject(&checked(&hooked)).to_string(), "__this . __reject (req , __r) . await");
+        let plain = input(r#"pub Api; GET "/" => h(),"#);
+        assert_eq!(
+            reject(&checked(&plain)).to_string(),
+            ":: waymark :: __private :: IntoResponse :: into_response (__r)"
+        );
+    }
+}

@@ -187,3 +187,44 @@ fn expr_text(expr: &Expr) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::tests::{checked, input};
+
+    #[test]
+    fn handler_text_reads_as_written() {
+        let cases = [
+            ("list(state, limit, offset)", "list(state, limit, offset)"),
+            ("state.assets.serve(\"index.html\", req)", "state.assets.serve(\"index.html\", req)"),
+            ("async { Json(openapi()) }", "async { Json(openapi()) }"),
+            ("a.b(1).c(x, y)", "a.b(1).c(x, y)"),
+            ("format!(\"{id}\")", "format!(\"{id}\")"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(expr_text(&syn::parse_str(src).unwrap()), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn a_miss_is_400_then_405_or_options_then_the_fallback() {
+        let with = input(r#"pub Api; GET "/" => h(), fallback => not_found(req),"#);
+        let out = miss(&checked(&with)).to_string();
+        let order = [
+            ":: bad (__method , __path)",
+            "__path == \"*\" && * __method == :: waymark :: __private :: Method :: OPTIONS",
+            ":: allow (__path , & mut __allow)",
+            "__allow . push (\"OPTIONS\")",
+            "return __allow . options ()",
+            "__allow . method_not_allowed ()",
+            "handler (not_found (req))",
+        ];
+        let at: Vec<usize> = order.iter().map(|s| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"))).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {out}");
+
+        let without = input(r#"pub Api; GET "/" => h(),"#);
+        let out = miss(&checked(&without)).to_string();
+        assert!(out.ends_with("{ let __r = :: waymark :: __private :: Rejection :: NotFound ; :: waymark :: __private :: IntoResponse :: into_response (__r) }"), "{out}");
+    }
+}

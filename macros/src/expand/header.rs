@@ -69,3 +69,36 @@ pub(super) fn header(input: &Input) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::tests::input;
+
+    #[test]
+    fn the_type_holds_its_state_and_each_mounted_table() {
+        let stateful = input(
+            r#"pub(crate) Api(state: Db); mount a::A = a::A::new(state.a); mount b::B = b::B::new(); GET "/" => h(),"#,
+        );
+        let out = header(&stateful).to_string();
+        assert!(
+            out.contains("pub (crate) struct Api { state : Db , __mount0 : a :: A , __mount1 : b :: B , }"),
+            "{out}"
+        );
+        assert!(out.contains("pub (crate) fn new (state : Db) -> Self"), "{out}");
+        assert!(out.contains("pub (crate) fn state (& self) -> & Db"), "{out}");
+        let (a, b) = (out.find("let __mount0 =").expect(&out), out.find("let __mount1 =").expect(&out));
+        assert!(
+            a < b && out[a..b].contains("let state = & state ; a :: A :: new (state . a)"),
+            "built in order, with the state: {out}"
+        );
+        assert!(out.contains("Self { state , __mount0 , __mount1 }"), "{out}");
+
+        let stateless = input(r#"pub Api; GET "/" => h(),"#);
+        let out = header(&stateless).to_string();
+        assert!(out.contains("pub struct Api { _private : () , }"), "{out}");
+        assert!(out.contains("pub fn new () -> Self"), "{out}");
+        assert!(!out.contains("fn state"), "{out}");
+        assert!(out.contains("f . debug_struct (\"Api\") . finish_non_exhaustive ()"), "{out}");
+    }
+}

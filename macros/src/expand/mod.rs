@@ -110,3 +110,36 @@ fn var(index: usize) -> Ident {
 fn method_fn(prefix: &str, method: &str) -> Ident {
     format_ident!("__{}_{}", prefix, method.to_ascii_lowercase())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body of a `routes!` call, parsed.
+    pub(super) fn input(src: &str) -> Input {
+        syn::parse_str(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+    }
+
+    /// The checked table of `input`, which must have no errors of its own.
+    pub(super) fn checked(input: &Input) -> Table<'_> {
+        let (table, errors) = valid::check(input);
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        table
+    }
+
+    #[test]
+    fn errors_replace_the_dispatcher_but_keep_the_url_builders() {
+        let ok = expand(&input(r#"pub Api; GET "/a" as a => a(), GET "/b" => b(),"#)).to_string();
+        let bad = expand(&input(r#"pub Api; GET "/a" as a => a(), GET "/a" => b(),"#)).to_string();
+        for out in [&ok, &bad] {
+            assert!(out.contains("pub struct Api"), "{out}");
+            assert!(out.contains("fn try_a_url"), "{out}");
+        }
+        assert!(!ok.contains("compile_error"), "{ok}");
+        assert!(ok.contains("fn __dispatch"), "{ok}");
+        assert_eq!(bad.matches("compile_error").count(), 2, "one on each route of the conflict: {bad}");
+        assert!(!bad.contains("fn __dispatch"), "{bad}");
+        assert!(bad.contains("INTERNAL_SERVER_ERROR"), "{bad}");
+    }
+}

@@ -217,3 +217,68 @@ pub(super) fn mount_checks(table: &Table<'_>) -> TokenStream {
     });
     quote! { #(#checks)* }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::tests::{checked, input};
+
+    #[test]
+    fn a_get_route_allows_head_too() {
+        assert_eq!(allowed_by("GET"), ["GET", "HEAD"]);
+        for m in ["HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"] {
+            assert_eq!(allowed_by(m), [m]);
+        }
+    }
+
+    #[test]
+    fn each_mount_is_checked_against_the_table_and_earlier_mounts() {
+        let src = input(
+            r#"pub Api; mount a::A = a::A::new(); mount b::B = b::B::new(); mount c::C = c::C::new(); GET "/" => h(),"#,
+        );
+        let checks = mount_checks(&checked(&src)).to_string();
+        let name = |arg: &str| arg.trim_start_matches("< ").split(" as ").next().unwrap_or_default().to_owned();
+        let pairs: Vec<(String, String)> = checks
+            .split("assert_no_conflict (")
+            .skip(1)
+            .map(|call| {
+                let args: Vec<&str> = call.split(" , ").collect();
+                (name(args[0]), name(args[2]))
+            })
+            .collect();
+        let want = [
+            ("Api", "a :: A"),
+            ("Api", "b :: B"),
+            ("a :: A", "b :: B"),
+            ("Api", "c :: C"),
+            ("a :: A", "c :: C"),
+            ("b :: B", "c :: C"),
+        ];
+        let want: Vec<(String, String)> = want.iter().map(|(e, l)| ((*e).to_owned(), (*l).to_owned())).collect();
+        assert_eq!(pairs, want, "{checks}");
+        assert_eq!(checks.matches("__OWN_SHAPES").count(), 3, "the table's own routes, once per mount: {checks}");
+    }
+
+    #[test]
+    fn without_mounts_lists_are_the_table_own_and_the_match_is_its_route() {
+        let own = quote! { Api::__OWN_ROUTES };
+        let ty = quote! { RouteInfo };
+        let fill = quote! { RouteInfo::EMPTY };
+        assert_eq!(joined(&own, &[], &ty, &fill).to_string(), own.to_string());
+        let both = joined(&own, &[quote! { A::ROUTES }], &ty, &fill).to_string();
+        assert!(both.contains("& [Api :: __OWN_ROUTES , A :: ROUTES]"), "own first, then each mounted: {both}");
+
+        let route = format_ident!("__WaymarkApiRoute");
+        let plain = input(r#"pub Api; GET "/" => h(),"#);
+        let found_plain = found(&checked(&plain), &route, &[]);
+        assert!(found_plain.items.is_empty());
+        assert_eq!(found_plain.ty.to_string(), "__WaymarkApiRoute < 'p >");
+
+        let mounting = input(r#"pub Api; mount a::A = a::A::new(); GET "/" => h(),"#);
+        let found_mounting = found(&checked(&mounting), &route, &[]);
+        let items = found_mounting.items.to_string();
+        assert_eq!(found_mounting.ty.to_string(), "__WaymarkApiFound < 'p >");
+        let variants = "Own (__WaymarkApiRoute < 'p >) , M0 (< a :: A as :: waymark :: __private :: Table > :: Found";
+        assert!(items.contains(variants), "this table's route, then each mounted table's match: {items}");
+    }
+}

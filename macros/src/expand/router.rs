@@ -187,3 +187,69 @@ fn chunks(table: &Table<'_>, route: &Ident) -> Chunks {
     out.arms.push(quote! { #route::__Lifetime(_, never) => match never {}, });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::tests::{checked, input};
+
+    fn table_of(n: usize) -> String {
+        let routes: Vec<String> = (0..n).map(|i| format!(r#"GET "/r{i}/{{id: u64}}" => h(id),"#)).collect();
+        format!("pub Big; {}", routes.join(" "))
+    }
+
+    #[test]
+    fn one_chunk_enum_per_chunk_routes() {
+        let route = format_ident!("__WaymarkBigRoute");
+        for (n, want) in [(1, 1), (CHUNK, 1), (CHUNK + 1, 2), (2 * CHUNK, 2), (2 * CHUNK + 1, 3)] {
+            let big = input(&table_of(n));
+            let Chunks { enums, variants, arms, indices } = chunks(&checked(&big), &route);
+            assert_eq!((enums.len(), variants.len(), indices.len()), (want, want, want), "{n} routes");
+            assert_eq!(arms.len(), want + 1, "{n} routes: one arm per chunk and the uninhabited one");
+            let last = enums[want - 1].to_string();
+            let (chunk, r) = (format!("enum __WaymarkBigC{} < 'p >", want - 1), format!("R{} (u64)", n - 1));
+            assert!(last.contains(&chunk) && last.contains(&r), "{n} routes: {chunk}, {r}");
+        }
+    }
+
+    #[test]
+    fn a_single_chunk_runs_inline_and_more_run_in_their_own_function() {
+        let route = format_ident!("__WaymarkBigRoute");
+        let one = input(&table_of(CHUNK));
+        let arms = chunks(&checked(&one), &route).arms;
+        let arms = quote!(#(#arms)*).to_string();
+        assert!(!arms.contains("__run"), "{arms}");
+        assert!(arms.contains(&format!("R{} (__p1) =>", CHUNK - 1)), "{arms}");
+
+        let two = input(&table_of(CHUNK + 1));
+        let arms = chunks(&checked(&two), &route).arms;
+        let arms: Vec<String> = arms.iter().map(ToString::to_string).collect();
+        assert!(arms[0].contains("fn __run0") && !arms[0].contains(&format!("R{CHUNK} ")), "{}", arms[0]);
+        assert!(
+            arms[1].contains("fn __run1") && arms[1].contains(&format!("__WaymarkBigC1 :: R{CHUNK} (")),
+            "{}",
+            arms[1]
+        );
+    }
+
+    #[test]
+    fn head_falls_back_to_get() {
+        let text = |methods: &[&str]| by_method(methods).to_string();
+        let is_head = "if * __method == :: waymark :: __private :: Method :: HEAD";
+
+        let get = text(&["GET"]);
+        assert!(get.contains(&format!("{is_head} {{ Self :: __match_get (__path , __bad) }}")), "{get}");
+
+        let both = text(&["GET", "HEAD", "POST"]);
+        let head_then_get = format!(
+            "{is_head} {{ Self :: __match_head (__path , __bad) . or_else (|| Self :: __match_get (__path , __bad)) }}"
+        );
+        assert!(both.contains(&head_then_get), "{both}");
+        assert_eq!(both.matches("Method :: HEAD").count(), 1, "HEAD is tried once, GET after it: {both}");
+        assert!(both.contains("Method :: POST { Self :: __match_post (__path , __bad) }"), "{both}");
+
+        let head = text(&["HEAD"]);
+        assert!(head.contains("Self :: __match_head") && !head.contains("__match_get"), "{head}");
+        assert!(!text(&["POST"]).contains("HEAD"));
+    }
+}

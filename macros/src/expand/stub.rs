@@ -51,3 +51,59 @@ pub(super) fn stub(input: &Input) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::expand::expand;
+    use crate::expand::tests::input;
+
+    /// The public, documented items of the generated type, and the items of each trait impl.
+    fn items(src: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+        let file: syn::File = syn::parse2(expand(&input(src))).unwrap();
+        let (mut own, mut traits) = (BTreeSet::new(), BTreeSet::new());
+        for item in &file.items {
+            let syn::Item::Impl(block) = item else { continue };
+            for item in &block.items {
+                let (name, vis, attrs) = match item {
+                    syn::ImplItem::Fn(f) => (f.sig.ident.to_string(), &f.vis, &f.attrs),
+                    syn::ImplItem::Const(c) => (c.ident.to_string(), &c.vis, &c.attrs),
+                    syn::ImplItem::Type(t) => (t.ident.to_string(), &t.vis, &t.attrs),
+                    _ => continue,
+                };
+                let hidden = attrs.iter().any(|a| quote::quote!(#a).to_string() == "# [doc (hidden)]");
+                match &block.trait_ {
+                    Some((path, _)) => {
+                        let path = path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::");
+                        traits.insert(format!("{path}::{name}"));
+                    }
+                    None if matches!(vis, syn::Visibility::Public(_)) && !hidden => {
+                        own.insert(name);
+                    }
+                    None => {}
+                }
+            }
+        }
+        (own, traits)
+    }
+
+    #[test]
+    fn the_stub_has_the_public_items_of_the_dispatcher() {
+        let table = r#"pub Api(state: Db); mount a::A = a::A::new(); GET "/a/{id: u64}" as item => h(id),"#;
+        let (own, traits) = items(&format!("{table} POST \"/b\" => h(),"));
+        let (stub_own, stub_traits) = items(&format!("{table} GET \"/a/{{n: u64}}\" => h(),"));
+        assert_eq!(stub_traits, traits);
+        for item in ["core::fmt::Debug::fmt", "waymark::__private::App::handle", "waymark::__private::Table::run"] {
+            assert!(traits.contains(item), "{item}: {traits:?}");
+        }
+        assert!(stub_own.is_subset(&own), "{stub_own:?} {own:?}");
+        // `openapi` is the one public item the stub lacks: a call to it in the user's code is an
+        // error of its own when the table has errors.
+        let missing: Vec<&str> = own.difference(&stub_own).map(String::as_str).collect();
+        assert_eq!(missing, ["openapi"], "{own:?}");
+        for item in ["new", "state", "ROUTES", "call", "item_url", "try_item_url"] {
+            assert!(stub_own.contains(item), "{item}: {stub_own:?}");
+        }
+    }
+}

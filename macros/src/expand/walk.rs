@@ -142,3 +142,65 @@ fn found_rest_var(d: usize) -> Ident {
 fn raw_var(p: &valid::PathParam) -> Ident {
     if p.catch_all { found_rest_var(p.index) } else { seg_var(p.index) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::tests::{checked, input};
+    use crate::trie;
+
+    /// The `GET` matcher of a table of `GET` routes.
+    fn get_matcher(routes: &[&str]) -> String {
+        let routes: Vec<String> = routes.iter().map(|r| format!(r#"GET "{r}" => h(),"#)).collect();
+        let src = input(&format!("pub Api; {}", routes.join(" ")));
+        let table = checked(&src);
+        let shapes: Vec<(&str, Vec<Seg<'_>>)> =
+            table.routes.iter().map(|r| (r.method, trie::shape(&r.segments))).collect();
+        let tries = trie::build(&shapes);
+        let (method, get) = &tries.by_method[0];
+        assert_eq!(method, "GET");
+        method_matcher(&table, &format_ident!("__WaymarkApiRoute"), method, get).to_string()
+    }
+
+    #[test]
+    fn literals_are_told_apart_by_their_first_byte() {
+        let out = get_matcher(&["/apple", "/avocado", "/banana", "/{x}"]);
+        let by_byte = out.find("match __rest0 . as_bytes () . first () {").expect(&out);
+        let (a, b) = (out.find("__Some (97) =>").expect(&out), out.find("__Some (98) =>").expect(&out));
+        let (apple, avocado, banana) = (
+            out.find("strip_literal (__rest0 , \"apple\")").expect(&out),
+            out.find("strip_literal (__rest0 , \"avocado\")").expect(&out),
+            out.find("strip_literal (__rest0 , \"banana\")").expect(&out),
+        );
+        assert!(by_byte < a && a < apple && apple < avocado && avocado < b && b < banana, "{out}");
+        assert_eq!(out.matches("__Some (97)").count(), 1, "one arm per first byte: {out}");
+        let param = out.find("next_segment (__rest0)").expect(&out);
+        assert!(banana < param, "literals are tried before the parameter: {out}");
+    }
+
+    #[test]
+    fn a_route_matches_only_when_every_parameter_parses() {
+        let out = get_matcher(&["/{a: u32}/{b: u64}/{*rest: String}"]);
+        let order = [
+            "__Some (__p0) = __w :: parse_param :: < u32 > (__seg0)",
+            "__Some (__p1) = __w :: parse_param :: < u64 > (__seg1)",
+            "__Some (__p2) = __w :: parse_param :: < String > (__rest2)",
+            "return __Some (__WaymarkApiRoute :: C0 (__WaymarkApiC0 :: R0 (__p0 , __p1 , __p2)))",
+            "__w :: note_bad (__bad , \"rest\" , \"String\" , __rest2)",
+            "__w :: note_bad (__bad , \"b\" , \"u64\" , __seg1)",
+            "__w :: note_bad (__bad , \"a\" , \"u32\" , __seg0)",
+        ];
+        let at: Vec<usize> = order.iter().map(|s| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"))).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {out}");
+        assert!(out.contains("if ! __rest2 . is_empty ()"), "a catch-all takes one segment or more: {out}");
+    }
+
+    #[test]
+    fn a_route_ends_where_the_path_does() {
+        let out = get_matcher(&["/", "/a"]);
+        let root = out.find("if __r0 . is_none () { return __Some").expect(&out);
+        let deeper = out.find("if let __Some (__rest0) = __r0").expect(&out);
+        let a = out.find("if __r1 . is_none () { return __Some").expect(&out);
+        assert!(root < deeper && deeper < a, "{out}");
+    }
+}
