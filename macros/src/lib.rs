@@ -2,8 +2,21 @@
 //! conflict rules are documented once, in the facade crate's documentation.
 //!
 //! The pipeline has one stage per module: `ast` parses tokens, `pattern` parses the pattern
-//! strings, `valid` checks each route on its own, `conflict` checks routes against each other,
-//! `expand` emits the dispatcher (or a stub, when there were errors).
+//! strings, `valid` checks each route on its own and flattens scopes into a table, `trie` builds
+//! the per-method tries, where routes meet and conflicts are found, and `conflict` words those.
+//! `expand` runs these stages and emits the code, one file per part of it:
+//!
+//! - `expand/mod.rs`: the pipeline itself (`expand::expand`) and the names the parts share;
+//! - `header`: the generated type, its constructor and state accessor;
+//! - `url`: `NAME_url` and `try_NAME_url`, emitted even when the table has errors;
+//! - `dispatch`: the route lists, `call`, `openapi` (from `describe`, the routes as OpenAPI data),
+//!   the `App` impl and the answers when no route matched, put together from
+//!   - `router`: the route enums, chunked, and the choice of matcher by method;
+//!   - `walk`: each method's trie matcher, one segment at a time;
+//!   - `arm`: what runs one matched route: bindings, middleware, guards, query, body, handler;
+//!   - `mount`: the `Table` impl, mounted tables and their `const` conflict checks;
+//! - `stub`: what stands in for the dispatcher when the table has errors, so that the user sees
+//!   those errors and no follow-on ones.
 #![forbid(unsafe_code)]
 
 mod ast;
