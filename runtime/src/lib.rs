@@ -44,7 +44,7 @@
 //!
 //! [`serve_connection`] serves one connection over any byte stream (`AsyncRead + AsyncWrite`): a
 //! TLS stream you terminated, a Unix socket, an in-memory pipe. The connection code is generic
-//! over the stream, so TCP runs the same monomorphized code as before, with nothing boxed.
+//! over the stream (monomorphized, nothing boxed), so TCP pays nothing for the others.
 //!
 //! # Features
 //!

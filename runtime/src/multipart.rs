@@ -52,7 +52,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::types::extract::expect_media_type;
+use crate::extract::expect_media_type;
 use crate::{FromBody, Rejection, Request};
 
 const MEDIA_TYPE: &str = "multipart/form-data";

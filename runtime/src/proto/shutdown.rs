@@ -3,7 +3,7 @@
 //! A keep-alive connection waits for its next request, or for the shutdown, between every two
 //! requests. A wait that registers with the signal when it starts and leaves when it ends (as
 //! `watch::Receiver::changed` does) takes a lock, a list insertion and a removal per request:
-//! about a tenth of the instructions a keep-alive request costs (BENCHMARKS.md, issue 9 run 8).
+//! about a tenth of the instructions a keep-alive request costs (BENCHMARKS.md).
 //! Here a connection registers once, on its first idle wait, and stays registered for its life,
 //! so each later wait is one poll of a waiter already in place. The waiter is a tokio `Notify`'s
 //! (64 bytes, boxed once per connection).
