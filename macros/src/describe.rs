@@ -47,7 +47,7 @@ pub(crate) fn operations(routes: &[RouteDef<'_>]) -> TokenStream {
         let doc = r.docs.join("\n");
         let body = body.unwrap_or_else(|| quote! { __None });
         quote! {
-            __o::Operation { method: #method, pattern: #pattern, name: #name, doc: #doc, params: #params, body: #body }
+            __o::Operation::new(#method, #pattern, #name, #doc, #params, #body)
         }
     });
     let ops: Vec<TokenStream> = ops.collect();
@@ -120,13 +120,7 @@ fn body(r: &RouteDef<'_>) -> Option<TokenStream> {
 
 fn param(name: &str, at: &TokenStream, scalar: &TokenStream, arity: &TokenStream, ty: &str) -> TokenStream {
     quote! {
-        __o::Param {
-            name: #name,
-            at: __o::In::#at,
-            scalar: __o::Scalar::#scalar,
-            arity: __o::Arity::#arity,
-            ty: #ty,
-        }
+        __o::Param::new(#name, __o::In::#at, __o::Scalar::#scalar, __o::Arity::#arity, #ty)
     }
 }
 

@@ -26,7 +26,7 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
         let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
-        quote! { __w::RouteInfo { method: #method, pattern: #pattern, handler: #handler } }
+        quote! { __w::RouteInfo::new(#method, #pattern, #handler) }
     });
     let own_shapes = table.routes.iter().zip(shapes).map(|(r, segs)| {
         let (method, pattern, n, encoded) = (r.method, &r.full, segs.len(), trie::encode(segs));

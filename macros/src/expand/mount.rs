@@ -85,7 +85,7 @@ pub(super) fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> 
         &quote! { #name::__OWN_ROUTES },
         &in_mounted(table, "ROUTES"),
         &quote! { ::waymark::__private::RouteInfo },
-        &quote! { ::waymark::__private::RouteInfo { method: "", pattern: "", handler: "" } },
+        &quote! { ::waymark::__private::RouteInfo::EMPTY },
     );
     let all_shapes = joined(
         &quote! { #name::__OWN_SHAPES },
@@ -97,7 +97,7 @@ pub(super) fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> 
         &describe::operations(&table.routes),
         &in_mounted(table, "OPERATIONS"),
         &quote! { ::waymark::__private::openapi::Operation },
-        &quote! { ::waymark::__private::openapi::Operation { method: "", pattern: "", name: ::core::option::Option::None, doc: "", params: &[], body: ::core::option::Option::None } },
+        &quote! { ::waymark::__private::openapi::Operation::EMPTY },
     );
     let (bads, allows, everys) = (in_mounted(table, "bad"), in_mounted(table, "allow"), in_mounted(table, "every"));
     let own_allow = methods.iter().map(|m| {
