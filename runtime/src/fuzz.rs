@@ -1,12 +1,12 @@
 //! The fuzz checks: one function per fuzz target, each taking arbitrary bytes and panicking when an
 //! invariant breaks. The cargo-fuzz targets under `fuzz/` and the stable corpus replay test call the
-//! same functions, so a crash the fuzzer found stays fixed in `cargo test`. Not a public API.
+//! same functions, so a crash the fuzzer found stays fixed in `cargo test`. Not a public API: only
+//! the `fuzz` feature compiles it.
 //!
 //! `chunked` and `connection` read their input as `[n] [n × u16 LE] payload`: `n % 17` split points
 //! (each `& 0x7fff`, modulo the payload length plus one) at which the payload is cut into pieces;
 //! for `connection` the top bit of a split point makes the client pause past every read timeout.
 
-#[cfg(feature = "fuzz")]
 pub use connection::connection;
 
 use http::{Method, Version};
@@ -208,9 +208,8 @@ fn pieces(data: &[u8]) -> (Vec<(usize, bool)>, &[u8]) {
     (cuts, payload)
 }
 
-/// The whole connection over an in-memory stream, on a paused clock. Needs the `__fuzz` feature
-/// (tokio's `test-util`, for the paused clock).
-#[cfg(feature = "fuzz")]
+/// The whole connection over an in-memory stream, on a paused clock (tokio's `test-util`, which
+/// the `fuzz` feature turns on).
 mod connection {
     use std::future::Future;
     use std::sync::{Arc, Mutex, PoisonError};
