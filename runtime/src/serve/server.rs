@@ -148,10 +148,10 @@ impl std::fmt::Debug for Serving<'_> {
 #[derive(Debug, Clone, Default)]
 #[must_use = "a builder does nothing until `.bind(addr)`"]
 pub struct ServerBuilder {
-    pub(crate) config: Config,
-    pub(crate) settings: Settings,
-    /// TLS and HTTP/2, set by their own modules' methods of this builder.
-    pub(crate) protocols: Protocols,
+    config: Config,
+    settings: Settings,
+    /// TLS and HTTP/2: what decides how a connection is served (`serve::auto`).
+    protocols: Protocols,
 }
 
 impl ServerBuilder {
