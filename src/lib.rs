@@ -68,8 +68,8 @@ pub use waymark_runtime::tower;
 #[cfg(feature = "ws")]
 pub use waymark_runtime::ws;
 pub use waymark_runtime::{
-    App, Body, Bytes, FileBody, Html, IntoResponse, Json, Method, Next, Request, Response, RouteInfo, StatusCode,
-    Version, header,
+    App, Body, Bytes, Created, FileBody, Html, IntoResponse, Json, Method, Next, NoContent, Request, Response,
+    RouteInfo, StatusCode, Version, header,
 };
 pub use waymark_runtime::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,

@@ -130,3 +130,87 @@ fn a_real_validator_accepts_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+mod answers {
+    use waymark::{Created, Html, IntoResponse, Json, NoContent, Response, StatusCode, routes};
+
+    pub(crate) struct Store;
+
+    /// An answer type that only implements `IntoResponse`.
+    pub(crate) struct Opaque;
+
+    impl IntoResponse for Opaque {
+        fn into_response(self) -> Response {
+            Response::text("?")
+        }
+    }
+
+    pub(crate) struct User;
+
+    async fn user() -> Result<User, StatusCode> {
+        Ok(User)
+    }
+
+    async fn one(_: &Store, _: u64) -> Option<Json<u32>> {
+        None
+    }
+
+    async fn create(_: &Store, _: &User, _: Json<u32>, _: Option<u8>) -> Result<Created<Json<u32>>, StatusCode> {
+        Ok(Created(Json(1)))
+    }
+
+    async fn remove(_: &Store, _: &str) -> Result<NoContent, Html<String>> {
+        Ok(NoContent)
+    }
+
+    routes! {
+        /// Each kind of answer, with every kind of binding in scope of the handlers.
+        pub(crate) Answers(state: Store);
+        GET "/text" => async { "text" },
+        GET "/one/{id: u64}" => one(state, id),
+        GET "/opaque" => async { Opaque },
+        GET "/response/{n}" => async move { Response::text(n.to_owned()) },
+        scope "/admin" {
+            guard user: User = user();
+            POST "/items?{dry: Option<u8>}" body: Json<u32> => create(state, &user, body, dry),
+            DELETE "/items/{name}" => remove(state, name),
+        }
+    }
+}
+
+#[test]
+fn answers_come_from_the_handler_output_type() {
+    let doc = answers::Answers::openapi();
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        let responses = doc["paths"][path][method]["responses"].as_object().expect("responses");
+        responses.keys().cloned().collect()
+    };
+    // Text: 200; no parameter that can fail, so no 400; no 404 or 405 from the router, which
+    // never gives them for this method and path.
+    assert_eq!(statuses("/text", "get"), ["200"]);
+    assert_eq!(
+        doc["paths"]["/text"]["get"]["responses"]["200"]["content"]["text/plain; charset=utf-8"]["schema"]["type"],
+        "string"
+    );
+    // Option<Json<T>>: 200 JSON, 404 for `None`; 400 for an `id` that is not a u64.
+    assert_eq!(statuses("/one/{id}", "get"), ["200", "400", "404"]);
+    assert!(doc["paths"]["/one/{id}"]["get"]["responses"]["200"]["content"]["application/json"].is_object());
+    // A type with no `Responses`, and one whose status is known at run time only: `default`.
+    assert_eq!(statuses("/opaque", "get"), ["default"]);
+    assert_eq!(statuses("/response/{n}", "get"), ["default"]);
+    // Created behind a guard, with a body: 201, the error's `default`, and the router's 400,
+    // 413 and 415.
+    assert_eq!(statuses("/admin/items", "post"), ["201", "400", "413", "415", "default"]);
+    // NoContent or a page: 204 and 200 (text/html).
+    assert_eq!(statuses("/admin/items/{name}", "delete"), ["200", "204"]);
+    let page = &doc["paths"]["/admin/items/{name}"]["delete"]["responses"]["200"]["content"];
+    assert!(page["text/html; charset=utf-8"].is_object(), "{page}");
+}
+
+#[test]
+fn typed_answers_are_what_the_server_sends() {
+    use waymark::{IntoResponse, StatusCode};
+    assert_eq!(waymark::Created("made").into_response().status(), StatusCode::CREATED);
+    assert_eq!(waymark::NoContent.into_response().status(), StatusCode::NO_CONTENT);
+    assert_eq!(None::<&str>.into_response().status(), StatusCode::NOT_FOUND);
+}

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Lit, Type};
+use syn::{Ident, Lit, Type};
 
 use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
 
@@ -15,7 +15,7 @@ use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
 /// [`crate::expand::aliases`]. Each distinct parameter list is emitted once, as a `const` the
 /// routes share (most tables repeat `{id: u64}` many times), and a route with no name, doc
 /// comment or body is one call: the table's description costs few tokens per route.
-pub(crate) fn operations(routes: &[RouteDef<'_>]) -> TokenStream {
+pub(crate) fn operations(routes: &[RouteDef<'_>], state: Option<&Ident>) -> TokenStream {
     let mut lists: Vec<(String, TokenStream)> = Vec::new();
     let ops = routes.iter().map(|r| {
         let (method, pattern) = (r.method, &r.full);
@@ -34,8 +34,9 @@ pub(crate) fn operations(routes: &[RouteDef<'_>]) -> TokenStream {
             quote! { #id }
         };
         let body = body(r);
+        let answers = answers(r, state);
         if r.name.is_none() && r.docs.is_empty() && body.is_none() {
-            return quote! { __o::Operation::plain(#method, #pattern, #params) };
+            return quote! { __o::Operation::plain(#method, #pattern, #params).answers(#answers) };
         }
         let name = match r.name {
             Some(n) => {
@@ -47,7 +48,7 @@ pub(crate) fn operations(routes: &[RouteDef<'_>]) -> TokenStream {
         let doc = r.docs.join("\n");
         let body = body.unwrap_or_else(|| quote! { __None });
         quote! {
-            __o::Operation::new(#method, #pattern, #name, #doc, #params, #body)
+            __o::Operation::new(#method, #pattern, #name, #doc, #params, #body).answers(#answers)
         }
     });
     let ops: Vec<TokenStream> = ops.collect();
@@ -101,6 +102,48 @@ fn params(r: &RouteDef<'_>) -> TokenStream {
         param(&q.name.to_string(), &quote! { Query }, &scalar(&q.ty), &arity, &q.text)
     });
     quote! { #(#path,)* #(#query,)* }
+}
+
+/// The handler's answers, from its output type: a closure that is never called gives the
+/// compiler the handler's future, with every binding the route's handler sees (the state, `req`,
+/// the parameters, the guards' outputs, the body) at its declared type, and the probe picks
+/// `Responses` for that output when it has it, `default` when not.
+fn answers(r: &RouteDef<'_>, state: Option<&Ident>) -> TokenStream {
+    let never = quote! { ::waymark::__private::openapi::never() };
+    let state = state.map(|bind| quote! { let __table: Self = #never; let #bind = &__table.state; });
+    let req = crate::expand::req_ident();
+    let path = r.params.iter().map(|p| {
+        let (name, bound) = (&p.name, p.ty.bound());
+        quote! { let #name: #bound = #never; }
+    });
+    let query = r.query.iter().map(|q| {
+        let (name, bound) = (&q.name, q.bound());
+        quote! { let #name: #bound = #never; }
+    });
+    let guards = r.layers.iter().flat_map(|l| &l.guards).map(|g| {
+        let (name, ty) = (&g.name, &g.ty);
+        quote! { let #name: #ty = #never; }
+    });
+    let body = r.body.map(|ty| quote! { let body: #ty = #never; });
+    let handler = r.handler;
+    let call = quote_spanned! {handler.span()=> ::waymark::__private::handler(#handler).await };
+    quote! {
+        |__a, __s| {
+            #[allow(unused_imports)]
+            use ::waymark::__private::openapi::{NoResponses as _, ViaResponses as _};
+            #[allow(unused_variables, clippy::no_effect_underscore_binding)]
+            let __make = || async move {
+                #state
+                let #req: &::waymark::__private::Request = #never;
+                #(#path)*
+                #(#query)*
+                #(#guards)*
+                #body
+                #call
+            };
+            (&&::waymark::__private::openapi::Probe::output(&__make)).answers(__a, __s)
+        }
+    }
 }
 
 /// The body's media type and schema probe, if the route reads one.

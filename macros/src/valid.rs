@@ -80,6 +80,26 @@ impl ParamTy {
             ParamTy::Parsed { text, .. } => text,
         }
     }
+
+    /// The type the handler sees the parameter as.
+    pub(crate) fn bound(&self) -> TokenStream {
+        match self {
+            ParamTy::Str => quote::quote! { &str },
+            ParamTy::Parsed { ty, .. } => ty.to_token_stream(),
+        }
+    }
+}
+
+impl QueryDef {
+    /// The type the handler sees the parameter as.
+    pub(crate) fn bound(&self) -> TokenStream {
+        let ty = &self.ty;
+        match &self.kind {
+            QueryKind::Required | QueryKind::Default(_) => quote::quote! { #ty },
+            QueryKind::Optional => quote::quote! { ::core::option::Option<#ty> },
+            QueryKind::Repeated => quote::quote! { ::std::vec::Vec<#ty> },
+        }
+    }
 }
 
 pub(crate) struct QueryDef {

@@ -103,7 +103,7 @@ pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
 pub use types::app::{App, Next, RouteInfo};
 pub use types::extract::{Form, FromBody, Rejection};
 pub use types::request::Request;
-pub use types::response::{Body, FileBody, Html, IntoResponse, Json, Response};
+pub use types::response::{Body, Created, FileBody, Html, IntoResponse, Json, NoContent, Response};
 pub use types::{extract, incoming};
 
 #[cfg(any(feature = "http2", feature = "tower"))]

@@ -21,26 +21,27 @@ pub(super) fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
     let (v, (chunk, _)) = (variant(i), chunk_ident(table, i));
     let vars: Vec<Ident> = r.params.iter().map(|p| var(p.index)).collect();
     let bindings = r.params.iter().zip(&vars).map(|(p, var)| {
-        let name = &p.name;
+        let (name, bound) = (&p.name, p.ty.bound());
         match &p.ty {
-            ParamTy::Str => quote! { let #name: &str = &#var; },
-            ParamTy::Parsed { ty, .. } => quote! { let #name: #ty = #var; },
+            ParamTy::Str => quote! { let #name: #bound = &#var; },
+            ParamTy::Parsed { .. } => quote! { let #name: #bound = #var; },
         }
     });
     let reject = reject(table);
     let query = r.query.iter().map(|q| {
         let (name, ty, text) = (&q.name, &q.ty, &q.text);
         let name_str = name.to_string();
-        let (bound, read, missing) = match &q.kind {
-            QueryKind::Required => (quote! { #ty }, quote! { query_required::<#ty> }, None),
-            QueryKind::Optional => (quote! { ::core::option::Option<#ty> }, quote! { query_optional::<#ty> }, None),
-            QueryKind::Repeated => (quote! { ::std::vec::Vec<#ty> }, quote! { query_all::<#ty> }, None),
+        let bound = q.bound();
+        let (read, missing) = match &q.kind {
+            QueryKind::Required => (quote! { query_required::<#ty> }, None),
+            QueryKind::Optional => (quote! { query_optional::<#ty> }, None),
+            QueryKind::Repeated => (quote! { query_all::<#ty> }, None),
             QueryKind::Default(lit) => {
                 let default = match lit {
                     Lit::Str(_) => quote! { ::core::convert::From::from(#lit) },
                     _ => quote! { #lit },
                 };
-                (quote! { #ty }, quote! { query_optional::<#ty> }, Some(default))
+                (quote! { query_optional::<#ty> }, Some(default))
             }
         };
         let value = match missing {

@@ -51,7 +51,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
 }
 
 /// `req`, the request as generated code binds it (handlers, guards and middleware name it).
-fn req_ident() -> Ident {
+pub(crate) fn req_ident() -> Ident {
     Ident::new("req", Span::call_site())
 }
 

@@ -2,6 +2,8 @@
 //! probe that finds a body type's schema.
 
 pub use crate::openapi::*;
+use std::future::Future;
+
 use serde_json::Value;
 
 /// Finds a body type's schema, through `schemars` when the feature is on and the type has one
@@ -53,5 +55,47 @@ impl<T: schemars::JsonSchema> ViaSchemars for &Probe<crate::Json<T>> {
 impl<T: schemars::JsonSchema> ViaSchemars for &Probe<crate::Form<T>> {
     fn schema(&self, schemas: &mut Schemas) -> Option<Value> {
         Some(schemas.schema_for::<T>())
+    }
+}
+
+/// A value of any type, for a closure that is never called: the route's bindings in the closure
+/// that gives the compiler the handler's output type ([`Probe::output`]).
+#[allow(clippy::missing_panics_doc, reason = "never called")]
+pub fn never<T>() -> T {
+    unreachable!("only gives a type; never called")
+}
+
+impl<T> Probe<T> {
+    /// A probe for the output of the future that `make` returns; `make` is never called.
+    pub fn output<C, F>(_make: &C) -> Self
+    where
+        C: FnOnce() -> F,
+        F: Future<Output = T>,
+    {
+        Self::new()
+    }
+}
+
+/// A handler output type that says which answers it gives.
+pub trait ViaResponses {
+    /// Its answers.
+    fn answers(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<T: Responses> ViaResponses for &Probe<T> {
+    fn answers(&self, out: &mut Answers, schemas: &mut Schemas) {
+        T::responses(out, schemas);
+    }
+}
+
+/// A handler output type that only implements `IntoResponse`: documented as `default`.
+pub trait NoResponses {
+    /// `default`.
+    fn answers(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<T> NoResponses for Probe<T> {
+    fn answers(&self, out: &mut Answers, _: &mut Schemas) {
+        out.add_default("The handler's answer; its type does not say which statuses it gives.");
     }
 }

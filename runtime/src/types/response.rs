@@ -426,6 +426,61 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     }
 }
 
+/// `None` is an empty `404 Not Found`; `Some(t)` is `t`'s answer. Documented as `t`'s answers
+/// plus `404`.
+///
+/// ```
+/// use waymark_runtime::{IntoResponse, StatusCode};
+///
+/// assert_eq!(None::<String>.into_response().status(), StatusCode::NOT_FOUND);
+/// assert_eq!(Some("here").into_response().status(), StatusCode::OK);
+/// ```
+impl<T: IntoResponse> IntoResponse for Option<T> {
+    fn into_response(self) -> Response {
+        match self {
+            Some(t) => t.into_response(),
+            None => Response::status_only(StatusCode::NOT_FOUND),
+        }
+    }
+}
+
+/// `201 Created` with `T`'s body and headers (RFC 9110 §15.3.2); documented as `T`'s answer with
+/// status 201.
+///
+/// ```
+/// use waymark_runtime::{Created, IntoResponse, Json, StatusCode};
+///
+/// let res = Created(Json(7)).into_response();
+/// assert_eq!(res.status(), StatusCode::CREATED);
+/// assert_eq!(res.header("content-type"), Some("application/json"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        self.0.into_response().with_status(StatusCode::CREATED)
+    }
+}
+
+/// `204 No Content` (RFC 9110 §15.3.5): done, nothing to send.
+///
+/// ```
+/// use waymark_runtime::{IntoResponse, NoContent, StatusCode};
+///
+/// let res = NoContent.into_response();
+/// assert_eq!(res.status(), StatusCode::NO_CONTENT);
+/// assert_eq!(res.body_bytes().map(|b| b.len()), Some(0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoContent;
+
+impl IntoResponse for NoContent {
+    fn into_response(self) -> Response {
+        Response::status_only(StatusCode::NO_CONTENT)
+    }
+}
+
 /// A JSON body: as a handler output it serializes with `serde_json` (`application/json`); as a
 /// `body: Json<T>` binding it deserializes the request body, answering `415` when the request's
 /// content type is not JSON and `400` when the body does not parse as `T`.
