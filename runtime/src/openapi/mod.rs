@@ -43,7 +43,14 @@
 //! assert_eq!(op["parameters"][0]["schema"]["maximum"], u64::MAX); // no `int64`: it would not hold it
 //! assert_eq!(op["parameters"][1]["schema"]["default"], false);
 //! ```
+//!
+//! To lock an API's contract, commit its document and compare it in a test with [`check_lock`]:
+//! [`diff`] sorts each difference into breaking (a client of the committed document can fail) or
+//! compatible (the file only needs a refresh), and the error lists them.
 
+mod diff;
+
+pub use diff::{Change, Diff, LockError, check_lock, diff};
 use serde_json::{Map, Value, json};
 
 mod responses;
