@@ -15,7 +15,7 @@ use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
 /// [`crate::expand::aliases`]. Each distinct parameter list is emitted once, as a `const` the
 /// routes share (most tables repeat `{id: u64}` many times), and a route with no name, doc
 /// comment or body is one call: the table's description costs few tokens per route.
-pub(crate) fn operations(routes: &[RouteDef<'_>], state: Option<&Ident>) -> TokenStream {
+pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&Ident>) -> TokenStream {
     let mut lists: Vec<(String, TokenStream)> = Vec::new();
     let ops = routes.iter().map(|r| {
         let (method, pattern) = (r.method, &r.full);
@@ -34,7 +34,7 @@ pub(crate) fn operations(routes: &[RouteDef<'_>], state: Option<&Ident>) -> Toke
             quote! { #id }
         };
         let body = body(r);
-        let answers = answers(r, state);
+        let answers = answers(table, r, state);
         if r.name.is_none() && r.docs.is_empty() && body.is_none() {
             return quote! { __o::Operation::plain(#method, #pattern, #params).answers(#answers) };
         }
@@ -108,9 +108,9 @@ fn params(r: &RouteDef<'_>) -> TokenStream {
 /// compiler the handler's future, with every binding the route's handler sees (the state, `req`,
 /// the parameters, the guards' outputs, the body) at its declared type, and the probe picks
 /// `Responses` for that output when it has it, `default` when not.
-fn answers(r: &RouteDef<'_>, state: Option<&Ident>) -> TokenStream {
+fn answers(table: &Ident, r: &RouteDef<'_>, state: Option<&Ident>) -> TokenStream {
     let never = quote! { ::waymark::__private::openapi::never() };
-    let state = state.map(|bind| quote! { let __table: Self = #never; let #bind = &__table.state; });
+    let state = state.map(|bind| quote! { let __table: #table = #never; let #bind = &__table.state; });
     let req = crate::expand::req_ident();
     let path = r.params.iter().map(|p| {
         let (name, bound) = (&p.name, p.ty.bound());

@@ -94,7 +94,7 @@ pub(super) fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> 
         &quote! { ::waymark::__private::shape::Shape { method: "", pattern: "", segments: &[] } },
     );
     let all_operations = joined(
-        &describe::operations(&table.routes, table.state),
+        &describe::operations(table.name, &table.routes, table.state),
         &in_mounted(table, "OPERATIONS"),
         &quote! { ::waymark::__private::openapi::Operation },
         &quote! { ::waymark::__private::openapi::Operation::EMPTY },
