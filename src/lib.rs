@@ -80,7 +80,7 @@ pub use waymark_runtime::{
 pub use waymark_runtime::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig, rustls};
 pub use waymark_runtime::{Form, FromBody, Rejection, extract, openapi};
 pub use waymark_runtime::{Server, ServerBuilder, Serving, serve_connection};
-pub use waymark_runtime::{forwarded, fs, sse};
+pub use waymark_runtime::{auth, forwarded, fs, sse};
 #[cfg(feature = "cookies")]
 pub mod cookie;
 #[cfg(feature = "multipart")]

@@ -175,6 +175,11 @@ mod answers {
             POST "/items?{dry: Option<u8>}" body: Json<u32> => create(state, &user, body, dry),
             DELETE "/items/{name}" => remove(state, name),
         }
+        scope {
+            guard token: waymark::auth::Bearer = waymark::auth::Bearer::from_request(req);
+            guard _again: User = user();
+            GET "/me" => async move { token.token().to_owned() },
+        }
     }
 }
 
@@ -201,10 +206,20 @@ fn answers_come_from_the_handler_output_type() {
     // Created behind a guard, with a body: 201, the error's `default`, and the router's 400,
     // 413 and 415.
     assert_eq!(statuses("/admin/items", "post"), ["201", "400", "413", "415", "default"]);
-    // NoContent or a page: 204 and 200 (text/html).
-    assert_eq!(statuses("/admin/items/{name}", "delete"), ["200", "204"]);
+    // NoContent or a page: 204 and 200 (text/html); the block's guard refuses with a
+    // `StatusCode`, known at run time only: `default`.
+    assert_eq!(statuses("/admin/items/{name}", "delete"), ["200", "204", "default"]);
     let page = &doc["paths"]["/admin/items/{name}"]["delete"]["responses"]["200"]["content"];
     assert!(page["text/html; charset=utf-8"].is_object(), "{page}");
+    // A scope without a prefix: its guards cover its routes. The Bearer guard adds its 401 and
+    // the security requirement; the second guard adds its error's answer.
+    assert_eq!(statuses("/me", "get"), ["200", "401", "default"]);
+    assert_eq!(doc["paths"]["/me"]["get"]["security"], serde_json::json!([{ "bearer": [] }]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        serde_json::json!({ "type": "http", "scheme": "bearer" })
+    );
+    assert!(doc["paths"]["/text"]["get"].get("security").is_none());
 }
 
 #[test]

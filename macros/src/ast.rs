@@ -73,9 +73,9 @@ pub(crate) struct Route {
     pub(crate) handler: Expr,
 }
 
-/// `scope "/admin" { ... }`
+/// `scope "/admin" { ... }`, or `scope { ... }`: a group for guards and `wrap` only.
 pub(crate) struct Scope {
-    pub(crate) prefix: LitStr,
+    pub(crate) prefix: Option<LitStr>,
     pub(crate) items: Vec<Item>,
 }
 
@@ -143,7 +143,7 @@ impl Parse for Item {
             return Ok(Item::Wrap(Wrap { kw, expr }));
         }
         if kw == "scope" {
-            let prefix: LitStr = input.parse()?;
+            let prefix: Option<LitStr> = if input.peek(LitStr) { Some(input.parse()?) } else { None };
             let content;
             braced!(content in input);
             let items = parse_items(&content)?;

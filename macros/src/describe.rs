@@ -116,32 +116,54 @@ fn answers(table: &Ident, r: &RouteDef<'_>, state: Option<&Ident>) -> TokenStrea
         let (name, bound) = (&p.name, p.ty.bound());
         quote! { let #name: #bound = #never; }
     });
+    let path = quote! { #(#path)* };
     let query = r.query.iter().map(|q| {
         let (name, bound) = (&q.name, q.bound());
         quote! { let #name: #bound = #never; }
     });
-    let guards = r.layers.iter().flat_map(|l| &l.guards).map(|g| {
-        let (name, ty) = (&g.name, &g.ty);
-        quote! { let #name: #ty = #never; }
-    });
+    // Each guard sees the state, `req`, the path parameters and the guards before it.
+    let mut earlier = Vec::new();
+    let mut guards = Vec::new();
+    for (i, g) in r.layers.iter().flat_map(|l| &l.guards).enumerate() {
+        let (name, ty, expr) = (&g.name, &g.ty, &g.expr);
+        let make = format_ident!("__g{}", i);
+        let call = quote_spanned! {expr.span()=> ::waymark::__private::handler(#expr).await };
+        guards.push(quote! {
+            #[allow(unused_variables, clippy::no_effect_underscore_binding)]
+            let #make = || async move {
+                #state
+                let #req: &::waymark::__private::Request = #never;
+                #path
+                #(#earlier)*
+                #call
+            };
+            (&&&::waymark::__private::openapi::GuardProbe::<_, #ty>::output(&#make)).guard_answers(__a, __s);
+            (&&::waymark::__private::openapi::SecurityProbe::<#ty>::new()).security(__a, __s);
+        });
+        earlier.push(quote! { let #name: #ty = #never; });
+    }
     let body = r.body.map(|ty| quote! { let body: #ty = #never; });
     let handler = r.handler;
     let call = quote_spanned! {handler.span()=> ::waymark::__private::handler(#handler).await };
     quote! {
         |__a, __s| {
             #[allow(unused_imports)]
-            use ::waymark::__private::openapi::{NoResponses as _, ViaResponses as _};
+            use ::waymark::__private::openapi::{
+                GuardErrorDefault as _, GuardErrorResponses as _, GuardNoError as _, NoResponses as _, NoSecurity as _,
+                ViaResponses as _, ViaSecurity as _,
+            };
             #[allow(unused_variables, clippy::no_effect_underscore_binding)]
             let __make = || async move {
                 #state
                 let #req: &::waymark::__private::Request = #never;
-                #(#path)*
+                #path
                 #(#query)*
-                #(#guards)*
+                #(#earlier)*
                 #body
                 #call
             };
-            (&&::waymark::__private::openapi::Probe::output(&__make)).answers(__a, __s)
+            (&&::waymark::__private::openapi::Probe::output(&__make)).answers(__a, __s);
+            #(#guards)*
         }
     }
 }

@@ -233,7 +233,15 @@ impl<'a> Cx<'a> {
                 Item::Wrap(_) | Item::Guard(_) | Item::Mount(_) | Item::Rejection(_) => {}
                 Item::Route(route) => self.route(route, &here),
                 Item::Scope(scope) => {
-                    let inner = self.scope_prefix(&scope.prefix, &here);
+                    let inner = match &scope.prefix {
+                        Some(prefix) => self.scope_prefix(prefix, &here),
+                        None => Prefix {
+                            text: here.text.clone(),
+                            layers: here.layers.clone(),
+                            valid: here.valid,
+                            top: here.top,
+                        },
+                    };
                     self.items(&scope.items, &inner, false);
                 }
                 Item::Fallback(f) if !root => {

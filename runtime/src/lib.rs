@@ -73,6 +73,7 @@ mod serve;
 mod types;
 
 // Extras, built on the public API.
+pub mod auth;
 #[cfg(feature = "cookies")]
 pub mod cookie;
 pub mod forwarded;

@@ -99,3 +99,95 @@ impl<T> NoResponses for Probe<T> {
         out.add_default("The handler's answer; its type does not say which statuses it gives.");
     }
 }
+
+/// Finds what a guard adds to the routes it covers: its error type's answers (`G`: the guard
+/// expression's output; `T`: the binding's declared type), through autoref specialization, most
+/// specific first: `Result<T, E>` with `E: Responses`, then `Result<T, E>` (a `default` answer),
+/// then anything else (a guard that cannot refuse adds nothing).
+#[derive(Debug)]
+pub struct GuardProbe<G, T>(std::marker::PhantomData<(G, T)>);
+
+impl<G, T> GuardProbe<G, T> {
+    /// A probe for the output of the guard future that `make` returns; `make` is never called.
+    pub fn output<C, F>(_make: &C) -> Self
+    where
+        C: FnOnce() -> F,
+        F: Future<Output = G>,
+    {
+        Self(std::marker::PhantomData)
+    }
+}
+
+/// A guard whose error type says which answers it gives.
+pub trait GuardErrorResponses {
+    /// The error's answers.
+    fn guard_answers(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<T, E: Responses> GuardErrorResponses for &&GuardProbe<Result<T, E>, T> {
+    fn guard_answers(&self, out: &mut Answers, schemas: &mut Schemas) {
+        E::responses(out, schemas);
+    }
+}
+
+/// A guard whose error type only implements `IntoResponse`: a `default` answer.
+pub trait GuardErrorDefault {
+    /// `default`.
+    fn guard_answers(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<T, E> GuardErrorDefault for &GuardProbe<Result<T, E>, T> {
+    fn guard_answers(&self, out: &mut Answers, _: &mut Schemas) {
+        out.add_default("A guard's refusal; its type does not say which statuses it gives.");
+    }
+}
+
+/// A guard that cannot refuse.
+pub trait GuardNoError {
+    /// Nothing.
+    fn guard_answers(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<G, T> GuardNoError for GuardProbe<G, T> {
+    fn guard_answers(&self, _: &mut Answers, _: &mut Schemas) {}
+}
+
+/// Finds whether a guard's binding type is a [`Security`] scheme.
+#[derive(Debug)]
+pub struct SecurityProbe<T>(std::marker::PhantomData<T>);
+
+impl<T> SecurityProbe<T> {
+    /// A probe for `T`.
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for SecurityProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A binding type that is a security scheme: the route requires it.
+pub trait ViaSecurity {
+    /// Requires the scheme and declares it.
+    fn security(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<T: Security> ViaSecurity for &SecurityProbe<T> {
+    fn security(&self, out: &mut Answers, schemas: &mut Schemas) {
+        schemas.security_scheme(T::NAME, T::scheme());
+        out.require(T::NAME);
+    }
+}
+
+/// Any other binding type.
+pub trait NoSecurity {
+    /// Nothing.
+    fn security(&self, out: &mut Answers, schemas: &mut Schemas);
+}
+
+impl<T> NoSecurity for SecurityProbe<T> {
+    fn security(&self, _: &mut Answers, _: &mut Schemas) {}
+}

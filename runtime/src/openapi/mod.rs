@@ -54,8 +54,10 @@ pub use diff::{Change, Diff, LockError, check_lock, diff};
 use serde_json::{Map, Value, json};
 
 mod responses;
+mod security;
 
 pub use responses::{Answers, Responses};
+pub use security::Security;
 
 /// Where a parameter is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,13 +188,20 @@ impl Param {
     }
 }
 
-/// The `components.schemas` being collected.
+/// The components being collected: `schemas` (with the `schemars` feature) and
+/// `securitySchemes`.
 #[derive(Debug, Default)]
 pub struct Schemas {
     #[cfg(feature = "schemars")]
     generator: Option<schemars::SchemaGenerator>,
-    #[cfg(not(feature = "schemars"))]
-    _none: (),
+    security_schemes: Map<String, Value>,
+}
+
+impl Schemas {
+    /// Declares a security scheme in `components.securitySchemes` (see [`Security`]).
+    pub fn security_scheme(&mut self, name: &str, scheme: Value) {
+        self.security_schemes.entry(name.to_owned()).or_insert(scheme);
+    }
 }
 
 #[cfg(feature = "schemars")]
@@ -237,7 +246,10 @@ pub fn document(title: &str, version: &str, operations: &[Operation]) -> Value {
     });
     let defined = schemas.take();
     if !defined.is_empty() {
-        doc["components"] = json!({ "schemas": defined });
+        doc["components"]["schemas"] = Value::Object(defined);
+    }
+    if !schemas.security_schemes.is_empty() {
+        doc["components"]["securitySchemes"] = Value::Object(std::mem::take(&mut schemas.security_schemes));
     }
     doc
 }
@@ -308,7 +320,11 @@ fn operation(op: &Operation, schemas: &mut Schemas) -> Value {
             );
         }
     }
-    let responses = answers.into_value();
+    let (responses, required) = answers.finish();
+    if !required.is_empty() {
+        let all: Map<String, Value> = required.into_iter().map(|name| (name.to_owned(), json!([]))).collect();
+        out.insert("security".into(), json!([all]));
+    }
     out.insert("responses".into(), responses);
     Value::Object(out)
 }

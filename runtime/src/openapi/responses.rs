@@ -42,6 +42,8 @@ pub trait Responses {
 #[derive(Debug, Default)]
 pub struct Answers {
     by_status: BTreeMap<String, Value>,
+    /// The security schemes the operation requires, all of them (see [`Security`](crate::openapi::Security)).
+    required: Vec<&'static str>,
 }
 
 impl Answers {
@@ -54,6 +56,19 @@ impl Answers {
     /// Adds the `default` answer: one whose status is known only at run time.
     pub fn add_default(&mut self, description: &str) {
         self.insert("default".to_owned(), description, None);
+    }
+
+    /// Requires the security scheme `name` for the operation (declared with
+    /// [`Schemas::security_scheme`]).
+    pub fn require(&mut self, name: &'static str) {
+        if !self.required.contains(&name) {
+            self.required.push(name);
+        }
+    }
+
+    /// The `responses` object and the security schemes required.
+    pub(crate) fn finish(self) -> (Value, Vec<&'static str>) {
+        (Value::Object(self.by_status.into_iter().collect::<Map<_, _>>()), self.required)
     }
 
     /// Whether no answer was added.
