@@ -24,6 +24,7 @@ mod conflict;
 mod describe;
 mod expand;
 mod pattern;
+mod reach;
 mod trie;
 mod valid;
 

@@ -28,7 +28,7 @@ use self::stub::stub;
 use self::url::url_builders;
 use crate::ast::Input;
 use crate::valid::{self, Table};
-use crate::{conflict, trie};
+use crate::{conflict, reach, trie};
 
 /// The expansion of one `routes!` table.
 pub(crate) fn expand(input: &Input) -> TokenStream {
@@ -38,6 +38,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         table.routes.iter().zip(&shapes).map(|(r, s)| (r.method, s.clone())).collect();
     let tries = trie::build(&keyed);
     errors.extend(conflict::errors(&table, &shapes, &tries.conflicts));
+    errors.extend(reach::errors(input, &table));
     let header = header(input);
     let urls = url_builders(&table);
     if errors.is_empty() {
@@ -112,11 +113,11 @@ fn method_fn(prefix: &str, method: &str) -> Ident {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The body of a `routes!` call, parsed.
-    pub(super) fn input(src: &str) -> Input {
+    pub(crate) fn input(src: &str) -> Input {
         syn::parse_str(src).unwrap_or_else(|e| panic!("{src}: {e}"))
     }
 
