@@ -124,6 +124,15 @@ async fn methods_head_options() {
     let res = app().call(Request::new(Method::OPTIONS, "*")).await;
     assert_eq!((res.status(), res.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, POST, DELETE, OPTIONS")));
     assert_eq!(app().call(Request::new(Method::GET, "*")).await.status(), StatusCode::NOT_FOUND);
+    // An extension method is answered like any method no route takes: 405 with `Allow` on a path
+    // other methods take, 404 elsewhere.
+    let query = Method::from_bytes(b"QUERY").unwrap();
+    let res = app().call(Request::new(query.clone(), "/users/7")).await;
+    assert_eq!(
+        (res.status(), res.header("allow")),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD, DELETE, OPTIONS"))
+    );
+    assert_eq!(app().call(Request::new(query, "/nope")).await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

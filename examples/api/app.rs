@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 use waymark::fs::Dir;
-// The example turns on the runtime's `cookies` feature through a dev-dependency, so that
-// `cargo run --example api` needs no `--features`; with the facade's `cookies` feature this is
-// `waymark::cookie`.
+// The example turns on the facade's `cookies` and `schemars` features through a dev-dependency,
+// so that `cargo run --example api` needs no `--features`.
 use waymark::cookie::{Cookie, Key, SameSite, sign, time};
 use waymark::header::{self, HeaderValue};
+use waymark::openapi::{Answers, Responses, Schemas, Security};
 use waymark::sse::{Event, Receiver, Sse};
-use waymark::{Html, IntoResponse, Json, Next, Rejection, Request, Response, StatusCode, routes};
+use waymark::{Created, Html, IntoResponse, Json, Next, NoContent, Rejection, Request, Response, StatusCode, routes};
 
 routes! {
     /// The bookmarks API. `Api::new(store)` builds it; serve it, or call it in-process in tests.
@@ -67,7 +67,7 @@ pub(crate) const MAX_TAG: usize = 30;
 // Data
 
 /// A stored bookmark, as the API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Bookmark {
     pub(crate) id: u64,
     pub(crate) url: String,
@@ -92,7 +92,7 @@ impl Bookmark {
 }
 
 /// The body of `POST /bookmarks` and `PUT /bookmarks/{id}`, before validation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewBookmark {
     pub(crate) url: String,
@@ -281,7 +281,7 @@ pub(crate) struct ApiError {
 }
 
 /// The JSON shape of every error this API returns.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct ErrorBody {
     pub(crate) error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -319,11 +319,23 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The statuses the handlers' errors take, in the OpenAPI document: an `ApiError`'s status is
+/// chosen at run time, so the list is written here, beside the constructors that choose it.
+impl Responses for ApiError {
+    fn responses(out: &mut Answers, schemas: &mut Schemas) {
+        let schema = schemas.schema_for::<ErrorBody>();
+        let body = || Some(("application/json", Some(schema.clone())));
+        out.add(StatusCode::NOT_FOUND, "No bookmark with that id.", body());
+        out.add(StatusCode::UNPROCESSABLE_ENTITY, "A field's value is not acceptable; `field` names it.", body());
+        out.add(StatusCode::INTERNAL_SERVER_ERROR, "The database failed.", body());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Handlers: plain async functions of plain values.
 
 /// One page of `GET /bookmarks`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Page {
     pub(crate) items: Vec<Bookmark>,
     pub(crate) total: usize,
@@ -367,7 +379,7 @@ pub(crate) async fn create(
     store: &Store,
     session: Option<Session>,
     Json(new): Json<NewBookmark>,
-) -> Result<Response, ApiError> {
+) -> Result<NewBookmarkCreated, ApiError> {
     let valid = new.validate()?;
     let (session, is_new) = match session {
         Some(session) => (session, false),
@@ -375,15 +387,36 @@ pub(crate) async fn create(
     };
     let bookmark = store.db.insert(valid, Some(session.0.clone())).await?;
     store.publish(Change::Added(bookmark.for_everyone()));
-    let location = HeaderValue::from_str(&Api::bookmark_url(bookmark.id)).ok();
-    let mut res = (StatusCode::CREATED, Json(bookmark)).into_response();
-    if let Some(location) = location {
-        res.insert_header(header::LOCATION, location);
+    let cookie = is_new.then(|| session.cookie(store.db.cookie_key()));
+    Ok(NewBookmarkCreated { bookmark, cookie })
+}
+
+/// What `POST /bookmarks` answers: [`Created`] with the bookmark, plus its `Location` and, for a
+/// new session, the session's cookie.
+pub(crate) struct NewBookmarkCreated {
+    bookmark: Bookmark,
+    cookie: Option<Cookie<'static>>,
+}
+
+impl IntoResponse for NewBookmarkCreated {
+    fn into_response(self) -> Response {
+        let location = HeaderValue::from_str(&Api::bookmark_url(self.bookmark.id)).ok();
+        let mut res = Created(Json(self.bookmark)).into_response();
+        if let Some(location) = location {
+            res.insert_header(header::LOCATION, location);
+        }
+        if let Some(cookie) = self.cookie {
+            res.add_cookie(cookie);
+        }
+        res
     }
-    if is_new {
-        res.add_cookie(session.cookie(store.db.cookie_key()));
+}
+
+/// Documented as what it sends: `Created<Json<Bookmark>>`.
+impl Responses for NewBookmarkCreated {
+    fn responses(out: &mut Answers, schemas: &mut Schemas) {
+        <Created<Json<Bookmark>>>::responses(out, schemas);
     }
-    Ok(res)
 }
 
 /// `PUT /bookmarks/{id}`: replaces an existing bookmark (it does not create one).
@@ -400,12 +433,12 @@ pub(crate) async fn replace(
 }
 
 /// `DELETE /bookmarks/{id}`: `204 No Content`.
-pub(crate) async fn delete(store: &Store, id: u64) -> Result<StatusCode, ApiError> {
+pub(crate) async fn delete(store: &Store, id: u64) -> Result<NoContent, ApiError> {
     if !store.db.remove(id).await? {
         return Err(missing(id));
     }
     store.publish(Change::Deleted(id));
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 fn missing(id: u64) -> ApiError {
@@ -509,7 +542,7 @@ pub(crate) async fn page_html(
 }
 
 /// One entry of `GET /tags`.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub(crate) struct TagCount {
     pub(crate) tag: String,
     pub(crate) count: usize,
@@ -535,7 +568,7 @@ pub(crate) async fn by_tag(
 }
 
 /// `GET /admin/stats`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Stats {
     pub(crate) bookmarks: u64,
     pub(crate) tags: u64,
@@ -559,7 +592,7 @@ pub(crate) async fn stats(store: &Store, _: Admin, req: &Request) -> Result<Json
 }
 
 /// One row of `GET /admin/routes`.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub(crate) struct RouteRow {
     pub(crate) method: String,
     pub(crate) pattern: String,
@@ -657,22 +690,46 @@ pub(crate) async fn session(store: &Store, req: &Request) -> Option<Session> {
 
 /// Proof that the request carried the admin token: only [`admin`] makes one, so a handler that
 /// takes an `Admin` cannot be reached without it (the compiler checks that the route is in the
-/// guard's scope).
+/// guard's scope). In the OpenAPI document, the routes it guards require the `adminToken` scheme.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Admin(());
 
+impl Security for Admin {
+    const NAME: &'static str = "adminToken";
+
+    fn scheme() -> serde_json::Value {
+        serde_json::json!({ "type": "http", "scheme": "bearer", "description": "The server's admin token (`ADMIN_TOKEN`)." })
+    }
+}
+
+/// The `/admin` guard's refusal: `401` with `WWW-Authenticate`.
+#[derive(Debug)]
+pub(crate) struct NotAdmin(&'static str);
+
+impl IntoResponse for NotAdmin {
+    fn into_response(self) -> Response {
+        let mut res = ApiError::new(StatusCode::UNAUTHORIZED, self.0).into_response();
+        res.insert_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"admin\""));
+        res
+    }
+}
+
+impl Responses for NotAdmin {
+    fn responses(out: &mut Answers, schemas: &mut Schemas) {
+        let body = Some(("application/json", Some(schemas.schema_for::<ErrorBody>())));
+        out.add(StatusCode::UNAUTHORIZED, "No admin token, or a wrong one.", body);
+    }
+}
+
 /// The `/admin` guard: `Authorization: Bearer <admin token>` gives an [`Admin`]; anything else is
 /// a `401` with `WWW-Authenticate`, and no handler runs.
-pub(crate) async fn admin(store: &Store, req: &Request) -> Result<Admin, Response> {
+pub(crate) async fn admin(store: &Store, req: &Request) -> Result<Admin, NotAdmin> {
     let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
-    let message = match token {
-        Some(token) if store.is_admin_token(token) => return Ok(Admin(())),
-        Some(_) => "wrong admin token",
-        None => "this needs `Authorization: Bearer <admin token>`",
-    };
-    let mut res = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
-    res.insert_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"admin\""));
-    Err(res)
+    match token {
+        Some(token) if store.is_admin_token(token) => Ok(Admin(())),
+        Some(_) => Err(NotAdmin("wrong admin token")),
+        None => Err(NotAdmin("this needs `Authorization: Bearer <admin token>`")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ async fn rejections() {
             (format!("POST / HTTP/1.1\r\n{h}Transfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n"), 400),
             (format!("POST / HTTP/1.1\r\n{h}Transfer-Encoding: chunked\r\n\r\n1\na\r\n0\r\n\r\n"), 400),
             (format!("GET / HTTP/2.0\r\n{h}\r\n"), 505),
-            (format!("FOO / HTTP/1.1\r\n{h}\r\n"), 501),
+            (format!("{} / HTTP/1.1\r\n{h}\r\n", "X".repeat(16)), 501),
             (format!("GET /{} HTTP/1.1\r\n{h}\r\n", "a".repeat(9000)), 414),
             (format!("GET / HTTP/1.1\r\n{h}X: {}\r\n\r\n", "a".repeat(17_000)), 431),
             (format!("GET / HTTP/1.1\r\n{h}{}\r\n", "X: a\r\n".repeat(101)), 431),
@@ -289,6 +289,27 @@ async fn rejections() {
         }
         // The server is still fine.
         assert_eq!(one(server.addr, GET).await.0.status, 200);
+        server.stop().await;
+    })
+    .await;
+}
+
+/// An extension method (`QUERY`, `PROPFIND`) reaches the application like any other, which
+/// answers what it answers for a method it has no route for (here `405` with `Allow`), and the
+/// connection stays open; only a method too long to be one is refused at the wire, with 501.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extension_methods_are_routed() {
+    bounded(10, async {
+        let server = start(builder()).await;
+        let mut c = Client::connect(server.addr).await;
+        for method in ["QUERY", "PROPFIND", "VERSION-CONTROL"] {
+            c.send(&format!("{method} / HTTP/1.1\r\nHost: t\r\n\r\n")).await;
+            let r = c.response().await;
+            assert_eq!((r.status, r.header("allow")), (405, Some("GET, HEAD, POST")), "{method}");
+        }
+        c.send(GET).await;
+        assert_eq!(c.response().await.status, 200);
+        assert!(!c.closed_within(100).await);
         server.stop().await;
     })
     .await;

@@ -142,9 +142,17 @@ pub(crate) fn parse_head(buf: &[u8], cfg: &Config, req: &mut Request) -> Result<
     Ok(Some(Head { len, body, keep_alive, expect_continue: expect_continue && body != BodyKind::Empty }))
 }
 
-/// The methods of RFC 9110 §9 and PATCH (RFC 5789): the ones a `routes!` table can name. Others
-/// get 501 (RFC 9110 §9.1: "SHOULD respond with 501 for a method that is unrecognized"), before
-/// any allocation for an extension method.
+/// Longest extension method routed like a known one: what `http::Method` holds inline, so no
+/// extension method allocates. Longer ones get 501.
+const MAX_EXTENSION_METHOD: usize = 15;
+
+/// The methods of RFC 9110 §9 and PATCH (RFC 5789), and any other token method up to
+/// [`MAX_EXTENSION_METHOD`] bytes (`QUERY`, WebDAV's `PROPFIND`, ...). An extension method is
+/// routed like any method no route takes: `405` with `Allow` on a path other methods take, `404`
+/// elsewhere. RFC 9110 §9.1 says SHOULD 501 for a method that is unrecognized; a `405` is as
+/// true on a known path (§15.5.6: "not supported by the target resource") and better for users:
+/// it is a client error (4xx) that monitoring does not count against the server and clients do
+/// not retry, and its `Allow` says what would work. A longer method gets 501.
 fn known_method(m: &[u8]) -> Result<Method, Error> {
     Ok(match m {
         b"GET" => Method::GET,
@@ -156,6 +164,8 @@ fn known_method(m: &[u8]) -> Result<Method, Error> {
         b"PATCH" => Method::PATCH,
         b"CONNECT" => Method::CONNECT,
         b"TRACE" => Method::TRACE,
+        // httparse has checked that it is a token.
+        _ if m.len() <= MAX_EXTENSION_METHOD => Method::from_bytes(m).map_err(|_| Error::UnknownMethod)?,
         _ => return Err(Error::UnknownMethod),
     })
 }
