@@ -94,10 +94,16 @@ impl Bookmark {
 /// The body of `POST /bookmarks` and `PUT /bookmarks/{id}`, before validation.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+/// The schema says what [`NewBookmark::validate`] accepts (printable ASCII URLs with a host, a
+/// title with a visible character, up to eight tags of `a-z`, `0-9` and `-`), so that a
+/// schema-valid body is never refused with 422.
 pub(crate) struct NewBookmark {
+    #[schemars(length(max = 2000), regex(pattern = r"^https?://[!-.0-~][!-~]*$"))]
     pub(crate) url: String,
+    #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
     pub(crate) title: String,
     #[serde(default)]
+    #[schemars(length(max = 8), inner(length(min = 1, max = 30), regex(pattern = r"^[a-z0-9-]+$")))]
     pub(crate) tags: Vec<String>,
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# schemathesis (PyPI) against the api example's own OpenAPI document: every operation, every
+# check (`--checks all`), a fixed seed and a bounded number of examples per operation,
+# authenticated as admin. It must end with 0 failures: the document says what the server does.
+# Installs schemathesis in a virtualenv under target/ when missing. No check is excluded.
+#
+#   scripts/schemathesis.sh [EXAMPLES=25]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXAMPLES=${1:-25}
+
+. scripts/need.sh
+need python3 python3
+
+venv=target/schemathesis-venv
+if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
+    echo "installing schemathesis in $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis>=4.3,<5'
+fi
+
+cargo build -q --example api
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+token=schemathesis-admin
+# A fresh database; the server stops by itself after 10 minutes at most.
+ADMIN_TOKEN=$token DATABASE_PATH="$work/bookmarks.db" PORT=$port timeout 600 \
+    "$target_dir/debug/examples/api" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+    --checks all --seed 1 --max-examples "$EXAMPLES" --workers 1 \
+    -H "Authorization: Bearer $token" \
+    --no-color 2>&1 | tee "$work/report.txt"
+grep -E '^=+ .*(passed|failures?)' "$work/report.txt" | tail -n 1
