@@ -399,6 +399,7 @@ pub(crate) async fn create(
 
 /// What `POST /bookmarks` answers: [`Created`] with the bookmark, plus its `Location` and, for a
 /// new session, the session's cookie.
+#[derive(Debug)]
 pub(crate) struct NewBookmarkCreated {
     bookmark: Bookmark,
     cookie: Option<Cookie<'static>>,
@@ -797,7 +798,7 @@ mod tests {
     #[tokio::test]
     async fn create_get_replace_delete() {
         let store = Store::new("t");
-        let res = create(&store, None, Json(new("https://a.example", "A", &["x"]))).await.unwrap();
+        let res = create(&store, None, Json(new("https://a.example", "A", &["x"]))).await.unwrap().into_response();
         assert_eq!(res.status(), StatusCode::CREATED);
         assert_eq!(res.header("location"), Some("/bookmarks/1"));
 
@@ -809,7 +810,7 @@ mod tests {
         assert_eq!((replaced.id, replaced.title.as_str(), replaced.tags.len()), (1, "B", 0));
         assert_eq!(store.db.get(1, None).await.unwrap(), Some(replaced));
 
-        assert_eq!(delete(&store, 1).await, Ok(StatusCode::NO_CONTENT));
+        assert_eq!(delete(&store, 1).await, Ok(NoContent));
         assert_eq!(get_one(&store, 1, None).await.unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(delete(&store, 1).await.unwrap_err().status, StatusCode::NOT_FOUND);
         assert_eq!(
@@ -818,14 +819,14 @@ mod tests {
         );
 
         // Ids are never reused.
-        create(&store, None, Json(new("https://d.example", "D", &[]))).await.unwrap();
+        create(&store, None, Json(new("https://d.example", "D", &[]))).await.unwrap().into_response();
         assert_eq!(store.db.get(2, None).await.unwrap().map(|b| b.title), Some("D".into()));
     }
 
     #[tokio::test]
     async fn a_session_owns_what_it_adds() {
         let store = Store::new("t");
-        let res = create(&store, None, Json(new("https://a.example", "A", &[]))).await.unwrap();
+        let res = create(&store, None, Json(new("https://a.example", "A", &[]))).await.unwrap().into_response();
         let set_cookie = res.header("set-cookie").expect("a new session's cookie").to_owned();
         assert!(set_cookie.starts_with("session=") && set_cookie.contains("HttpOnly"), "{set_cookie}");
         let pair = set_cookie.split(';').next().unwrap_or_default();
@@ -838,7 +839,8 @@ mod tests {
         assert!(!get_one(&store, 1, Some(Session::new())).await.unwrap().0.mine);
 
         // The same session adds again: no new cookie; a replace keeps the owner.
-        let res = create(&store, Some(mine.clone()), Json(new("https://b.example", "B", &[]))).await.unwrap();
+        let res =
+            create(&store, Some(mine.clone()), Json(new("https://b.example", "B", &[]))).await.unwrap().into_response();
         assert_eq!(res.header("set-cookie"), None);
         let Json(b) = replace(&store, 2, None, Json(new("https://b.example", "B2", &[]))).await.unwrap();
         assert!(!b.mine, "mine for the one asking, who has no session");

@@ -365,8 +365,10 @@ mod tests {
             ("GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
             ("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", 200),
             ("GET x HTTP/1.1\r\nHost: t\r\n\r\n", 400),
-            ("FOO / HTTP/1.1\r\nHost: t\r\n\r\n", 501),
-            ("get / HTTP/1.1\r\nHost: t\r\n\r\n", 501),
+            ("FOO / HTTP/1.1\r\nHost: t\r\n\r\n", 200),
+            ("SIXTEEN-LETTERS! / HTTP/1.1\r\nHost: t\r\n\r\n", 501),
+            // Methods are case-sensitive (RFC 9110 §9.1): `get` is an extension method.
+            ("get / HTTP/1.1\r\nHost: t\r\n\r\n", 200),
         ];
         for (raw, want) in cases {
             assert_eq!(status(raw), *want, "{raw:?}");
