@@ -712,6 +712,17 @@ fn readme_shows_the_hello_example_verbatim() {
     assert!(readme.contains(&format!("```rust\n{hello}```")), "README.md must quote examples/hello.rs exactly");
 }
 
+/// The example's contract, locked: `examples/api/openapi.json` is the committed document. A
+/// compatible change fails until the file is refreshed (`WAYMARK_UPDATE_LOCK=1 cargo test --test
+/// api`); a breaking one fails with the list of what breaks.
+#[test]
+fn the_contract_is_locked() {
+    let lock = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/api/openapi.json");
+    if let Err(e) = waymark::openapi::check_lock(lock, &Api::openapi()) {
+        panic!("{e}");
+    }
+}
+
 #[tokio::test]
 async fn openapi_json_describes_every_route() {
     let doc: serde_json::Value = client().get("/openapi.json").send().await.assert_status(StatusCode::OK).json();

@@ -58,7 +58,7 @@ pub(crate) const MAX_LIMIT: u32 = 100;
 pub(crate) const MAX_TAGS: usize = 8;
 /// Longest title, in characters.
 pub(crate) const MAX_TITLE: usize = 200;
-/// Longest URL, in bytes.
+/// Longest URL, in characters (of printable ASCII).
 pub(crate) const MAX_URL: usize = 2000;
 /// Longest tag, in bytes.
 pub(crate) const MAX_TAG: usize = 30;
@@ -92,18 +92,33 @@ impl Bookmark {
 }
 
 /// The body of `POST /bookmarks` and `PUT /bookmarks/{id}`, before validation.
+///
+/// The schema says exactly what [`NewBookmark::validate`] accepts, so that a schema-valid body is
+/// never refused and a schema-violating one never accepted: a URL of printable ASCII with a host,
+/// a title with a visible character, at most eight tags of letters, digits and `-`; each may have
+/// the whitespace around it that validation trims (the class below is `char::is_whitespace`'s).
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-/// The schema says what [`NewBookmark::validate`] accepts (printable ASCII URLs with a host, a
-/// title with a visible character, up to eight tags of `a-z`, `0-9` and `-`), so that a
-/// schema-valid body is never refused with 422.
 pub(crate) struct NewBookmark {
-    #[schemars(length(max = 2000), regex(pattern = r"^https?://[!-.0-~][!-~]*$"))]
+    #[schemars(
+        length(max = 2000),
+        regex(
+            pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*https?://[!-.0-~][!-~]*[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+        )
+    )]
     pub(crate) url: String,
-    #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
+    #[schemars(
+        length(max = 200),
+        regex(pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+    )]
     pub(crate) title: String,
     #[serde(default)]
-    #[schemars(length(max = 8), inner(length(min = 1, max = 30), regex(pattern = r"^[a-z0-9-]+$")))]
+    #[schemars(
+        length(max = 8),
+        inner(regex(
+            pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[A-Za-z0-9-]{1,30}[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+        ))
+    )]
     pub(crate) tags: Vec<String>,
 }
 
@@ -126,18 +141,24 @@ impl NewBookmark {
         if rest.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
             return invalid("url", "url must start with `http://` or `https://` and name a host".into());
         }
-        if url.len() > MAX_URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return invalid("url", format!("url must be at most {MAX_URL} bytes, without spaces"));
+        if self.url.chars().count() > MAX_URL || !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return invalid(
+                "url",
+                format!("url must be at most {MAX_URL} characters of printable ASCII, without spaces"),
+            );
         }
 
         let title = self.title.trim();
         if title.is_empty() {
             return invalid("title", "title must not be empty".into());
         }
-        if title.chars().count() > MAX_TITLE {
+        if self.title.chars().count() > MAX_TITLE {
             return invalid("title", format!("title must be at most {MAX_TITLE} characters"));
         }
 
+        if self.tags.len() > MAX_TAGS {
+            return invalid("tags", format!("at most {MAX_TAGS} tags"));
+        }
         let mut tags = Vec::with_capacity(self.tags.len());
         for tag in &self.tags {
             let tag = tag.trim().to_ascii_lowercase();
@@ -151,9 +172,6 @@ impl NewBookmark {
         }
         tags.sort();
         tags.dedup();
-        if tags.len() > MAX_TAGS {
-            return invalid("tags", format!("at most {MAX_TAGS} tags"));
-        }
 
         Ok(Valid { url: url.to_owned(), title: title.to_owned(), tags })
     }
@@ -788,11 +806,18 @@ mod tests {
             assert_eq!((err.status, err.field), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{shown}");
             assert!(!err.message.is_empty());
         }
-        // Exactly at the limits is fine; duplicates count once.
+        // Exactly at the limits is fine: the limits count what was sent, as the schema does.
         let title = "t".repeat(MAX_TITLE);
-        let mut tags = nine_tags[..MAX_TAGS].to_vec();
-        tags.push("A");
+        let tags = nine_tags[..MAX_TAGS].to_vec();
         assert!(new("http://h", &title, &tags).validate().is_ok());
+        // Past them, even when trimming or merging duplicates would bring them back within.
+        let padded = format!("{title} ");
+        assert_eq!(new("http://h", &padded, &[]).validate().map_err(|e| e.field), Err(Some("title")));
+        let mut repeated = tags.clone();
+        repeated.push("A");
+        assert_eq!(new("http://h", "t", &repeated).validate().map_err(|e| e.field), Err(Some("tags")));
+        // A non-ASCII URL is refused (encode it): the schema allows printable ASCII only.
+        assert_eq!(new("https://exämple.com", "t", &[]).validate().map_err(|e| e.field), Err(Some("url")));
     }
 
     #[tokio::test]
