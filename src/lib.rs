@@ -29,6 +29,58 @@
 #![doc = include_str!("../docs/routes.md")]
 #![forbid(unsafe_code)]
 
+/// Derives [`openapi::Responses`] and [`IntoResponse`] for an enum whose variants are a handler's
+/// answers, typically its error type: `Result<Created<Json<Note>>, NoteError>` is then documented
+/// with `201` and each of `NoteError`'s statuses, and answers with them.
+///
+/// - Each variant names its status with `#[response(status = N)]`, `N` from 100 to 599. Two
+///   variants may share a status; the document lists it once, with both variants' media types.
+/// - A variant's doc comment (its first paragraph) is the answer's description; a variant without
+///   one is described by the status's reason phrase (`Conflict`).
+/// - A unit variant answers an empty body with its status. A variant holding one value answers
+///   that value's response with the variant's status, and the document gives the media type and
+///   schema of the value's success answer (see [`openapi::Answers::add_as`]).
+///
+/// A variant with named fields or more than one field, a variant without a status, a status
+/// outside 100 to 599, and the derive on a struct or union are compile errors.
+///
+/// ```
+/// use waymark::{Created, Json, Method, Request, StatusCode, routes};
+///
+/// #[derive(waymark::Responses)]
+/// enum NoteError {
+///     /// No note has that id.
+///     #[response(status = 404)]
+///     Missing,
+///     /// A note with that URL exists.
+///     #[response(status = 409)]
+///     Duplicate(Json<String>),
+/// }
+///
+/// async fn create(url: &str) -> Result<Created<Json<u64>>, NoteError> {
+///     match url {
+///         "taken" => Err(NoteError::Duplicate(Json("the note with that URL is 7".into()))),
+///         "gone" => Err(NoteError::Missing),
+///         _ => Ok(Created(Json(8))),
+///     }
+/// }
+///
+/// routes! {
+///     Api;
+///     POST "/notes/{url}" => create(url),
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let doc = Api::openapi();
+/// let responses = &doc["paths"]["/notes/{url}"]["post"]["responses"];
+/// assert_eq!(responses["404"]["description"], "No note has that id.");
+/// assert!(responses["409"]["content"]["application/json"].is_object());
+/// let res = Api::new().call(Request::new(Method::POST, "/notes/taken")).await;
+/// assert_eq!(res.status(), StatusCode::CONFLICT);
+/// # }
+/// ```
+pub use waymark_macros::Responses;
 /// Declares every route of an application in one block, checks the table at compile time and
 /// expands to a static dispatcher.
 ///

@@ -21,6 +21,7 @@
 
 mod ast;
 mod conflict;
+mod derive_responses;
 mod describe;
 mod expand;
 mod pattern;
@@ -35,4 +36,11 @@ use proc_macro::TokenStream;
 pub fn routes(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as ast::Input);
     expand::expand(&input).into()
+}
+
+/// `#[derive(Responses)]` on an enum: each variant one answer; see `waymark::Responses`.
+#[proc_macro_derive(Responses, attributes(response))]
+pub fn derive_responses(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    derive_responses::derive(&input).into()
 }

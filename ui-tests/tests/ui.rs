@@ -1,5 +1,6 @@
-//! Compile-fail and compile-pass cases for `routes!`. Each `.stderr` is what a user sees; regenerate
-//! with `TRYBUILD=overwrite cargo test -p waymark-ui-tests` and read every change before committing.
+//! Compile-fail and compile-pass cases for `routes!` and `#[derive(Responses)]`. Each `.stderr`
+//! is what a user sees; regenerate with `TRYBUILD=overwrite cargo test -p waymark-ui-tests` and
+//! read every change before committing.
 
 #[test]
 fn ui() {
@@ -8,5 +9,7 @@ fn ui() {
     t.compile_fail("conflict/*.rs");
     t.compile_fail("handler/*.rs");
     t.compile_fail("grow/*.rs");
+    t.compile_fail("derive/*.rs");
     t.pass("pass/*.rs");
+    t.pass("derive/pass/*.rs");
 }

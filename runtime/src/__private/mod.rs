@@ -8,12 +8,15 @@ use http::header::{CONTENT_LENGTH, HeaderValue};
 
 use crate::Body;
 
+mod derive;
 pub mod openapi;
 pub use crate::serve::task::share_connection_code;
 
 pub use crate::IntoResponse;
+pub use crate::openapi::{Answers, Responses, Schemas};
 pub use crate::types::extract::{FromBody, Rejection};
 pub use crate::{App, Next, Request, Response};
+pub use derive::{reason, status};
 pub use http::header;
 pub use http::{Method, StatusCode};
 pub use serde_json;

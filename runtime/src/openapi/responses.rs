@@ -53,6 +53,41 @@ impl Answers {
         self.insert(status.as_str().to_owned(), description, content);
     }
 
+    /// Adds an answer with `status` that carries what `T` carries when it succeeds: the media
+    /// types and schemas of `T`'s first `2xx` answer (none if `T` has no `2xx` answer). This is
+    /// how `#[derive(Responses)]` documents a variant that holds a value, such as
+    /// `#[response(status = 409)] Duplicate(Json<Problem>)`.
+    ///
+    /// ```
+    /// use waymark::openapi::{Answers, Schemas};
+    /// use waymark::{Json, StatusCode};
+    ///
+    /// let mut answers = Answers::default();
+    /// answers.add_as::<Json<u32>>(StatusCode::CONFLICT, "Taken.", &mut Schemas::default());
+    /// let doc = answers.into_value();
+    /// assert_eq!(doc["409"]["description"], "Taken.");
+    /// assert!(doc["409"]["content"]["application/json"].is_object());
+    /// assert!(doc.get("200").is_none());
+    /// ```
+    pub fn add_as<T: Responses>(&mut self, status: StatusCode, description: &str, schemas: &mut Schemas) {
+        let mut own = Answers::default();
+        T::responses(&mut own, schemas);
+        let success = own.by_status.into_iter().find(|(key, _)| key.starts_with('2')).map(|(_, answer)| answer);
+        let content = success.and_then(|mut answer| answer.get_mut("content").map(Value::take));
+        match content {
+            Some(Value::Object(media)) if !media.is_empty() => {
+                for (media, entry) in media {
+                    let schema = match entry {
+                        Value::Object(mut entry) => entry.remove("schema"),
+                        _ => None,
+                    };
+                    self.add(status, description, Some((&media, schema)));
+                }
+            }
+            _ => self.add(status, description, None),
+        }
+    }
+
     /// Adds the `default` answer: one whose status is known only at run time.
     pub fn add_default(&mut self, description: &str) {
         self.insert("default".to_owned(), description, None);
@@ -286,5 +321,24 @@ mod tests {
         let both = answers::<Result<String, Html<String>>>();
         let media: Vec<&String> = both["200"]["content"].as_object().unwrap().keys().collect();
         assert_eq!(media, ["text/html; charset=utf-8", "text/plain; charset=utf-8"]);
+    }
+
+    #[test]
+    fn add_as_takes_the_success_content_under_another_status() {
+        let mut out = Answers::default();
+        let schemas = &mut Schemas::default();
+        out.add_as::<Created<String>>(StatusCode::CONFLICT, "Taken.", schemas);
+        out.add_as::<Option<Html<String>>>(StatusCode::CONFLICT, "Other.", schemas);
+        out.add_as::<NoContent>(StatusCode::GONE, "Gone.", schemas);
+        out.add_as::<Response>(StatusCode::IM_A_TEAPOT, "Teapot.", schemas);
+        let doc = out.into_value();
+        assert_eq!(statuses(&doc), ["409", "410", "418"], "{doc}");
+        // One status twice: the first description stays, the media types are united.
+        assert_eq!(doc["409"]["description"], "Taken.");
+        let media: Vec<&String> = doc["409"]["content"].as_object().unwrap().keys().collect();
+        assert_eq!(media, ["text/html; charset=utf-8", "text/plain; charset=utf-8"]);
+        assert_eq!(doc["409"]["content"]["text/plain; charset=utf-8"]["schema"]["type"], "string");
+        assert!(doc["410"].get("content").is_none(), "{doc}");
+        assert!(doc["418"].get("content").is_none(), "only `default`, no success content: {doc}");
     }
 }
