@@ -3,8 +3,9 @@
 //!
 //! The pipeline has one stage per module: `ast` parses tokens, `pattern` parses the pattern
 //! strings, `valid` checks each route on its own and flattens scopes into a table, `trie` builds
-//! the per-method tries, where routes meet and conflicts are found, and `conflict` words those.
-//! `expand` runs these stages and emits the code, one file per part of it:
+//! the per-method tries, where routes meet and conflicts are found, and `conflict` words those;
+//! `reach` finds guard bindings named out of their guard's reach. `expand` runs these stages and
+//! emits the code, one file per part of it:
 //!
 //! - `expand/mod.rs`: the pipeline itself (`expand::expand`) and the names the parts share;
 //! - `header`: the generated type, its constructor and state accessor;
@@ -17,6 +18,8 @@
 //!   - `mount`: the `Table` impl, mounted tables and their `const` conflict checks;
 //! - `stub`: what stands in for the dispatcher when the table has errors, so that the user sees
 //!   those errors and no follow-on ones.
+//!
+//! `derive_responses` is the other macro, `#[derive(Responses)]`: an error enum's answers.
 #![forbid(unsafe_code)]
 
 mod ast;

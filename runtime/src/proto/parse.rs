@@ -147,7 +147,7 @@ pub(crate) fn parse_head(buf: &[u8], cfg: &Config, req: &mut Request) -> Result<
 const MAX_EXTENSION_METHOD: usize = 15;
 
 /// The methods of RFC 9110 §9 and PATCH (RFC 5789), and any other token method up to
-/// [`MAX_EXTENSION_METHOD`] bytes (`QUERY`, WebDAV's `PROPFIND`, ...). An extension method is
+/// [`MAX_EXTENSION_METHOD`] bytes (`QUERY`, the `PROPFIND` of `WebDAV`, ...). An extension method is
 /// routed like any method no route takes: `405` with `Allow` on a path other methods take, `404`
 /// elsewhere. RFC 9110 §9.1 says SHOULD 501 for a method that is unrecognized; a `405` is as
 /// true on a known path (§15.5.6: "not supported by the target resource") and better for users:
