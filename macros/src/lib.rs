@@ -24,6 +24,7 @@ mod conflict;
 mod describe;
 mod expand;
 mod pattern;
+mod range;
 mod trie;
 mod valid;
 

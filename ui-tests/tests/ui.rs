@@ -8,5 +8,6 @@ fn ui() {
     t.compile_fail("conflict/*.rs");
     t.compile_fail("handler/*.rs");
     t.compile_fail("grow/*.rs");
+    t.compile_fail("range/*.rs");
     t.pass("pass/*.rs");
 }
