@@ -49,6 +49,7 @@ routes! {
     GET "/users/{name}/posts/{n: u32}" => by_name(name, n),
     GET "/users/me" => async { "me" },
     GET "/files/{*path}" => async move { if path.is_empty() { "empty" } else { "file" } },
+    GET "/page/{n: u32 in 1..=1000}?{size: u8 in 1..=50 = 10}" => async move { if n + u32::from(size) > 0 { "page" } else { "none" } },
     scope "/admin" {
         wrap pass;
         guard _admin: Admin = admin(req);
@@ -93,6 +94,9 @@ fn dispatch_allocates_nothing_unless_a_parameter_needs_decoding() {
         ("/users/me", 200, 0),
         ("/users/bob/posts/7", 200, 0),
         ("/files/a/b/c.txt", 200, 0),
+        // Ranged parameters, in range: a comparison each, nothing on the heap.
+        ("/page/7", 200, 0),
+        ("/page/1000?size=50", 200, 0),
         // A guard that passes, and one that answers.
         ("/admin/stats/12", 200, 0),
         ("/admin/stats/13", 401, 0),

@@ -51,6 +51,8 @@ routes! {
     DELETE "/bookmarks/{id: i64}?{reason: String}" => async { "" },
     PATCH "/notes/{slug}" body: String => async { "" },
     POST "/raw/{ratio: f64}/{*rest}" body: Bytes => async { "" },
+    GET "/notes?{limit: u32 in 1..=100 = 20}&{near: Vec<i16> in -5..5}" => async { "" },
+    GET "/notes/{id: u64 in 1..}/{ratio: f32 in 0.0..1.0}" => async { "" },
     scope "/admin" {
         guard _admin: Admin = admin();
         GET "/stats/{day: u16}/{x: std::net::IpAddr}" => async { "" },
@@ -72,7 +74,7 @@ fn every_route_appears_once_and_nothing_else() {
     listed.sort();
     routes.sort();
     assert_eq!(listed, routes);
-    assert_eq!(routes.len(), 11);
+    assert_eq!(routes.len(), 13);
 }
 
 #[test]
@@ -108,6 +110,29 @@ fn parameters_bodies_and_docs_follow_the_table() {
     } else {
         assert_eq!(create, &serde_json::json!({}));
     }
+}
+
+/// A range narrows the type's `minimum` and `maximum`: an integer range's left-out end is the
+/// integer below it, a float's is `exclusiveMaximum`; a repeated parameter's range is its items'.
+#[test]
+fn ranges_give_minimum_and_maximum() {
+    use serde_json::json;
+    let doc = Api::openapi();
+    let notes = &doc["paths"]["/notes"]["get"]["parameters"];
+    assert_eq!(
+        notes[0]["schema"],
+        json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 100, "default": 20 })
+    );
+    assert_eq!(
+        notes[1]["schema"],
+        json!({ "type": "array", "items": { "type": "integer", "format": "int32", "minimum": -5, "maximum": 4 } })
+    );
+    let note = &doc["paths"]["/notes/{id}/{ratio}"]["get"]["parameters"];
+    assert_eq!(note[0]["schema"], json!({ "type": "integer", "minimum": 1, "maximum": u64::MAX }));
+    assert_eq!(
+        note[1]["schema"],
+        json!({ "type": "number", "format": "float", "minimum": 0.0, "exclusiveMaximum": 1.0 })
+    );
 }
 
 /// A virtualenv with the validator, made once under `target/`.

@@ -9,6 +9,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Lit, Type};
 
+use crate::range::{self, Range};
 use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
 
 /// The table's `&[waymark::__private::openapi::Operation]`, in the short names of
@@ -63,14 +64,15 @@ pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&
 fn params_key(r: &RouteDef<'_>) -> String {
     let mut key = String::new();
     for p in &r.params {
-        let _ = write!(key, "{}/{}/{}/", p.name, p.catch_all, p.ty.text());
+        let _ = write!(key, "{}/{}/{}/{:?}/", p.name, p.catch_all, p.ty.text(), p.range.as_ref().map(|r| &r.text));
     }
     for q in &r.query {
         let default = match &q.kind {
             QueryKind::Default(lit) => json(lit),
             _ => None,
         };
-        let _ = write!(key, "?{}/{}/{:?}/{:?}/", q.name, q.text, std::mem::discriminant(&q.kind), default);
+        let range = q.range.as_ref().map(|r| &r.text);
+        let _ = write!(key, "?{}/{}/{:?}/{:?}/{range:?}/", q.name, q.text, std::mem::discriminant(&q.kind), default);
     }
     key
 }
@@ -87,7 +89,8 @@ fn params(r: &RouteDef<'_>) -> TokenStream {
             ParamTy::Str => (quote! { String }, "&str".to_owned()),
             ParamTy::Parsed { ty, text } => (scalar(ty), text.clone()),
         };
-        param(&p.name.to_string(), &at, &scalar, &quote! { Required }, &text)
+        let param = param(&p.name.to_string(), &at, &scalar, &quote! { Required }, &text);
+        with_bounds(param, p.range.as_ref(), &text)
     });
     let query = r.query.iter().map(|q| {
         let arity = match &q.kind {
@@ -99,7 +102,8 @@ fn params(r: &RouteDef<'_>) -> TokenStream {
                 None => quote! { Optional },
             },
         };
-        param(&q.name.to_string(), &quote! { Query }, &scalar(&q.ty), &arity, &q.text)
+        let param = param(&q.name.to_string(), &quote! { Query }, &scalar(&q.ty), &arity, &q.text);
+        with_bounds(param, q.range.as_ref(), &q.text)
     });
     quote! { #(#path,)* #(#query,)* }
 }
@@ -187,6 +191,19 @@ fn param(name: &str, at: &TokenStream, scalar: &TokenStream, arity: &TokenStream
     quote! {
         __o::Param::new(#name, __o::In::#at, __o::Scalar::#scalar, __o::Arity::#arity, #ty)
     }
+}
+
+/// A parameter with its declared range, if it has one (a checked range's type is numeric).
+fn with_bounds(param: TokenStream, range: Option<&Range>, ty: &str) -> TokenStream {
+    let Some(range) = range else { return param };
+    let float = matches!(range::kind(ty), Some(range::Kind::Float { .. }));
+    let (min, max, exclusive) = range.schema(float);
+    let some = |v: Option<String>| match v {
+        Some(v) => quote! { __Some(#v) },
+        None => quote! { __None },
+    };
+    let (min, max) = (some(min), some(max));
+    quote! { #param.bounds(#min, #max, #exclusive) }
 }
 
 /// The schema a parameter's declared type gives: integers with their format and range, floats,

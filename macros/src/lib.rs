@@ -28,6 +28,7 @@ mod derive_responses;
 mod describe;
 mod expand;
 mod pattern;
+mod range;
 mod reach;
 mod trie;
 mod valid;

@@ -4,6 +4,8 @@
 //! (on stable Rust a span cannot point inside a string literal, so each message quotes the part
 //! that is wrong).
 
+use crate::range::{self, Range};
+
 /// A parsed pattern: path segments, then query parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Pattern {
@@ -25,12 +27,15 @@ pub(crate) struct Param {
     pub(crate) name: String,
     /// The type as written, trimmed; `None` for an untyped parameter.
     pub(crate) ty: Option<String>,
+    /// `in 1..=100`: the values it takes (checked against the type later).
+    pub(crate) range: Option<Range>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct QueryParam {
     pub(crate) name: String,
     pub(crate) ty: Option<String>,
+    pub(crate) range: Option<Range>,
     /// The default as written (a literal, checked later).
     pub(crate) default: Option<String>,
 }
@@ -137,8 +142,12 @@ fn parse_segment(seg: &str, path: &str) -> Result<Segment, String> {
     Ok(if catch_all { Segment::CatchAll(param) } else { Segment::Param(param) })
 }
 
-/// `name` or `name: Type`.
+/// `name` or `name: Type`, either followed by `in RANGE`.
 fn parse_param(inner: &str, whole: &str) -> Result<Param, String> {
+    let (inner, range) = match split_range(inner) {
+        Some((decl, range)) => (decl, Some(range)),
+        None => (inner, None),
+    };
     let (name, ty) = match inner.split_once(':') {
         Some((name, ty)) => (name.trim(), Some(ty.trim())),
         None => (inner.trim(), None),
@@ -152,7 +161,18 @@ fn parse_param(inner: &str, whole: &str) -> Result<Param, String> {
     if ty == Some("") {
         return Err(format!("parameter `{whole}` has a `:` but no type; write e.g. `{{{name}: u64}}` or `{{{name}}}`"));
     }
-    Ok(Param { name: name.to_owned(), ty: ty.map(str::to_owned) })
+    let range = range.map(|r| range::parse(r, name)).transpose()?;
+    Ok(Param { name: name.to_owned(), ty: ty.map(str::to_owned), range })
+}
+
+/// Splits `id: u64 in 1..` at the word `in` (a keyword: no type or name holds it as a word).
+fn split_range(decl: &str) -> Option<(&str, &str)> {
+    decl.match_indices("in").map(|(i, _)| i).find_map(|i| {
+        let (before, after) = (&decl[..i], &decl[i + 2..]);
+        let word =
+            before.ends_with(char::is_whitespace) && (after.is_empty() || after.starts_with(char::is_whitespace));
+        word.then_some((before, after))
+    })
 }
 
 fn parse_query(query: &str) -> Result<Vec<QueryParam>, String> {
@@ -166,15 +186,16 @@ fn parse_query(query: &str) -> Result<Vec<QueryParam>, String> {
         if inner.starts_with('*') {
             return Err(format!("query parameter `{item}` cannot be a catch-all"));
         }
-        let (decl, default) = match inner.split_once('=') {
-            Some((decl, default)) => (decl, Some(default.trim())),
+        // The default follows the first `=` that is not the end of a range's `..=`.
+        let (decl, default) = match inner.match_indices('=').find(|(i, _)| !inner[..*i].ends_with("..")) {
+            Some((i, _)) => (&inner[..i], Some(inner[i + 1..].trim())),
             None => (inner, None),
         };
         if default == Some("") {
             return Err(format!("query parameter `{item}` has `=` but no default; write a literal after it"));
         }
-        let Param { name, ty } = parse_param(decl, item)?;
-        params.push(QueryParam { name, ty, default: default.map(str::to_owned) });
+        let Param { name, ty, range } = parse_param(decl, item)?;
+        params.push(QueryParam { name, ty, range, default: default.map(str::to_owned) });
     }
     Ok(params)
 }
@@ -221,7 +242,7 @@ mod tests {
         Segment::Literal(s.to_owned())
     }
     fn param(name: &str, ty: Option<&str>) -> Segment {
-        Segment::Param(Param { name: name.to_owned(), ty: ty.map(str::to_owned) })
+        Segment::Param(Param { name: name.to_owned(), ty: ty.map(str::to_owned), range: None })
     }
 
     #[test]
@@ -233,7 +254,10 @@ mod tests {
             ("/users/{id: u64}", vec![lit("users"), param("id", Some("u64"))]),
             ("/u/{name}/x", vec![lit("u"), param("name", None), lit("x")]),
             ("/ip/{a: std::net::IpAddr}", vec![lit("ip"), param("a", Some("std::net::IpAddr"))]),
-            ("/files/{*path}", vec![lit("files"), Segment::CatchAll(Param { name: "path".into(), ty: None })]),
+            (
+                "/files/{*path}",
+                vec![lit("files"), Segment::CatchAll(Param { name: "path".into(), ty: None, range: None })],
+            ),
             ("/a:b@c", vec![lit("a:b@c")]),
         ];
         for (src, want) in cases {
@@ -247,6 +271,39 @@ mod tests {
         let p = parse("/u?{limit: u32 = 20}&{after: Option<u64>}&{q}", false).unwrap();
         let q: Vec<_> = p.query.iter().map(|q| (q.name.as_str(), q.ty.as_deref(), q.default.as_deref())).collect();
         assert_eq!(q, [("limit", Some("u32"), Some("20")), ("after", Some("Option<u64>"), None), ("q", None, None)]);
+    }
+
+    #[test]
+    fn parses_ranges_after_the_type() {
+        // (pattern, (name, type, range text, default) of each parameter)
+        type Want<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+        let cases: [(&str, &[Want<'_>]); 7] = [
+            ("/n/{id: u64 in 1..}", &[("id", Some("u64"), Some("1.."), None)]),
+            ("/n/{t: i32 in -5..5}", &[("t", Some("i32"), Some("-5..5"), None)]),
+            ("/n/{*x: u8 in ..=9}", &[("x", Some("u8"), Some("..=9"), None)]),
+            ("/n?{limit: u32 in 1..=100 = 20}", &[("limit", Some("u32"), Some("1..=100"), Some("20"))]),
+            ("/n?{limit: u32 in 1..=100}", &[("limit", Some("u32"), Some("1..=100"), None)]),
+            (
+                "/n?{x: f64 in 0.0..=1.0 = 0.5}&{y: Option<u8> in 1..}",
+                &[("x", Some("f64"), Some("0.0..=1.0"), Some("0.5")), ("y", Some("Option<u8>"), Some("1.."), None)],
+            ),
+            (
+                "/n/{name in 1..2}/{inner: Inner}",
+                &[("name", None, Some("1..2"), None), ("inner", Some("Inner"), None, None)],
+            ),
+        ];
+        for (src, want) in cases {
+            let p = parse(src, false).unwrap_or_else(|e| panic!("{src}: {e}"));
+            let path = p.segments.iter().filter_map(Segment::param).map(|p| (p, None));
+            let query = p.query.iter().map(|q| (&q.name, &q.ty, &q.range, q.default.as_deref()));
+            let got: Vec<Want<'_>> = path
+                .map(|(p, d): (&Param, Option<&str>)| {
+                    (p.name.as_str(), p.ty.as_deref(), p.range.as_ref().map(|r| r.text.as_str()), d)
+                })
+                .chain(query.map(|(n, t, r, d)| (n.as_str(), t.as_deref(), r.as_ref().map(|r| r.text.as_str()), d)))
+                .collect();
+            assert_eq!(got, want, "{src}");
+        }
     }
 
     #[test]
@@ -271,6 +328,9 @@ mod tests {
             ("/a?limit", "must be a parameter in braces", false),
             ("/a?{n: u32 =}", "no default", false),
             ("/a/{req}", "reserved", false),
+            ("/a/{n: u32 in}", "range `` of parameter `n` is not a range", false),
+            ("/a/{n: u32 in 1..=}", "has `..=` but no end", false),
+            ("/a?{n: u32 in 1..x = 2}", "range `1..x` of parameter `n` is not a range", false),
         ];
         for (src, want, in_scope) in cases {
             let err = parse(src, in_scope).expect_err(src);

@@ -6,6 +6,7 @@ use syn::{Expr, Ident, Lit, LitStr, Type, Visibility};
 
 use crate::ast::{Fallback, Guard, Input, Item, Limit, Mount};
 use crate::pattern::{self, Segment};
+use crate::range::{self, Range};
 
 /// The methods `routes!` accepts, in the order `Allow` lists them.
 pub(crate) const METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
@@ -64,6 +65,8 @@ pub(crate) struct PathParam {
     pub(crate) catch_all: bool,
     pub(crate) name: Ident,
     pub(crate) ty: ParamTy,
+    /// `in 1..=100`, checked against the type: a value outside is refused when it is bound.
+    pub(crate) range: Option<Range>,
 }
 
 /// How a parameter is bound: a borrowed `&str` (untyped, or written `&str`), or parsed.
@@ -108,6 +111,8 @@ pub(crate) struct QueryDef {
     pub(crate) ty: Type,
     pub(crate) text: String,
     pub(crate) kind: QueryKind,
+    /// `in 1..=100`, checked against `ty` (and the default): each value given must be in it.
+    pub(crate) range: Option<Range>,
 }
 
 pub(crate) enum QueryKind {
@@ -378,8 +383,10 @@ impl<'a> Cx<'a> {
         for (index, seg) in parsed.segments.iter().enumerate() {
             let (Segment::Param(p) | Segment::CatchAll(p)) = seg else { continue };
             let Some(ty) = self.param_ty(p.ty.as_deref(), &p.name, &full, lit) else { continue };
+            let typed = p.ty.as_ref().map(|_| ty.text());
+            let range = self.range(p.range.as_ref(), &p.name, typed, None, lit);
             let name = Ident::new(&p.name, lit.span());
-            params.push(PathParam { index, catch_all: matches!(seg, Segment::CatchAll(_)), name, ty });
+            params.push(PathParam { index, catch_all: matches!(seg, Segment::CatchAll(_)), name, ty, range });
         }
         let query = self.query(&parsed.query, &full, lit);
         self.table.routes.push(RouteDef {
@@ -434,9 +441,32 @@ impl<'a> Cx<'a> {
                     }
                 },
             };
-            query.push(QueryDef { name: Ident::new(&q.name, lit.span()), text: type_text(&ty), ty, kind });
+            let text = type_text(&ty);
+            let default = if let QueryKind::Default(d) = &kind { Some(d) } else { None };
+            let typed = q.ty.as_ref().map(|_| text.as_str());
+            let range = self.range(q.range.as_ref(), &q.name, typed, default, lit);
+            query.push(QueryDef { name: Ident::new(&q.name, lit.span()), text, ty, kind, range });
         }
         query
+    }
+
+    /// A parameter's range against its type (`None`: untyped) and default; `None` after an error.
+    fn range(
+        &mut self,
+        r: Option<&Range>,
+        name: &str,
+        ty: Option<&str>,
+        default: Option<&Lit>,
+        lit: &LitStr,
+    ) -> Option<Range> {
+        let r = r?;
+        match range::check(r, name, ty, default) {
+            Ok(()) => Some(r.clone()),
+            Err(e) => {
+                self.error(lit.span(), e);
+                None
+            }
+        }
     }
 
     /// `limit 16 MiB`: a whole number of a known unit, on a route with a body.

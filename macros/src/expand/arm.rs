@@ -5,12 +5,13 @@
 //! ([`wrap_all`]), a handler call with trait errors at the user's expression ([`handler_call`]), and
 //! the answer to a rejection ([`reject`]).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
 
 use crate::expand::{chunk_ident, req_ident, var, variant};
+use crate::range::{Num, Range};
 use crate::valid::{ParamTy, QueryKind, Table};
 
 /// The `match` arm that runs route `i`: bindings, then each block's middleware and guards from
@@ -20,14 +21,17 @@ pub(super) fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
     let req = req_ident();
     let (v, (chunk, _)) = (variant(i), chunk_ident(table, i));
     let vars: Vec<Ident> = r.params.iter().map(|p| var(p.index)).collect();
+    let reject = reject(table);
     let bindings = r.params.iter().zip(&vars).map(|(p, var)| {
         let (name, bound) = (&p.name, p.ty.bound());
+        // The range is checked where the value is bound: the route matched on the type, and no
+        // guard, middleware or handler sees a value outside the range.
+        let check = p.range.as_ref().map(|range| range_check(range, name, &quote! { &#name }, false, &reject));
         match &p.ty {
             ParamTy::Str => quote! { let #name: #bound = &#var; },
-            ParamTy::Parsed { .. } => quote! { let #name: #bound = #var; },
+            ParamTy::Parsed { .. } => quote! { let #name: #bound = #var; #check },
         }
     });
-    let reject = reject(table);
     let query = r.query.iter().map(|q| {
         let (name, ty, text) = (&q.name, &q.ty, &q.text);
         let name_str = name.to_string();
@@ -48,11 +52,21 @@ pub(super) fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
             Some(default) => quote! { ::core::result::Result::Ok(v) => v.unwrap_or_else(|| #default), },
             None => quote! { ::core::result::Result::Ok(v) => v, },
         };
+        let check = q.range.as_ref().map(|range| {
+            let each = quote! { __v };
+            let check = range_check(range, name, &each, true, &reject);
+            match q.kind {
+                QueryKind::Required | QueryKind::Default(_) => quote! { { let #each = &#name; #check } },
+                QueryKind::Optional => quote! { if let ::core::option::Option::Some(#each) = &#name { #check } },
+                QueryKind::Repeated => quote! { for #each in &#name { #check } },
+            }
+        });
         quote! {
             let #name: #bound = match ::waymark::__private::#read(#req, #name_str, #text) {
                 #value
                 ::core::result::Result::Err(__r) => return #reject,
             };
+            #check
         }
     });
     let body = r.body.map(|ty| {
@@ -88,6 +102,36 @@ pub(super) fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
             #(#bindings)*
             #run
         }
+    }
+}
+
+/// Refuses the value `value` (a reference) of parameter `name` when it is outside `range`.
+fn range_check(range: &Range, name: &Ident, value: &TokenStream, in_query: bool, reject: &TokenStream) -> TokenStream {
+    let (name, text) = (name.to_string(), &range.text);
+    let (start, end) = (range.start.map(bound), range.end.map(bound));
+    let dots = if range.inclusive {
+        quote! { ..= }
+    } else {
+        quote! { .. }
+    };
+    quote! {
+        if !(#start #dots #end).contains(#value) {
+            let __r = ::waymark::__private::out_of_range(#name, #text, #value, #in_query);
+            return #reject;
+        }
+    }
+}
+
+/// A bound as a literal without a suffix (the parameter's type gives it), its sign a token apart.
+fn bound(n: Num) -> TokenStream {
+    let (neg, lit) = match n {
+        Num::Int { neg, mag } => (neg, Literal::u128_unsuffixed(mag)),
+        Num::Float(v) => (v.is_sign_negative(), Literal::f64_unsuffixed(v.abs())),
+    };
+    if neg {
+        quote! { -#lit }
+    } else {
+        quote! { #lit }
     }
 }
 
@@ -218,6 +262,33 @@ mod tests {
         let plain = route_arm(1, &table).to_string();
         assert!(!plain.contains("async move"), "a block without middleware runs inline: {plain}");
         assert!(plain.find("let user : User").unwrap() < plain.find("home ()").unwrap(), "{plain}");
+    }
+
+    #[test]
+    fn a_range_is_checked_where_its_value_is_bound() {
+        let src = input(
+            r#"pub Api;
+            guard g: G = g(req);
+            GET "/n/{id: u64 in 1..}/{t: i8 in -5..5}?{limit: u32 in 1..=100 = 20}&{x: Option<f64> in 0.0..1.0}&{v: Vec<u8> in ..10}" => h(),
+            GET "/plain/{id: u64}?{limit: u32 = 20}" => h(),"#,
+        );
+        let table = checked(&src);
+        let arm = route_arm(0, &table).to_string();
+        let order = [
+            "let id : u64 = __p1 ; if ! (1 ..) . contains (& id)",
+            ":: waymark :: __private :: out_of_range (\"id\" , \"1..\" , & id , false)",
+            "let t : i8 = __p2 ; if ! (- 5 .. 5) . contains (& t)",
+            "let g : G =",
+            "{ let __v = & limit ; if ! (1 ..= 100) . contains (__v)",
+            "out_of_range (\"limit\" , \"1..=100\" , __v , true)",
+            "if let :: core :: option :: Option :: Some (__v) = & x { if ! (0.0 .. 1.0) . contains (__v)",
+            "for __v in & v { if ! (.. 10) . contains (__v)",
+        ];
+        let at: Vec<Option<usize>> = order.iter().map(|s| arm.find(s)).collect();
+        assert!(at.iter().all(Option::is_some), "{:?}: {arm}", order.iter().zip(&at).find(|(_, a)| a.is_none()));
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {arm}");
+        let plain = route_arm(1, &table).to_string();
+        assert!(!plain.contains("contains") && !plain.contains("out_of_range"), "no range, no check: {plain}");
     }
 
     #[test]

@@ -254,6 +254,19 @@ pub fn bad_param(name: &'static str, ty: &'static str, raw: &str) -> Rejection {
     Rejection::PathParam { name, expected: ty, raw: raw.to_owned() }
 }
 
+/// The rejection when parameter `name`'s value is outside the range the table declares for it.
+/// Out of line and not generic: a ranged parameter adds a comparison and a call to its route.
+#[cold]
+#[inline(never)]
+pub fn out_of_range(
+    name: &'static str,
+    range: &'static str,
+    value: &dyn std::fmt::Display,
+    in_query: bool,
+) -> Rejection {
+    Rejection::OutOfRange { name, range, value: value.to_string(), in_query }
+}
+
 /// The set of methods a path answers to, for `Allow`.
 #[derive(Debug, Default)]
 pub struct Allow {

@@ -8,7 +8,8 @@
 //! - Parameter schemas come from the declared types: `u8`..`u64`, `i8`..`i64` (and `usize`,
 //!   `isize`, `NonZero*`) are integers with their `format` and range, `f32`/`f64` numbers, `bool`
 //!   booleans, anything else a string (a `FromStr` type is parsed from text). `Option<T>` is not
-//!   required, `= literal` is the schema's `default`, `Vec<T>` an array (`?tag=a&tag=b`).
+//!   required, `= literal` is the schema's `default`, `Vec<T>` an array (`?tag=a&tag=b`). A
+//!   declared range (`{limit: u32 in 1..=100}`) narrows `minimum` and `maximum` ([`Bounds`]).
 //! - A catch-all `{*path}` is a path parameter `{path}` whose value may hold `/`: OpenAPI has no
 //!   multi-segment parameter, so the document says so in its description.
 //! - The request body has the media type of its [`FromBody`](crate::FromBody) type; with the
@@ -118,6 +119,38 @@ pub struct Param {
     pub arity: Arity,
     /// The declared type, as written.
     pub ty: &'static str,
+    /// The range the table declares for it (`{limit: u32 in 1..=100}`), if any.
+    pub bounds: Option<Bounds>,
+}
+
+/// The range of a parameter's values, as the schema gives it: `{limit: u32 in 1..=100}` is
+/// `minimum: 1, maximum: 100`. The numbers are JSON number text, so that every integer type fits.
+/// An integer range that leaves its end out (`1..100`) gives the integer below it as `maximum`;
+/// a float range (`0.0..1.0`) gives its end as `exclusiveMaximum`.
+///
+/// ```
+/// waymark::routes! {
+///     pub Api;
+///     GET "/notes/{id: u64 in 1..}?{ratio: f64 in 0.0..1.0 = 0.5}" => async { "" },
+/// }
+///
+/// let doc = Api::openapi();
+/// let params = &doc["paths"]["/notes/{id}"]["get"]["parameters"];
+/// assert_eq!(params[0]["schema"]["minimum"], 1);
+/// assert_eq!(params[0]["schema"]["maximum"], u64::MAX);
+/// assert_eq!(params[1]["schema"]["minimum"], 0.0);
+/// assert_eq!(params[1]["schema"]["exclusiveMaximum"], 1.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Bounds {
+    /// The smallest value, if the range has a start.
+    pub minimum: Option<&'static str>,
+    /// The largest value (or, with `exclusive_maximum`, the first value past the range), if the
+    /// range has an end.
+    pub maximum: Option<&'static str>,
+    /// Whether `maximum` is itself outside the range (`exclusiveMaximum`).
+    pub exclusive_maximum: bool,
 }
 
 /// Adds a body type's schema to the document's components, if it has one; `None` otherwise.
@@ -184,7 +217,20 @@ impl Param {
     /// For generated code only.
     #[doc(hidden)]
     pub const fn new(name: &'static str, at: In, scalar: Scalar, arity: Arity, ty: &'static str) -> Self {
-        Self { name, at, scalar, arity, ty }
+        Self { name, at, scalar, arity, ty, bounds: None }
+    }
+
+    /// For generated code only: the parameter's range, as [`Bounds`] says.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn bounds(
+        mut self,
+        minimum: Option<&'static str>,
+        maximum: Option<&'static str>,
+        exclusive_maximum: bool,
+    ) -> Self {
+        self.bounds = Some(Bounds { minimum, maximum, exclusive_maximum });
+        self
     }
 }
 
@@ -330,7 +376,7 @@ fn operation(op: &Operation, schemas: &mut Schemas) -> Value {
 }
 
 fn parameter(p: &Param) -> Value {
-    let mut schema = scalar_schema(p.scalar);
+    let mut schema = scalar_schema(p.scalar, p.bounds);
     if let Arity::Default(default) = p.arity
         && let Ok(value) = serde_json::from_str::<Value>(default)
     {
@@ -356,8 +402,9 @@ fn parameter(p: &Param) -> Value {
     out
 }
 
-fn scalar_schema(scalar: Scalar) -> Value {
-    match scalar {
+/// The schema of one value: the type's, narrowed to the declared range.
+fn scalar_schema(scalar: Scalar, bounds: Option<Bounds>) -> Value {
+    let mut schema = match scalar {
         Scalar::Integer { format, min, max } => {
             let mut schema = json!({ "type": "integer" });
             if let Some(format) = format {
@@ -374,7 +421,24 @@ fn scalar_schema(scalar: Scalar) -> Value {
         Scalar::Number(format) => json!({ "type": "number", "format": format }),
         Scalar::Boolean => json!({ "type": "boolean" }),
         Scalar::String => json!({ "type": "string" }),
+    };
+    if let Some(Bounds { minimum, maximum, exclusive_maximum }) = bounds {
+        let number = |text: &str| serde_json::from_str::<Value>(text).ok().filter(Value::is_number);
+        if let Some(min) = minimum.and_then(number) {
+            schema["minimum"] = min;
+        }
+        if let Some(max) = maximum.and_then(number) {
+            if exclusive_maximum {
+                if let Some(map) = schema.as_object_mut() {
+                    map.remove("maximum");
+                }
+                schema["exclusiveMaximum"] = max;
+            } else {
+                schema["maximum"] = max;
+            }
+        }
     }
+    schema
 }
 
 #[cfg(test)]

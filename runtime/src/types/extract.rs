@@ -62,6 +62,37 @@ pub enum Rejection {
         /// The value as sent, decoded.
         raw: Option<String>,
     },
+    /// A path or query parameter parsed, but its value is outside the range the table declares
+    /// for it, as in `{limit: u32 in 1..=100}` (`400`).
+    ///
+    /// ```
+    /// use waymark::{Method, Rejection, Request, routes};
+    ///
+    /// routes! {
+    ///     Api;
+    ///     GET "/notes?{limit: u32 in 1..=100 = 20}" => async move { format!("{limit}") },
+    ///     rejection => async move {
+    ///         assert_eq!(rejection, Rejection::OutOfRange { name: "limit", range: "1..=100", value: "500".into(), in_query: true });
+    ///         rejection
+    ///     },
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let res = Api::new().call(Request::new(Method::GET, "/notes?limit=500")).await;
+    /// assert_eq!(res.status().as_u16(), 400);
+    /// assert_eq!(res.body_bytes().unwrap(), "query parameter `limit` must be in 1..=100, got `500`");
+    /// # }
+    /// ```
+    OutOfRange {
+        /// The parameter's name.
+        name: &'static str,
+        /// The range as the table writes it, e.g. `1..=100`.
+        range: &'static str,
+        /// The value, as parsed and printed again (`007` is `7`).
+        value: String,
+        /// Whether the parameter is in the query (else in the path).
+        in_query: bool,
+    },
     /// The body did not parse as the route's body type (`400`).
     Body {
         /// What the body had to be, e.g. `JSON`.
@@ -96,7 +127,10 @@ impl Rejection {
     /// The status of the default answer.
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::PathParam { .. } | Rejection::Query { .. } | Rejection::Body { .. } => StatusCode::BAD_REQUEST,
+            Rejection::PathParam { .. }
+            | Rejection::Query { .. }
+            | Rejection::OutOfRange { .. }
+            | Rejection::Body { .. } => StatusCode::BAD_REQUEST,
             Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -108,7 +142,9 @@ impl Rejection {
     /// The parameter the rejection is about, if any.
     pub fn param(&self) -> Option<&'static str> {
         match self {
-            Rejection::PathParam { name, .. } | Rejection::Query { name, .. } => Some(name),
+            Rejection::PathParam { name, .. } | Rejection::Query { name, .. } | Rejection::OutOfRange { name, .. } => {
+                Some(name)
+            }
             _ => None,
         }
     }
@@ -130,6 +166,10 @@ impl fmt::Display for Rejection {
             }
             Rejection::Query { name, expected, raw: Some(_) } => {
                 write!(f, "invalid query parameter `{name}`: expected `{expected}`")
+            }
+            Rejection::OutOfRange { name, range, value, in_query } => {
+                let at = if *in_query { "query" } else { "path" };
+                write!(f, "{at} parameter `{name}` must be in {range}, got `{value}`")
             }
             Rejection::Body { expected, message } => write!(f, "invalid {expected} body: {message}"),
             Rejection::UnsupportedMediaType { expected, .. } => write!(f, "expected `content-type: {expected}`"),
