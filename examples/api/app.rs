@@ -718,11 +718,23 @@ impl Security for Admin {
     }
 }
 
-/// The `/admin` guard's refusal: `401` with `WWW-Authenticate`.
-#[derive(Debug)]
-pub(crate) struct NotAdmin(&'static str);
+/// The `/admin` guard's refusals, each a `401` with `WWW-Authenticate`; the derive documents them
+/// and answers them.
+#[derive(Debug, waymark::Responses)]
+pub(crate) enum NotAdmin {
+    /// No `Authorization: Bearer` header.
+    #[response(status = 401)]
+    Missing(Challenge),
+    /// A bearer token that is not the admin token.
+    #[response(status = 401)]
+    Wrong(Challenge),
+}
 
-impl IntoResponse for NotAdmin {
+/// An error body with the `WWW-Authenticate` challenge (RFC 9110 §11.6.1).
+#[derive(Debug)]
+pub(crate) struct Challenge(&'static str);
+
+impl IntoResponse for Challenge {
     fn into_response(self) -> Response {
         let mut res = ApiError::new(StatusCode::UNAUTHORIZED, self.0).into_response();
         res.insert_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"admin\""));
@@ -730,10 +742,10 @@ impl IntoResponse for NotAdmin {
     }
 }
 
-impl Responses for NotAdmin {
+/// Documented as the body it sends.
+impl Responses for Challenge {
     fn responses(out: &mut Answers, schemas: &mut Schemas) {
-        let body = Some(("application/json", Some(schemas.schema_for::<ErrorBody>())));
-        out.add(StatusCode::UNAUTHORIZED, "No admin token, or a wrong one.", body);
+        <Json<ErrorBody>>::responses(out, schemas);
     }
 }
 
@@ -743,8 +755,8 @@ pub(crate) async fn admin(store: &Store, req: &Request) -> Result<Admin, NotAdmi
     let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
     match token {
         Some(token) if store.is_admin_token(token) => Ok(Admin(())),
-        Some(_) => Err(NotAdmin("wrong admin token")),
-        None => Err(NotAdmin("this needs `Authorization: Bearer <admin token>`")),
+        Some(_) => Err(NotAdmin::Wrong(Challenge("wrong admin token"))),
+        None => Err(NotAdmin::Missing(Challenge("this needs `Authorization: Bearer <admin token>`"))),
     }
 }
 
