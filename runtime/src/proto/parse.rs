@@ -154,18 +154,18 @@ const MAX_EXTENSION_METHOD: usize = 15;
 /// it is a client error (4xx) that monitoring does not count against the server and clients do
 /// not retry, and its `Allow` says what would work. A longer method gets 501.
 fn known_method(m: &[u8]) -> Result<Method, Error> {
-    Ok(match m {
-        b"GET" => Method::GET,
-        b"HEAD" => Method::HEAD,
-        b"POST" => Method::POST,
-        b"PUT" => Method::PUT,
-        b"DELETE" => Method::DELETE,
-        b"OPTIONS" => Method::OPTIONS,
-        b"PATCH" => Method::PATCH,
-        b"CONNECT" => Method::CONNECT,
-        b"TRACE" => Method::TRACE,
-        _ => extension_method(m)?,
-    })
+    match m {
+        b"GET" => Ok(Method::GET),
+        b"HEAD" => Ok(Method::HEAD),
+        b"POST" => Ok(Method::POST),
+        b"PUT" => Ok(Method::PUT),
+        b"DELETE" => Ok(Method::DELETE),
+        b"OPTIONS" => Ok(Method::OPTIONS),
+        b"PATCH" => Ok(Method::PATCH),
+        b"CONNECT" => Ok(Method::CONNECT),
+        b"TRACE" => Ok(Method::TRACE),
+        _ => extension_method(m),
+    }
 }
 
 /// A method no `routes!` table names, routed all the same (see [`known_method`]).
