@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use waymark::fs::Dir;
 // The example turns on the facade's `cookies` and `schemars` features through a dev-dependency,
 // so that `cargo run --example api` needs no `--features`.
+use waymark::auth::Bearer;
 use waymark::cookie::{Cookie, Key, SameSite, sign, time};
 use waymark::header::{self, HeaderValue};
 use waymark::openapi::{Answers, Responses, Schemas, Security};
@@ -752,11 +753,10 @@ impl Responses for Challenge {
 /// The `/admin` guard: `Authorization: Bearer <admin token>` gives an [`Admin`]; anything else is
 /// a `401` with `WWW-Authenticate`, and no handler runs.
 pub(crate) async fn admin(store: &Store, req: &Request) -> Result<Admin, NotAdmin> {
-    let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
-    match token {
-        Some(token) if store.is_admin_token(token) => Ok(Admin(())),
-        Some(_) => Err(NotAdmin::Wrong(Challenge("wrong admin token"))),
-        None => Err(NotAdmin::Missing(Challenge("this needs `Authorization: Bearer <admin token>`"))),
+    match Bearer::from_request(req).await {
+        Ok(bearer) if store.is_admin_token(bearer.token()) => Ok(Admin(())),
+        Ok(_) => Err(NotAdmin::Wrong(Challenge("wrong admin token"))),
+        Err(_) => Err(NotAdmin::Missing(Challenge("this needs `Authorization: Bearer <admin token>`"))),
     }
 }
 

@@ -142,7 +142,7 @@ fn answers(table: &Ident, r: &RouteDef<'_>, state: Option<&Ident>) -> TokenStrea
                 #call
             };
             (&&&::waymark::__private::openapi::GuardProbe::<_, #ty>::output(&#make)).guard_answers(__a, __s);
-            (&&::waymark::__private::openapi::SecurityProbe::<#ty>::new()).security(__a, __s);
+            (&&::waymark::__private::openapi::Probe::<#ty>::new()).security(__a, __s);
         });
         earlier.push(quote! { let #name: #ty = #never; });
     }

@@ -25,16 +25,18 @@ pub(crate) fn errors(input: &Input, table: &Table<'_>) -> Vec<syn::Error> {
     guards(&input.items, &mut all);
     let mut found = Vec::new();
     for route in &table.routes {
+        // The handler's tokens, flattened once per route, and only if some guard is out of reach.
+        let mut flat: Option<Vec<TokenTree>> = None;
         for g in &all {
             let name = g.name.to_string();
             if in_reach(route, &name) || bound_by_route(route, table, &name) {
                 continue;
             }
-            let tokens = route.handler.to_token_stream();
-            if binds(&tokens, &name) {
+            let tokens = flat.get_or_insert_with(|| flatten(&route.handler.to_token_stream()));
+            if binds(tokens, &name) {
                 continue;
             }
-            if let Some(used) = free_use(&tokens, &name) {
+            if let Some(used) = free_use(tokens, &name) {
                 found.push(syn::Error::new(
                     used.span(),
                     format!(
@@ -68,8 +70,7 @@ fn line(g: &Guard) -> Option<usize> {
 
 /// Whether the expression binds `name` itself (`let name`, `let mut name`, a closure parameter
 /// `|name|`, a `for name in`): then a use is the expression's own.
-fn binds(tokens: &TokenStream, name: &str) -> bool {
-    let flat = flatten(tokens);
+fn binds(flat: &[TokenTree], name: &str) -> bool {
     flat.windows(2).any(|w| {
         let before = match &w[0] {
             TokenTree::Ident(i) => matches!(i.to_string().as_str(), "let" | "mut" | "for" | "ref"),
@@ -82,8 +83,7 @@ fn binds(tokens: &TokenStream, name: &str) -> bool {
 
 /// The first use of `name` as a value: not a field (`.name`), not a path segment (`a::name`,
 /// `name::x`), not a macro (`name!`), not a struct field's key (`name: v`).
-fn free_use(tokens: &TokenStream, name: &str) -> Option<proc_macro2::Ident> {
-    let flat = flatten(tokens);
+fn free_use(flat: &[TokenTree], name: &str) -> Option<proc_macro2::Ident> {
     for (i, t) in flat.iter().enumerate() {
         let TokenTree::Ident(ident) = t else { continue };
         if ident != name {

@@ -368,14 +368,7 @@ fn trim_start_ows(s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
-
-    fn nets(list: &[&str]) -> Vec<IpNet> {
-        list.iter().map(|s| s.parse().unwrap()).collect()
-    }
+    use crate::types::net::tests::{ip, nets};
 
     /// `(peer, headers, expected client)`.
     type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>);

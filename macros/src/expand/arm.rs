@@ -188,7 +188,7 @@ pub(super) fn reject(table: &Table<'_>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expand::tests::{checked, input};
+    use crate::expand::tests::{assert_in_order, checked, input};
 
     /// The middleware call at the end of one `async move` layer, and the future it wraps.
     fn layer(expr: &Expr) -> (String, Option<&Expr>) {
@@ -255,9 +255,7 @@ mod tests {
             "h (user , admin , id , name , q , body)",
             "audit (req , next)",
         ];
-        let at: Vec<Option<usize>> = order.iter().map(|s| arm.find(s)).collect();
-        assert!(at.iter().all(Option::is_some), "{:?}: {arm}", order.iter().zip(&at).find(|(_, a)| a.is_none()));
-        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {arm}");
+        assert_in_order(&arm, &order);
 
         let plain = route_arm(1, &table).to_string();
         assert!(!plain.contains("async move"), "a block without middleware runs inline: {plain}");
@@ -284,9 +282,7 @@ mod tests {
             "if let :: core :: option :: Option :: Some (__v) = & x { if ! (0.0 .. 1.0) . contains (__v)",
             "for __v in & v { if ! (.. 10) . contains (__v)",
         ];
-        let at: Vec<Option<usize>> = order.iter().map(|s| arm.find(s)).collect();
-        assert!(at.iter().all(Option::is_some), "{:?}: {arm}", order.iter().zip(&at).find(|(_, a)| a.is_none()));
-        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {arm}");
+        assert_in_order(&arm, &order);
         let plain = route_arm(1, &table).to_string();
         assert!(!plain.contains("contains") && !plain.contains("out_of_range"), "no range, no check: {plain}");
     }

@@ -191,7 +191,7 @@ fn expr_text(expr: &Expr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expand::tests::{checked, input};
+    use crate::expand::tests::{assert_in_order, checked, input};
 
     #[test]
     fn handler_text_reads_as_written() {
@@ -220,8 +220,7 @@ mod tests {
             "__allow . method_not_allowed ()",
             "handler (not_found (req))",
         ];
-        let at: Vec<usize> = order.iter().map(|s| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"))).collect();
-        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {out}");
+        assert_in_order(&out, &order);
 
         let without = input(r#"pub Api; GET "/" => h(),"#);
         let out = miss(&checked(&without)).to_string();

@@ -121,6 +121,13 @@ pub(crate) mod tests {
         syn::parse_str(src).unwrap_or_else(|e| panic!("{src}: {e}"))
     }
 
+    /// Asserts that every fragment occurs in `out`, in this order.
+    #[track_caller]
+    pub(crate) fn assert_in_order(out: &str, order: &[&str]) {
+        let at: Vec<usize> = order.iter().map(|s| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"))).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {out}");
+    }
+
     /// The checked table of `input`, which must have no errors of its own.
     pub(super) fn checked(input: &Input) -> Table<'_> {
         let (table, errors) = valid::check(input);

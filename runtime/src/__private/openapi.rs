@@ -1,15 +1,16 @@
 //! The OpenAPI plumbing that generated code calls: the public [`crate::openapi`] items, and the
-//! probe that finds a body type's schema.
+//! probes that find a body type's schema, a handler's answers, a guard's refusals and scheme.
 
 pub use crate::openapi::*;
 use std::future::Future;
 
 use serde_json::Value;
 
-/// Finds a body type's schema, through `schemars` when the feature is on and the type has one
-/// (`Json<T>` or `Form<T>` with `T: JsonSchema`). Generated code calls
-/// `(&&Probe::<B>::new()).schema(schemas)`: the impl for `&Probe<Json<T>>` wins over the one for
-/// every `Probe<B>` when it applies (autoref specialization).
+/// Finds what a type says of itself, through autoref specialization: the impl for `&Probe<B>`
+/// (when `B` has the trait) wins over the one for every `Probe<B>`. Generated code calls
+/// `(&&Probe::<B>::new()).schema(schemas)` for a body's schema (through `schemars` when the
+/// feature is on and the type has one: `Json<T>` or `Form<T>` with `T: JsonSchema`), `.answers`
+/// for a handler's output (see [`Probe::output`]) and `.security` for a guard's binding type.
 #[derive(Debug)]
 pub struct Probe<B>(std::marker::PhantomData<B>);
 
@@ -152,30 +153,13 @@ impl<G, T> GuardNoError for GuardProbe<G, T> {
     fn guard_answers(&self, _: &mut Answers, _: &mut Schemas) {}
 }
 
-/// Finds whether a guard's binding type is a [`Security`] scheme.
-#[derive(Debug)]
-pub struct SecurityProbe<T>(std::marker::PhantomData<T>);
-
-impl<T> SecurityProbe<T> {
-    /// A probe for `T`.
-    pub fn new() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<T> Default for SecurityProbe<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// A binding type that is a security scheme: the route requires it.
 pub trait ViaSecurity {
     /// Requires the scheme and declares it.
     fn security(&self, out: &mut Answers, schemas: &mut Schemas);
 }
 
-impl<T: Security> ViaSecurity for &SecurityProbe<T> {
+impl<T: Security> ViaSecurity for &Probe<T> {
     fn security(&self, out: &mut Answers, schemas: &mut Schemas) {
         schemas.security_scheme(T::NAME, T::scheme());
         out.require(T::NAME);
@@ -188,6 +172,6 @@ pub trait NoSecurity {
     fn security(&self, out: &mut Answers, schemas: &mut Schemas);
 }
 
-impl<T> NoSecurity for SecurityProbe<T> {
+impl<T> NoSecurity for Probe<T> {
     fn security(&self, _: &mut Answers, _: &mut Schemas) {}
 }

@@ -23,7 +23,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use tower_service::Service;
 
-use crate::bridge::convert as bridge;
+use crate::bridge::convert;
 pub use crate::bridge::convert::HttpBody;
 use crate::proto::config::Config;
 use crate::{App, Request, Response};
@@ -114,7 +114,7 @@ where
         let app = Arc::clone(&self.app);
         let cfg = Arc::clone(&self.cfg);
         let peer = req.extensions().get::<SocketAddr>().copied();
-        Box::pin(async move { Ok(bridge::handle(&*app, req, peer, &cfg).await.0) })
+        Box::pin(async move { Ok(convert::handle(&*app, req, peer, &cfg).await.0) })
     }
 }
 
@@ -145,7 +145,7 @@ where
     B: http_body::Body,
     B::Error: fmt::Display,
 {
-    let request = match bridge::from_request(req) {
+    let request = match convert::from_request(req) {
         Ok(request) => request,
         Err(e) => {
             tracing::debug!(error = %e, "request not representable as http::Request");
@@ -157,7 +157,7 @@ where
         return Response::text("service unavailable\n").with_status(StatusCode::SERVICE_UNAVAILABLE);
     }
     match svc.call(request).await {
-        Ok(res) => bridge::from_http(res).await,
+        Ok(res) => convert::from_http(res).await,
         Err(e) => {
             tracing::error!(error = %e, "tower service failed; answering 500");
             Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)

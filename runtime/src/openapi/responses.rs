@@ -113,7 +113,7 @@ impl Answers {
 
     /// The answers as an OpenAPI `responses` object.
     pub fn into_value(self) -> Value {
-        Value::Object(self.by_status.into_iter().collect::<Map<_, _>>())
+        self.finish().0
     }
 
     /// Moves the `200` answer, if any, to `status` (for [`Created`]).
@@ -127,15 +127,11 @@ impl Answers {
     fn insert(&mut self, key: String, description: &str, content: Option<(&str, Option<Value>)>) {
         let answer = self.by_status.entry(key).or_insert_with(|| json!({ "description": description }));
         if let Some((media, schema)) = content {
-            let mut entry = Map::new();
-            if let Some(schema) = schema {
-                entry.insert("schema".into(), schema);
-            }
-            if answer.get("content").is_none() {
-                answer["content"] = Value::Object(Map::new());
-            }
-            if let Some(Value::Object(all)) = answer.get_mut("content") {
-                all.entry(media.to_owned()).or_insert(Value::Object(entry));
+            let entry = schema.map_or_else(|| json!({}), |schema| json!({ "schema": schema }));
+            // A missing `content` is indexed into being (`Null` becomes an object).
+            let all = &mut answer["content"];
+            if all.get(media).is_none() {
+                all[media] = entry;
             }
         }
     }

@@ -18,7 +18,7 @@ use http::{Method, StatusCode, Version};
 use tokio::time::Instant;
 
 use crate::proto::config::Config;
-use crate::proto::decode::{self as body, Pending};
+use crate::proto::decode::{self, Pending};
 use crate::proto::encode::{self, Exchange, Framing};
 use crate::proto::error::Error;
 use crate::proto::io::{Io, Socket, Transport};
@@ -116,7 +116,7 @@ impl<S: Io> Conn<S> {
     /// else the reader the handler will see is set on the request, and its feed returned.
     #[inline]
     fn frame(&mut self, head: &Head) -> Result<Option<Streaming>, Error> {
-        Ok(body::frame(&mut self.io, head.body, &self.cfg, &mut self.req)?.map(|pending| {
+        Ok(decode::frame(&mut self.io, head.body, &self.cfg, &mut self.req)?.map(|pending| {
             let (feed, incoming) = feed::channel(pending.declared(), self.cfg.max_body_size);
             self.req.set_incoming(Some(incoming));
             Streaming { pending, feed, expect_continue: head.expect_continue }
@@ -231,7 +231,7 @@ async fn call_streaming<S: Io>(
     let mut waited = false;
     let mut pumped = None;
     let outcome = {
-        let mut pump = pin!(body::pump(io, cfg, expect_continue, pending, feed));
+        let mut pump = pin!(decode::pump(io, cfg, expect_continue, pending, feed));
         let mut call = CatchUnwind { inner: handler, waited: &mut waited };
         poll_fn(|cx| {
             if pumped.is_none()

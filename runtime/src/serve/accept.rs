@@ -163,13 +163,14 @@ fn connection(
 ) -> ConnFuture {
     #[cfg(feature = "tls")]
     if let Some(acceptor) = protocols.tls.acceptor() {
-        let (protocols, app, cfg) = (protocols.clone(), Arc::clone(app), Arc::clone(cfg));
+        let (app, cfg, timeout) = (Arc::clone(app), Arc::clone(cfg), protocols.tls.handshake_timeout);
+        let (on_h1, on_h2) = (protocols.alpn(false), protocols.alpn(true));
         return Box::pin(async move {
-            let Some((tls, h2)) = tls::handshake(stream, peer, acceptor, protocols.tls.handshake_timeout).await else {
+            let Some((tls, h2)) = tls::handshake(stream, peer, acceptor, timeout).await else {
                 return;
             };
             let conn = Conn::new(tls, tls::SOCKET, peer, cfg, shutdown);
-            app.tls(conn, protocols.alpn(h2)).await;
+            app.tls(conn, if h2 { on_h2 } else { on_h1 }).await;
         });
     }
     let conn = Conn::new(stream, Socket::PLAIN, peer, Arc::clone(cfg), shutdown);

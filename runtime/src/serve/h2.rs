@@ -2,7 +2,7 @@
 //! HTTP/1.1.
 //!
 //! waymark does not speak HTTP/2 itself: hyper's server connection does the framing, flow control
-//! and HPACK, and each stream is answered through [`bridge::handle`]. A connection gets here in two
+//! and HPACK, and each stream is answered through [`convert::handle`]. A connection gets here in two
 //! ways: on a plain connection whose first bytes are the HTTP/2 preface ("prior knowledge", RFC
 //! 9113 §3.3), and on a TLS connection whose ALPN chose `h2` (§3.2).
 //!
@@ -41,7 +41,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, sleep_until};
 
 use crate::App;
-use crate::bridge::convert::{self as bridge, HttpBody};
+use crate::bridge::convert::{self, HttpBody};
 use crate::proto::config::Config;
 use crate::proto::conn::Conn;
 use crate::proto::io::Io;
@@ -157,7 +157,7 @@ impl<C: Future + Unpin> Future for Drive<C> {
 }
 
 /// A response body that keeps its stream counted as in flight until it is sent or dropped, and
-/// holds a request body left unread until then (see [`bridge::handle`]).
+/// holds a request body left unread until then (see [`convert::handle`]).
 struct Counted<A> {
     body: HttpBody,
     _in_flight: InFlight<A>,
@@ -208,7 +208,7 @@ pub(crate) async fn serve<A: App, S: Io>(conn: Conn<S>, app: Arc<A>, settings: S
         let in_flight = InFlight::new(&per_stream);
         async move {
             let shared = &*in_flight.0;
-            let (res, unread) = bridge::handle(&*shared.app, req, shared.peer, &shared.cfg).await;
+            let (res, unread) = convert::handle(&*shared.app, req, shared.peer, &shared.cfg).await;
             Ok::<_, Infallible>(res.map(|body| Counted { body, _in_flight: in_flight, _unread: unread }))
         }
     });

@@ -119,14 +119,14 @@ impl fmt::Display for InvalidNet {
 impl std::error::Error for InvalidNet {}
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ip(s: &str) -> IpAddr {
+    pub(crate) fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
 
-    fn nets(list: &[&str]) -> Vec<IpNet> {
+    pub(crate) fn nets(list: &[&str]) -> Vec<IpNet> {
         list.iter().map(|s| s.parse().unwrap()).collect()
     }
 
