@@ -43,19 +43,15 @@ for _ in $(seq "$ROUNDS"); do
 done
 
 echo "## instructions per lookup (as bench/dispatch_instructions.sh, $PASSES passes)"
-count() { # BINARY SET/ROUTER PASSES -> instructions
-  DISPATCH_ONLY=$2 DISPATCH_PASSES=$3 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" 2>&1 \
-    | awk '/Collected/ { gsub(",", "", $NF); print $NF }'
-}
+# shellcheck source=scripts/lookups.sh
+source "$HEAD/bench/scripts/lookups.sh"
 printf '| set | router | base | head | head/base |\n|---|---|---:|---:|---:|\n'
 for set in github130:130 github203:203; do
   name=${set%%:*} n=${set##*:}
   for router in matchit waymark-lookup waymark; do
     declare -A per=()
     for tree in base head; do
-      zero=$(count "$out/$tree-dispatch" "$name/$router" 0)
-      full=$(count "$out/$tree-dispatch" "$name/$router" "$PASSES")
-      per[$tree]=$(( (full - zero) / (PASSES * n) ))
+      per[$tree]=$(lookup_instructions "$out/$tree-dispatch" "$name" "$router" "$n" "$PASSES")
     done
     awk -v s="$name" -v r="$router" -v a="${per[base]}" -v b="${per[head]}" \
       'BEGIN { printf "| %s | %s | %d | %d | %.3f |\n", s, r, a, b, b / a }'

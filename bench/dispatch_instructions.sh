@@ -7,17 +7,14 @@ cd "$(dirname "$0")"
 PASSES=${1:-50}
 cargo bench --bench dispatch --no-run -q 2>/dev/null
 BIN=$(ls -t target/release/deps/dispatch-* | grep -v '\.d$' | head -n 1)
-count() { # SET/ROUTER PASSES -> instructions
-  DISPATCH_ONLY=$1 DISPATCH_PASSES=$2 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" 2>&1 \
-    | awk '/Collected/ { gsub(",", "", $NF); print $NF }'
-}
+# shellcheck source=scripts/lookups.sh
+source scripts/lookups.sh
 printf '| set | router | instructions/lookup | x matchit |\n|---|---|---:|---:|\n'
 for set in github130:130 github203:203; do
   name=${set%%:*}; n=${set##*:}
   declare -A per=()
   for router in matchit waymark-lookup waymark wayfind path-tree; do
-    base=$(count "$name/$router" 0); full=$(count "$name/$router" "$PASSES")
-    per[$router]=$(( (full - base) / (PASSES * n) ))
+    per[$router]=$(lookup_instructions "$BIN" "$name" "$router" "$n" "$PASSES")
   done
   for router in matchit waymark-lookup waymark wayfind path-tree; do
     awk -v s="$name" -v r="$router" -v x="${per[$router]}" -v m="${per[matchit]}" \

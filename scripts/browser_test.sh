@@ -11,12 +11,7 @@ need python3 python3
 need chromium chromium
 
 venv=target/browser-venv
-if ! "$venv/bin/python" -c 'import playwright' 2>/dev/null; then
-    echo "installing Playwright for Python in $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'playwright>=1.50,<2'
-fi
+need_venv "$venv" playwright 'playwright>=1.50,<2'
 
 cargo build --example api
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-exec "$venv/bin/python" scripts/browser_test.py --binary "$target_dir/debug/examples/api" "$@"
+exec "$venv/bin/python" scripts/browser_test.py --binary "$(cargo_target_dir)/debug/examples/api" "$@"

@@ -1,4 +1,4 @@
-# Sourced by .ci/run and the scripts here: `need COMMAND PACKAGE` installs a Debian package when
+# Sourced by .ci/run and the scripts here. `need COMMAND PACKAGE` installs a Debian package when
 # its command is missing (as root, or through sudo), so that nothing is installed by hand.
 need() {
     command -v "$1" >/dev/null 2>&1 && return
@@ -8,4 +8,20 @@ need() {
     else
         sudo apt-get update -qq && sudo apt-get install -y -qq "$2"
     fi
+}
+
+# `need_venv DIR MODULES SPEC...`: a virtualenv at DIR whose python imports MODULES (`a, b`), made
+# and given `pip install SPEC...` when it does not yet.
+need_venv() {
+    local venv=$1 modules=$2
+    shift 2
+    "$venv/bin/python" -c "import $modules" 2>/dev/null && return
+    echo "installing $* in $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@"
+}
+
+# `cargo_target_dir`: where cargo builds (CARGO_TARGET_DIR, or the workspace's target/).
+cargo_target_dir() {
+    cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }

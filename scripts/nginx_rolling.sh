@@ -28,7 +28,7 @@ PORTS=(18481 18482 18483)
 URL="http://127.0.0.1:$NGINX_PORT"
 
 cargo build --release --quiet --example api --example stress
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir=$(cargo_target_dir)
 api="$target_dir/release/examples/api"
 work=$(mktemp -d)
 chmod 755 "$work"

@@ -12,15 +12,11 @@ EXAMPLES=${1:-25}
 . scripts/need.sh
 need python3 python3
 
-venv=target/schemathesis-venv
-if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
-    echo "installing schemathesis in $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis==4.32.5'
-fi
+venv=$PWD/target/schemathesis-venv
+need_venv "$venv" schemathesis 'schemathesis==4.32.5'
 
 cargo build -q --example api
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir=$(cargo_target_dir)
 
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
@@ -32,8 +28,10 @@ server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+# Run in the scratch folder: schemathesis keeps a cache of earlier failures (`.schemathesis/`) in
+# its working directory, and replays them; a fresh one keeps each run the same and the tree clean.
+(cd "$work" && "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
     --checks all --seed 1 --max-examples "$EXAMPLES" --workers 1 \
     -H "Authorization: Bearer $token" \
-    --no-color 2>&1 | tee "$work/report.txt"
+    --no-color) 2>&1 | tee "$work/report.txt"
 grep -E '^=+ .* in [0-9.]+s =+$' "$work/report.txt" | tail -n 1

@@ -23,7 +23,7 @@ ATTACK_CONNECTIONS=400
 URL="http://127.0.0.1:$PORT"
 
 cargo build --release --quiet --example stress
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir=$(cargo_target_dir)
 work=$(mktemp -d)
 server_pid=
 probe_pid=

@@ -37,13 +37,9 @@ PLOT=${PLOT:-docs/soak.png}
 CAPACITY_SECONDS=${CAPACITY_SECONDS:-20}
 
 venv=target/soak-venv
-if ! "$venv/bin/python" -c 'import websockets, matplotlib' 2>/dev/null; then
-    echo "installing websockets and matplotlib in $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'websockets>=13,<16' 'matplotlib>=3.8,<4'
-fi
+need_venv "$venv" 'websockets, matplotlib' 'websockets>=13,<16' 'matplotlib>=3.8,<4'
 cargo build --release --quiet --example stress --features ws
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir=$(cargo_target_dir)
 work=$(mktemp -d)
 server_pid=
 load_pids=()
