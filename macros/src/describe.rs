@@ -19,7 +19,7 @@ use crate::valid::{ParamTy, QueryKind, RouteDef, type_text};
 pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&Ident>) -> TokenStream {
     let mut lists: Vec<(String, TokenStream)> = Vec::new();
     let ops = routes.iter().map(|r| {
-        let (method, pattern) = (r.method, &r.full);
+        let (method, pattern, template) = (r.method, &r.full, &r.template);
         let params = if r.params.is_empty() && r.query.is_empty() {
             quote! { &[] }
         } else {
@@ -37,7 +37,7 @@ pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&
         let body = body(r);
         let answers = answers(table, r, state);
         if r.name.is_none() && r.docs.is_empty() && body.is_none() {
-            return quote! { __o::Operation::plain(#method, #pattern, #params).answers(#answers) };
+            return quote! { __o::Operation::plain(#method, #pattern, #template, #params).answers(#answers) };
         }
         let name = match r.name {
             Some(n) => {
@@ -49,7 +49,7 @@ pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&
         let doc = r.docs.join("\n");
         let body = body.unwrap_or_else(|| quote! { __None });
         quote! {
-            __o::Operation::new(#method, #pattern, #name, #doc, #params, #body).answers(#answers)
+            __o::Operation::new(#method, #pattern, #template, #name, #doc, #params, #body).answers(#answers)
         }
     });
     let ops: Vec<TokenStream> = ops.collect();

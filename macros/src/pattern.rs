@@ -49,6 +49,27 @@ impl Segment {
     }
 }
 
+/// The path template of `segments`, as OpenAPI and `RouteInfo::template` give it: `/users/{id}`
+/// for `/users/{id: u64 in 1..}`, `/files/{path}` for `/files/{*path}`; no types, no query.
+pub(crate) fn template(segments: &[Segment]) -> String {
+    if segments.is_empty() {
+        return "/".to_owned();
+    }
+    let mut out = String::new();
+    for seg in segments {
+        out.push('/');
+        match seg {
+            Segment::Literal(text) => out.push_str(text),
+            Segment::Param(p) | Segment::CatchAll(p) => {
+                out.push('{');
+                out.push_str(&p.name);
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
 /// Parses a whole pattern. `in_scope` allows the empty pattern (the scope's own path).
 pub(crate) fn parse(src: &str, in_scope: bool) -> Result<Pattern, String> {
     let (path, query) = match src.split_once('?') {
@@ -264,6 +285,20 @@ mod tests {
             assert_eq!(parse(src, false).map(|p| p.segments), Ok(want), "{src}");
         }
         assert_eq!(parse("", true).map(|p| p.segments), Ok(vec![]));
+    }
+
+    #[test]
+    fn templates_have_names_only() {
+        let cases = [
+            ("/", "/"),
+            ("/users/{id: u64}", "/users/{id}"),
+            ("/f/{*path}?{q: u8 = 1}", "/f/{path}"),
+            ("/a/{x}/b/{ y : std::net::IpAddr }/", "/a/{x}/b/{y}/"),
+            ("/notes/{id: u64 in 1..}/v/{n: u8}", "/notes/{id}/v/{n}"),
+        ];
+        for (pattern, want) in cases {
+            assert_eq!(template(&parse(pattern, false).unwrap().segments), want, "{pattern}");
+        }
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub(crate) struct RouteDef<'a> {
     pub(crate) name: Option<&'a Ident>,
     /// The full pattern with the base path and the scope prefixes, as written.
     pub(crate) full: String,
+    /// The path template (`/users/{id}`): the full path with names only, no types, no query.
+    pub(crate) template: String,
     pub(crate) segments: Vec<Segment>,
     /// The path parameters in segment order, with their segment index.
     pub(crate) params: Vec<PathParam>,
@@ -394,6 +396,7 @@ impl<'a> Cx<'a> {
             lit,
             name,
             full,
+            template: pattern::template(&parsed.segments),
             segments: parsed.segments,
             params,
             query,

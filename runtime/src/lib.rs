@@ -101,10 +101,11 @@ pub use proto::config::{
 };
 pub use serve::accept::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE};
 pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
-pub use types::app::{App, Next, RouteInfo};
+pub use types::app::{App, Next};
 pub use types::extract::{Form, FromBody, Rejection};
 pub use types::request::Request;
 pub use types::response::{Body, Created, FileBody, Html, IntoResponse, Json, NoContent, Response};
+pub use types::route::RouteInfo;
 pub use types::{extract, incoming};
 
 #[cfg(any(feature = "http2", feature = "tower"))]

@@ -25,8 +25,12 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
     let name_str = name.to_string();
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let routes_info = table.routes.iter().map(|r| {
-        let (method, pattern, handler) = (r.method, &r.full, expr_text(r.handler));
-        quote! { __w::RouteInfo::new(#method, #pattern, #handler) }
+        let (method, pattern, template, handler) = (r.method, &r.full, &r.template, expr_text(r.handler));
+        let named = r.name.map(|n| {
+            let n = n.to_string();
+            quote! { .named(#n) }
+        });
+        quote! { __w::RouteInfo::new(#method, #pattern, #template, #handler)#named }
     });
     let own_shapes = table.routes.iter().zip(shapes).map(|(r, segs)| {
         let (method, pattern, n, encoded) = (r.method, &r.full, segs.len(), trie::encode(segs));
@@ -45,7 +49,7 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
     let miss = miss(table);
     let handle_wrapped = wrap_all(
         &quote! {
-            self.__dispatch(#req, ::core::option::Option::None)
+            self.__dispatch(#req, __found)
         },
         &table.wraps,
     );
@@ -85,7 +89,8 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
                 if ::waymark::__private::is_head(&req) { ::waymark::__private::strip_body_for_head(res) } else { res }
             }
 
-            /// Runs a matched route: guards, scope middleware, query, body, handler.
+            /// Runs a matched route (guards, scope middleware, query, body, handler), or gives
+            /// the answer when no route matched (`None`).
             #allow_generated
             #[inline]
             fn __dispatch<'a>(&'a self, #req: &'a ::waymark::__private::Request, __found: ::core::option::Option<<Self as ::waymark::__private::Table>::Found<'a>>)
@@ -93,16 +98,10 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
                 #state_binding
                 let __this = self;
                 async move {
-                    let __found = match __found {
-                        ::core::option::Option::Some(__found) => __found,
-                        ::core::option::Option::None => {
-                            let __path = #req.path();
-                            let __method = #req.method();
-                            match #lookup_in_handle {
-                                ::core::option::Option::Some(__found) => __found,
-                                ::core::option::Option::None => return { #miss },
-                            }
-                        }
+                    let ::core::option::Option::Some(__found) = __found else {
+                        let __path = #req.path();
+                        let __method = #req.method();
+                        return { #miss };
                     };
                     match __found { #own_arms }
                 }
@@ -118,6 +117,15 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
             fn handle<'a>(&'a self, #req: &'a ::waymark::__private::Request)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 #state_binding
+                // The route is matched before the table's middleware runs, so that all of it
+                // sees `req.route()`.
+                let __found = {
+                    let (__method, __path) = (#req.method(), #req.path());
+                    #lookup_in_handle
+                };
+                if let ::core::option::Option::Some(__f) = &__found {
+                    ::waymark::__private::matched::<Self>(#req, __f);
+                }
                 #handle_wrapped
             }
         }

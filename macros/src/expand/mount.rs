@@ -22,6 +22,8 @@ pub(super) struct Found {
     pub(super) ty: TokenStream,
     pub(super) find: TokenStream,
     pub(super) arms: TokenStream,
+    /// The body of `Table::route_index`: a match's position in the joined `ROUTES`.
+    pub(super) index: TokenStream,
 }
 
 /// What a match of `table` is; `arms` run this table's own routes.
@@ -34,7 +36,14 @@ pub(super) fn found(table: &Table<'_>, route: &Ident, arms: &[TokenStream]) -> F
         })
     };
     if table.mounts.is_empty() {
-        return Found { items: TokenStream::new(), ty: quote! { #route<'p> }, find: own, arms: quote! { #(#arms)* } };
+        let index = quote! { __found.__index() };
+        return Found {
+            items: TokenStream::new(),
+            ty: quote! { #route<'p> },
+            find: own,
+            arms: quote! { #(#arms)* },
+            index,
+        };
     }
     let found = format_ident!("__Waymark{}Found", name);
     let fields: Vec<Ident> = (0..table.mounts.len()).map(mount_field).collect();
@@ -72,14 +81,26 @@ pub(super) fn found(table: &Table<'_>, route: &Ident, arms: &[TokenStream]) -> F
         #found::Own(__route) => match __route { #(#arms)* },
         #(#mounted_arms)*
     };
-    Found { items, ty: quote! { #found<'p> }, find, arms }
+    // A mounted table's routes follow this table's own and those of the tables mounted before it.
+    let (lens, indices) = (in_mounted(table, "ROUTES.len()"), in_mounted(table, "route_index"));
+    let mounted_index = variants.iter().zip(&indices).enumerate().map(|(k, (variant, index))| {
+        let before = &lens[..k];
+        quote! { #found::#variant(__f) => Self::__OWN_ROUTES.len() #(+ #before)* + #index(__f), }
+    });
+    let index = quote! {
+        match __found {
+            #found::Own(__r) => __r.__index(),
+            #(#mounted_index)*
+        }
+    };
+    Found { items, ty: quote! { #found<'p> }, find, arms, index }
 }
 
 /// The table as its mounting table sees it (`waymark::__private::Table`).
 pub(super) fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> TokenStream {
     let (name, req) = (table.name, req_ident());
     let name_str = name.to_string();
-    let Found { ty: found_ty, find: find_body, .. } = found;
+    let Found { ty: found_ty, find: find_body, index: index_body, .. } = found;
     let state_binding = table.state.map(|bind| quote! { let #bind = &self.state; });
     let all_routes = joined(
         &quote! { #name::__OWN_ROUTES },
@@ -140,6 +161,11 @@ pub(super) fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> 
             fn every(__allow: &mut ::waymark::__private::Allow) {
                 #(__allow.push(#every);)*
                 #(#everys(__allow);)*
+            }
+
+            #[inline]
+            fn route_index(__found: &Self::Found<'_>) -> usize {
+                #index_body
             }
 
             #allow_generated

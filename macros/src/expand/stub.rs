@@ -44,6 +44,9 @@ pub(super) fn stub(input: &Input) -> TokenStream {
             }
             fn allow(_: &str, _: &mut ::waymark::__private::Allow) {}
             fn every(_: &mut ::waymark::__private::Allow) {}
+            fn route_index(found: &Self::Found<'_>) -> usize {
+                match *found {}
+            }
             fn run<'a>(&'a self, _: &'a ::waymark::__private::Request, found: Self::Found<'a>)
                 -> impl ::core::future::Future<Output = ::waymark::__private::Response> + ::core::marker::Send + 'a {
                 async move { match found {} }

@@ -49,8 +49,20 @@ pub trait Table: App + Sized {
     fn allow(path: &str, allow: &mut Allow);
     /// Adds every method of the table (for `OPTIONS *`).
     fn every(allow: &mut Allow);
+    /// The position of a match in [`Self::ROUTES`].
+    fn route_index(found: &Self::Found<'_>) -> usize;
     /// Runs a matched route inside the table's own middleware and guards.
     fn run<'a>(&'a self, req: &'a Request, found: Self::Found<'a>) -> impl Future<Output = Response> + Send + 'a;
+}
+
+/// Notes on the request the route `found` is, before the table's middleware runs: what
+/// [`Request::route`] gives.
+#[inline]
+pub fn matched<T: Table>(req: &Request, found: &T::Found<'_>) {
+    let index = T::route_index(found);
+    if let Some(route) = T::ROUTES.get(index) {
+        req.set_route(route, index);
+    }
 }
 
 /// Of two matches of one path, the one the matching rules pick: `b` only if it ranks first.
@@ -340,7 +352,7 @@ pub fn is_head(req: &Request) -> bool {
 }
 
 /// A route of the table, as data.
-pub use crate::types::app::RouteInfo;
+pub use crate::types::route::RouteInfo;
 
 #[cfg(test)]
 mod tests {

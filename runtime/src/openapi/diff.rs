@@ -598,7 +598,7 @@ mod tests {
         let op = |ty, format, max| {
             let scalar = Scalar::Integer { format: Some(format), min: Some(0), max: Some(max) };
             let params = Box::leak(Box::new([Param::new("limit", In::Query, scalar, Arity::Optional, ty)]));
-            document("notes", "1", &[Operation::new("GET", "/notes?{limit}", None, "", params, None)])
+            document("notes", "1", &[Operation::new("GET", "/notes?{limit}", "/notes", None, "", params, None)])
         };
         let (locked, current) = (op("u32", "int64", u32::MAX.into()), op("u16", "int32", u16::MAX.into()));
         assert_eq!(

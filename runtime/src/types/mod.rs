@@ -15,5 +15,6 @@ pub mod incoming;
 pub(crate) mod net;
 pub(crate) mod request;
 pub(crate) mod response;
+pub(crate) mod route;
 pub(crate) mod stream;
 pub(crate) mod upgrade;

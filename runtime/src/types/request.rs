@@ -7,6 +7,7 @@ use http::{Method, Version};
 
 use crate::types::feed::Incoming;
 use crate::types::net::IpNet;
+use crate::types::route::{Matched, RouteInfo};
 
 /// An HTTP request as a handler or middleware sees it.
 ///
@@ -39,6 +40,8 @@ pub struct Request {
     /// The server's trusted proxies, for [`Request::client_addr`]; shared by every request of
     /// the server (one reference count per connection or HTTP/2 stream, and none without any).
     trusted: Option<Arc<[IpNet]>>,
+    /// The route the table's dispatcher matched, for middleware, handlers, logs and metrics.
+    route: Matched,
 }
 
 #[derive(Clone, Copy)]
@@ -70,6 +73,7 @@ impl Request {
             default_body_limit: None,
             peer: None,
             trusted: None,
+            route: Matched::default(),
         }
     }
 
@@ -197,7 +201,44 @@ impl Request {
         self.peer
     }
 
+    /// The route of the table that answers this request, once the table's dispatcher matched
+    /// it: in every `wrap` middleware (the outermost included: the table matches before it runs
+    /// its middleware), in guards and in handlers. `None` for the answers no route gives: a
+    /// `404`, a `405`, the automatic `OPTIONS` answer, or a `400` for a parameter that does not
+    /// parse. A `&'static` pointer into the table's `ROUTES`: no allocation.
+    ///
+    /// ```
+    /// use waymark::{routes, Next, Request, Response};
+    ///
+    /// routes! {
+    ///     pub Api;
+    ///     wrap log;
+    ///     GET "/notes/{id: u64}" => async { "a note" },
+    /// }
+    ///
+    /// async fn log(req: &Request, next: Next<'_>) -> Response {
+    ///     let route = req.route().map_or("<no route>", |r| r.template);
+    ///     let res = next.run().await;
+    ///     println!("{} {route} {}", req.method(), res.status());
+    ///     res
+    /// }
+    /// # let _ = Api;
+    /// ```
+    pub fn route(&self) -> Option<&'static RouteInfo> {
+        self.route.get().map(|(route, _)| route)
+    }
+
+    /// The route and its position in the `ROUTES` of the table that answers.
+    pub(crate) fn matched(&self) -> Option<(&'static RouteInfo, usize)> {
+        self.route.get()
+    }
+
+    pub(crate) fn set_route(&self, route: &'static RouteInfo, index: usize) {
+        self.route.set(route, index);
+    }
+
     pub(crate) fn clear(&mut self) {
+        self.route = Matched::default();
         self.target.clear();
         self.path_len = 0;
         self.header_bytes.clear();
