@@ -115,6 +115,8 @@ pub use waymark_runtime::DEFAULT_H2_MAX_CONCURRENT_STREAMS;
 #[cfg(any(feature = "http2", feature = "tower"))]
 pub use waymark_runtime::HttpBody;
 pub use waymark_runtime::incoming::{self, BodyError, BodyStream};
+#[cfg(feature = "metrics")]
+pub use waymark_runtime::metrics;
 #[cfg(feature = "tower")]
 pub use waymark_runtime::tower;
 #[cfg(feature = "ws")]

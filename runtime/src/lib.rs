@@ -78,6 +78,8 @@ pub mod auth;
 pub mod cookie;
 pub mod forwarded;
 pub mod fs;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "multipart")]
 pub mod multipart;
 pub mod openapi;

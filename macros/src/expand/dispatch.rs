@@ -82,6 +82,14 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
                 )
             }
 
+            /// The table's request metrics, counted with the `metrics` feature: see
+            /// [`waymark::metrics`](::waymark::metrics).
+            #vis fn metrics() -> &'static ::waymark::__private::RouteMetrics {
+                static __METRICS: ::waymark::__private::RouteMetrics =
+                    ::waymark::__private::RouteMetrics::new(<#name as ::waymark::__private::Table>::ROUTES);
+                &__METRICS
+            }
+
             /// Answers one request in-process, without a socket, as the server would: a `HEAD`
             /// request gets the headers without the body.
             #vis async fn call(&self, req: ::waymark::__private::Request) -> ::waymark::__private::Response {
@@ -126,7 +134,7 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
                 if let ::core::option::Option::Some(__f) = &__found {
                     ::waymark::__private::matched::<Self>(#req, __f);
                 }
-                #handle_wrapped
+                ::waymark::__private::observe(#req, Self::metrics(), #handle_wrapped)
             }
         }
     }

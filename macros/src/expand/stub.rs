@@ -18,6 +18,11 @@ pub(super) fn stub(input: &Input) -> TokenStream {
         impl #name {
             /// The route table (empty: the table has errors).
             #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = &[];
+            /// The table's request metrics (none: the table has errors).
+            #vis fn metrics() -> &'static ::waymark::__private::RouteMetrics {
+                static __METRICS: ::waymark::__private::RouteMetrics = ::waymark::__private::RouteMetrics::new(&[]);
+                &__METRICS
+            }
             /// Answers one request in-process.
             #vis async fn call(&self, _req: ::waymark::__private::Request) -> ::waymark::__private::Response {
                 ::waymark::__private::Response::status_only(::waymark::__private::StatusCode::INTERNAL_SERVER_ERROR)

@@ -9,6 +9,7 @@ use http::header::{CONTENT_LENGTH, HeaderValue};
 use crate::Body;
 
 mod derive;
+mod observe;
 pub mod openapi;
 pub use crate::serve::task::share_connection_code;
 
@@ -19,6 +20,7 @@ pub use crate::{App, Next, Request, Response};
 pub use derive::{reason, status};
 pub use http::header;
 pub use http::{Method, StatusCode};
+pub use observe::{RouteMetrics, observe};
 pub use serde_json;
 pub use waymark_shape as shape;
 use waymark_shape::{Seg, Shape};
