@@ -443,11 +443,35 @@ async fn admin_routes_lists_the_route_table() {
             ("GET", "/static/{*path}"),
             ("GET", "/admin/stats"),
             ("GET", "/admin/routes"),
+            ("GET", "/admin/metrics"),
             ("GET", "/openapi.json"),
         ]
     );
     assert_eq!(rows[2].handler, "get_one(state, id, session)", "the handler expression as written");
     assert_eq!(rows[12].handler, "route_table(admin)");
+}
+
+#[tokio::test]
+async fn admin_metrics_count_by_route_and_never_by_path() {
+    let client = client();
+    assert_eq!(client.get("/admin/metrics").send().await.status(), StatusCode::UNAUTHORIZED);
+    client.get("/bookmarks/1").send().await.assert_status(StatusCode::OK);
+    for path in ["/nowhere", "/%2e%2e/%2e%2e/etc/passwd", "/bookmarks/1/../../x"] {
+        client.get(path).send().await.assert_status(StatusCode::NOT_FOUND);
+    }
+    let res = client.get("/admin/metrics").header("authorization", format!("Bearer {TOKEN}")).send().await;
+    assert_eq!(res.assert_status(StatusCode::OK).header("content-type"), Some(waymark::metrics::CONTENT_TYPE));
+    let text = res.text();
+    // Other tests in this binary use the same table, so counts are at least this test's own.
+    let count = |labels: &str| -> u64 {
+        let prefix = format!("http_server_requests_total{{{labels}}} ");
+        text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    assert!(count(r#"method="GET",route="/bookmarks/{id}",status="2xx""#) >= 1, "{text}");
+    assert!(count(r#"method="_OTHER",route="",status="4xx""#) >= 3, "{text}");
+    let series = text.lines().filter(|l| l.starts_with("http_server_requests_total")).count();
+    assert_eq!(series, (Api::ROUTES.len() + 1) * 5, "one series per route and status class, and no route's");
+    assert!(!text.contains("passwd") && !text.contains("nowhere"));
 }
 
 /// The same application on a real socket, driven by a real HTTP client (`ureq`, blocking, on its

@@ -44,6 +44,9 @@ routes! {
         guard admin: Admin = admin(state, req);
         GET "/stats"  => stats(state, admin, req),
         GET "/routes" => route_table(admin),
+        /// Request counts and latencies by route, in the OpenMetrics text format, for Prometheus
+        /// (which sends the admin token from its scrape config).
+        GET "/metrics" => async { Api::metrics().response() },
     }
 
     /// This API's OpenAPI 3.1 document, generated from this table.
@@ -634,11 +637,19 @@ pub(crate) async fn not_found(req: &Request) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Middleware
 
-/// Logs one line per request to stderr: method, target, status, time taken.
+/// Logs one line per request to stderr: method, target, the route that answered (its template,
+/// `http.route`: `-` when none did), status, time taken.
 pub(crate) async fn log_requests(req: &Request, next: Next<'_>) -> Response {
     let start = Instant::now();
     let res = next.run().await;
-    eprintln!("{} {} -> {} ({:.1?})", req.method(), req.target(), res.status().as_u16(), start.elapsed());
+    let route = req.route().map_or("-", |r| r.template);
+    eprintln!(
+        "{} {} http.route={route} -> {} ({:.1?})",
+        req.method(),
+        req.target(),
+        res.status().as_u16(),
+        start.elapsed()
+    );
     res
 }
 
