@@ -36,33 +36,27 @@
 //! let text = Api::metrics().encode();
 //! assert!(text.contains(r#"http_server_requests_total{method="GET",route="/notes/{id}",status="2xx"} 1"#));
 //! assert!(text.contains(r#"http_server_requests_total{method="_OTHER",route="",status="4xx"} 1"#));
+//! assert!(!text.contains("passwd"));
 //! # }
 //! ```
 //!
-//! Built on [`prometheus-client`](https://docs.rs/prometheus-client), the Prometheus project's own
-//! Rust client: [`RouteMetrics::register`] adds the families to a registry of the application's,
-//! beside its own metrics.
+//! Built on [`prometheus`](https://docs.rs/prometheus), in Prometheus' text format (what
+//! `promtool check metrics` and every Prometheus read): [`RouteMetrics::register`] adds the two
+//! families to a registry of the application's, beside its own metrics.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use http::StatusCode;
-use prometheus_client::encoding::text;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
 
 use crate::{Response, RouteInfo};
 
-/// The media type of [`RouteMetrics::encode`]'s text.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The media type of [`RouteMetrics::encode`]'s text: Prometheus' text format.
+pub const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
 
 /// OpenTelemetry's default buckets for `http.server.request.duration`, in seconds.
 const BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
-
-type Labels = [(&'static str, &'static str); 3];
-type RouteLabels = [(&'static str, &'static str); 2];
 
 /// The request metrics of one table: see the [module](self).
 pub struct RouteMetrics {
@@ -72,19 +66,15 @@ pub struct RouteMetrics {
 
 /// The families, and each route's members of them, by route position (the last: no route).
 struct Series {
-    requests: Family<Labels, Counter>,
-    duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    requests: IntCounterVec,
+    duration: HistogramVec,
     by_route: Box<[RouteSeries]>,
 }
 
 struct RouteSeries {
     /// By status class: 1xx .. 5xx.
-    requests: [Counter; 5],
+    requests: [IntCounter; 5],
     duration: Histogram,
-}
-
-fn histogram() -> Histogram {
-    Histogram::new(BUCKETS)
 }
 
 impl RouteMetrics {
@@ -96,15 +86,22 @@ impl RouteMetrics {
 
     fn series(&self) -> &Series {
         self.series.get_or_init(|| {
-            let requests = Family::<Labels, Counter>::default();
-            let duration = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(histogram);
+            let opts = Opts::new("http_server_requests_total", "HTTP requests answered, by route and status class");
+            let duration = HistogramOpts::new("http_server_request_duration_seconds", "Time to answer an HTTP request, by route")
+                .buckets(BUCKETS.to_vec());
+            // Fixed names, a fixed number of labels, and buckets in order: neither can fail.
+            let (Ok(requests), Ok(duration)) = (
+                IntCounterVec::new(opts, &["method", "route", "status"]),
+                HistogramVec::new(duration, &["method", "route"]),
+            ) else {
+                unreachable!("the families' names, labels and buckets are valid")
+            };
             let labels = self.routes.iter().map(|r| (r.method, r.template)).chain([("_OTHER", "")]);
             let by_route = labels
                 .map(|(method, route)| RouteSeries {
-                    requests: ["1xx", "2xx", "3xx", "4xx", "5xx"].map(|status| {
-                        requests.get_or_create(&[("method", method), ("route", route), ("status", status)]).clone()
-                    }),
-                    duration: duration.get_or_create(&[("method", method), ("route", route)]).clone(),
+                    requests: ["1xx", "2xx", "3xx", "4xx", "5xx"]
+                        .map(|status| requests.with_label_values(&[method, route, status])),
+                    duration: duration.with_label_values(&[method, route]),
                 })
                 .collect();
             Series { requests, duration, by_route }
@@ -124,31 +121,28 @@ impl RouteMetrics {
 
     /// Adds the two families to `registry`, beside the application's own metrics; they keep
     /// counting there (a family is shared, not copied).
-    pub fn register(&self, registry: &mut Registry) {
+    ///
+    /// # Errors
+    /// When `registry` already has a family of the same name (as `prometheus::Registry::register`).
+    pub fn register(&self, registry: &Registry) -> prometheus::Result<()> {
         let series = self.series();
-        registry.register(
-            "http_server_requests",
-            "HTTP requests answered, by route and status class",
-            series.requests.clone(),
-        );
-        registry.register(
-            "http_server_request_duration_seconds",
-            "Time to answer an HTTP request, by route",
-            series.duration.clone(),
-        );
+        registry.register(Box::new(series.requests.clone()))?;
+        registry.register(Box::new(series.duration.clone()))
     }
 
-    /// The metrics in the OpenMetrics text format ([`CONTENT_TYPE`]), which Prometheus scrapes.
+    /// The metrics in Prometheus' text format ([`CONTENT_TYPE`]).
     pub fn encode(&self) -> String {
-        let mut registry = Registry::default();
-        self.register(&mut registry);
-        let mut out = String::new();
-        // Writing to a `String` does not fail.
-        let _ = text::encode(&mut out, &registry);
-        out
+        let registry = Registry::new();
+        // A new registry has no family of these names.
+        let _ = self.register(&registry);
+        let mut out = Vec::new();
+        // Encoding our own two families into a `Vec` does not fail.
+        let _ = TextEncoder::new().encode(&registry.gather(), &mut out);
+        String::from_utf8_lossy(&out).into_owned()
     }
 
-    /// [`Self::encode`] as a `200` response with the OpenMetrics media type, for a `/metrics` route.
+    /// [`Self::encode`] as a `200` response with the text format's media type, for a `/metrics`
+    /// route.
     pub fn response(&self) -> Response {
         Response::new(self.encode())
             .with_header(http::header::CONTENT_TYPE, http::HeaderValue::from_static(CONTENT_TYPE))
