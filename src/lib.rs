@@ -23,10 +23,12 @@
 //! }
 //! ```
 //!
-//! Below: the DSL's grammar, its bindings, the matching rules and the conflict rules. Testing
+//! Below: the DSL's grammar, its bindings, the matching rules and the conflict rules, then
+//! [running in production](#running-in-production): the matched route, traces, metrics. Testing
 //! without a socket: [`test`](mod@test). The server and its limits: [`Server`].
 //!
 #![doc = include_str!("../docs/routes.md")]
+#![doc = include_str!("../docs/production.md")]
 #![forbid(unsafe_code)]
 
 /// Derives [`openapi::Responses`] and [`IntoResponse`] for an enum whose variants are a handler's
