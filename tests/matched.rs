@@ -50,6 +50,7 @@ async fn guard(req: &Request) -> String {
 }
 
 routes! {
+    /// The table under test, with a base path, a scope and a mounted table.
     pub Api at "/v1";
     wrap top;
     GET "/notes/{id: u64 in 1..}?{full: bool = false}" as note => async { seen("handler", req) },

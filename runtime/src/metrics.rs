@@ -1,6 +1,6 @@
 //! Per-route request metrics (feature `metrics`): counts by status class and latency histograms,
 //! one series per route of the table and one for the requests no route answered, in the
-//! OpenMetrics text format Prometheus scrapes.
+//! text format Prometheus scrapes.
 //!
 //! Every table has its metrics: `Api::metrics()` gives them, and the table records each request
 //! it answers (its own routes and its mounted tables' routes). The series are made when the first
@@ -48,7 +48,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use http::StatusCode;
-use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 use crate::{Response, RouteInfo};
 
@@ -87,8 +89,9 @@ impl RouteMetrics {
     fn series(&self) -> &Series {
         self.series.get_or_init(|| {
             let opts = Opts::new("http_server_requests_total", "HTTP requests answered, by route and status class");
-            let duration = HistogramOpts::new("http_server_request_duration_seconds", "Time to answer an HTTP request, by route")
-                .buckets(BUCKETS.to_vec());
+            let duration =
+                HistogramOpts::new("http_server_request_duration_seconds", "Time to answer an HTTP request, by route")
+                    .buckets(BUCKETS.to_vec());
             // Fixed names, a fixed number of labels, and buckets in order: neither can fail.
             let (Ok(requests), Ok(duration)) = (
                 IntCounterVec::new(opts, &["method", "route", "status"]),

@@ -67,6 +67,7 @@ pub(super) fn dispatcher(table: &Table<'_>, shapes: &[Vec<Seg<'_>>], tries: &[(S
             #vis const ROUTES: &'static [::waymark::__private::RouteInfo] = <Self as ::waymark::__private::Table>::ROUTES;
 
             #[doc(hidden)]
+            #[allow(clippy::large_stack_arrays, reason = "a constant in static memory, never on the stack")]
             #vis const __OWN_ROUTES: &'static [::waymark::__private::RouteInfo] = { #aliases &[#(#routes_info),*] };
 
             #[doc(hidden)]
