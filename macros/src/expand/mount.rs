@@ -163,6 +163,11 @@ pub(super) fn table_impl(table: &Table<'_>, found: &Found, methods: &[&str]) -> 
                 #(#everys(__allow);)*
             }
 
+            fn slot() -> &'static ::waymark::__private::TableSlot {
+                static __SLOT: ::waymark::__private::TableSlot = ::waymark::__private::TableSlot::new();
+                &__SLOT
+            }
+
             #[inline]
             fn route_index(__found: &Self::Found<'_>) -> usize {
                 #index_body

@@ -49,6 +49,10 @@ pub(super) fn stub(input: &Input) -> TokenStream {
             }
             fn allow(_: &str, _: &mut ::waymark::__private::Allow) {}
             fn every(_: &mut ::waymark::__private::Allow) {}
+            fn slot() -> &'static ::waymark::__private::TableSlot {
+                static __SLOT: ::waymark::__private::TableSlot = ::waymark::__private::TableSlot::new();
+                &__SLOT
+            }
             fn route_index(found: &Self::Found<'_>) -> usize {
                 match *found {}
             }

@@ -51,6 +51,8 @@ pub trait Table: App + Sized {
     fn allow(path: &str, allow: &mut Allow);
     /// Adds every method of the table (for `OPTIONS *`).
     fn every(allow: &mut Allow);
+    /// The table's number for [`Request::route`], in a `static` of its own.
+    fn slot() -> &'static TableSlot;
     /// The position of a match in [`Self::ROUTES`].
     fn route_index(found: &Self::Found<'_>) -> usize;
     /// Runs a matched route inside the table's own middleware and guards.
@@ -61,10 +63,7 @@ pub trait Table: App + Sized {
 /// [`Request::route`] gives.
 #[inline]
 pub fn matched<T: Table>(req: &Request, found: &T::Found<'_>) {
-    let index = T::route_index(found);
-    if let Some(route) = T::ROUTES.get(index) {
-        req.set_route(route, index);
-    }
+    req.set_route(T::slot(), T::ROUTES, T::route_index(found));
 }
 
 /// Of two matches of one path, the one the matching rules pick: `b` only if it ranks first.
@@ -354,7 +353,7 @@ pub fn is_head(req: &Request) -> bool {
 }
 
 /// A route of the table, as data.
-pub use crate::types::route::RouteInfo;
+pub use crate::types::route::{RouteInfo, TableSlot};
 
 #[cfg(test)]
 mod tests {

@@ -8,9 +8,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use http::{StatusCode, Version};
+use tracing::Span;
 use tracing::field::Empty;
-use tracing::instrument::Instrumented;
-use tracing::{Instrument, Span};
 
 use crate::{Request, Response};
 
@@ -37,34 +36,42 @@ impl RouteMetrics {
 const COUNTING: bool = cfg!(feature = "metrics");
 
 /// `inner`, the table's answer to `req`, inside the request's span, recorded when it is ready.
+/// With no subscriber interested and no metrics, `inner` itself, polled through one `match`.
 #[inline]
 pub fn observe<'a, F>(req: &'a Request, metrics: &'static RouteMetrics, inner: F) -> Observed<'a, F>
 where
     F: Future<Output = Response>,
 {
-    let span = tracing::info_span!(
-        target: "waymark::request",
-        "request",
-        http.request.method = %req.method(),
-        http.route = req.route().map(|r| r.template),
-        url.path = req.path(),
-        client.address = req.client_addr().map(tracing::field::display),
-        network.protocol.version = protocol(req.version()),
-        http.response.status_code = Empty,
-    );
-    let started = (COUNTING || !span.is_disabled()).then(Instant::now);
-    let inner = inner.instrument(span.clone());
-    Observed { inner, watch: Watch { req, metrics, started, span, polling: false, done: false } }
+    // `enabled!` first: a disabled `info_span!` still evaluates its fields to log them through
+    // the `log` crate when tracing's `log` feature is on and no subscriber is set.
+    let span = if tracing::enabled!(target: "waymark::request", tracing::Level::INFO) {
+        tracing::info_span!(
+            target: "waymark::request",
+            "request",
+            http.request.method = %req.method(),
+            http.route = req.route().map(|r| r.template),
+            url.path = req.path(),
+            client.address = req.client_addr().map(tracing::field::display),
+            network.protocol.version = protocol(req.version()),
+            http.response.status_code = Empty,
+        )
+    } else if COUNTING {
+        Span::none()
+    } else {
+        return Observed::Plain { inner };
+    };
+    let watch = Watch { req, metrics, started: Instant::now(), span, polling: false, done: false };
+    Observed::Watched { inner, watch }
 }
 
 pin_project_lite::pin_project! {
-    /// The table's answer inside the request's span; records it when it is ready, or, dropped
-    /// first, records why not.
+    /// The table's answer, and when it is watched, inside the request's span, recorded when it
+    /// is ready, or, dropped first, with why not.
     #[doc(hidden)]
-    pub struct Observed<'a, F> {
-        #[pin]
-        inner: Instrumented<F>,
-        watch: Watch<'a>,
+    #[project = ObservedProj]
+    pub enum Observed<'a, F> {
+        Plain { #[pin] inner: F },
+        Watched { #[pin] inner: F, watch: Watch<'a> },
     }
 }
 
@@ -73,23 +80,32 @@ impl<F: Future<Output = Response>> Future for Observed<'_, F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = self.project();
-        // Set while the table runs: a drop that finds it set follows a panic in that poll.
-        this.watch.polling = true;
-        let polled = this.inner.poll(cx);
-        this.watch.polling = false;
-        if let Poll::Ready(res) = &polled {
-            this.watch.done(Some(res.status()), None);
+        match self.project() {
+            ObservedProj::Plain { inner } => inner.poll(cx),
+            ObservedProj::Watched { inner, watch } => {
+                let polled = {
+                    // Entered only when enabled: entering even a disabled span costs a `log` check.
+                    let _in = (!watch.span.is_disabled()).then(|| watch.span.enter());
+                    // Set while the table runs: a drop that finds it set follows a panic there.
+                    watch.polling = true;
+                    let polled = inner.poll(cx);
+                    watch.polling = false;
+                    polled
+                };
+                if let Poll::Ready(res) = &polled {
+                    watch.done(Some(res.status()), None);
+                }
+                polled
+            }
         }
-        polled
     }
 }
 
-/// One request on its way: what its end records, from `done` or, if it never comes, from drop.
+/// One watched request on its way: what its end records, from `done` or, if it never comes, from drop.
 struct Watch<'a> {
     req: &'a Request,
     metrics: &'static RouteMetrics,
-    started: Option<Instant>,
+    started: Instant,
     span: Span,
     polling: bool,
     done: bool,
@@ -99,10 +115,9 @@ impl Watch<'_> {
     /// Records the answer's status, or, with none, `error`: why there is none.
     fn done(&mut self, status: Option<StatusCode>, error: Option<&'static str>) {
         self.done = true;
-        let Some(started) = self.started else { return };
-        let elapsed = started.elapsed();
+        let elapsed = self.started.elapsed();
         if let Some(status) = status {
-            self.metrics.record(self.req.matched().map(|(_, index)| index), status, elapsed);
+            self.metrics.record(self.req.route_index(), status, elapsed);
         }
         if !self.span.is_disabled() {
             let status = status.map(|s| s.as_u16());

@@ -7,7 +7,7 @@ use http::{Method, Version};
 
 use crate::types::feed::Incoming;
 use crate::types::net::IpNet;
-use crate::types::route::{Matched, RouteInfo};
+use crate::types::route::{Matched, RouteInfo, TableSlot};
 
 /// An HTTP request as a handler or middleware sees it.
 ///
@@ -225,16 +225,20 @@ impl Request {
     /// # let _ = Api;
     /// ```
     pub fn route(&self) -> Option<&'static RouteInfo> {
-        self.route.get().map(|(route, _)| route)
-    }
-
-    /// The route and its position in the `ROUTES` of the table that answers.
-    pub(crate) fn matched(&self) -> Option<(&'static RouteInfo, usize)> {
         self.route.get()
     }
 
-    pub(crate) fn set_route(&self, route: &'static RouteInfo, index: usize) {
-        self.route.set(route, index);
+    /// The route's position in the `ROUTES` of the table that answers.
+    pub(crate) fn route_index(&self) -> Option<usize> {
+        self.route.index()
+    }
+
+    /// Notes that route `index` of the table with `slot` answers (a table's `ROUTES`).
+    #[inline]
+    pub(crate) fn set_route(&self, slot: &TableSlot, routes: &'static [RouteInfo], index: usize) {
+        if let Some(table) = slot.number(routes) {
+            self.route.set(table, index);
+        }
     }
 
     pub(crate) fn clear(&mut self) {

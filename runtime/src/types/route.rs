@@ -2,6 +2,7 @@
 //! [`Request::route`](crate::Request::route) gives it.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// One route of a `routes!` table, as data: for listing routes, documentation, or tests, and
 /// what [`Request::route`](crate::Request::route) gives middleware and handlers once the
@@ -72,19 +73,75 @@ impl RouteInfo {
     }
 }
 
-/// The route a request matched, set once by the table's dispatcher (see [`crate::Request::route`]):
-/// a pointer into the table's `ROUTES` and its position there. No allocation; a `OnceLock` so
-/// that the dispatcher can set it through the `&Request` every middleware shares.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Matched(OnceLock<(&'static RouteInfo, usize)>);
+/// How many tables a process can tell apart in [`crate::Request::route`]; a table past them
+/// matches and answers as any other, but its requests have no `route()`. Far more tables than an
+/// application declares (each `routes!` block is one, and only those that answer requests count).
+const MAX_TABLES: usize = 4096;
 
-impl Matched {
-    pub(crate) fn get(&self) -> Option<(&'static RouteInfo, usize)> {
-        self.0.get().copied()
+/// Every table's routes, by table number (see [`TableSlot`]).
+static TABLES: [OnceLock<&'static [RouteInfo]>; MAX_TABLES] = [const { OnceLock::new() }; MAX_TABLES];
+/// The next table number to give.
+static NEXT_TABLE: AtomicUsize = AtomicUsize::new(0);
+
+/// A table's number in [`TABLES`], taken the first time the table matches a request. Each
+/// `routes!` type has one, in a `static`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TableSlot(OnceLock<Option<u32>>);
+
+impl TableSlot {
+    /// For generated code only.
+    #[allow(clippy::new_without_default, reason = "a const for a static")]
+    pub const fn new() -> Self {
+        Self(OnceLock::new())
     }
 
-    /// Sets the route; a second call (a mounted table's dispatcher) changes nothing.
-    pub(crate) fn set(&self, route: &'static RouteInfo, index: usize) {
-        let _ = self.0.set((route, index));
+    /// The table's number, `routes` registered under it the first time.
+    #[inline]
+    pub(crate) fn number(&self, routes: &'static [RouteInfo]) -> Option<u32> {
+        *self.0.get_or_init(|| {
+            let n = NEXT_TABLE.fetch_add(1, Ordering::Relaxed);
+            let slot = TABLES.get(n)?;
+            let _ = slot.set(routes);
+            u32::try_from(n).ok()
+        })
+    }
+}
+
+/// The route a request matched, set by the table's dispatcher (see [`crate::Request::route`]):
+/// the table's number and the route's position in its `ROUTES`, in one atomic word, so that the
+/// dispatcher sets it through the `&Request` every middleware shares with one store. No lock, no
+/// allocation; `0` is "no route".
+#[derive(Debug, Default)]
+pub(crate) struct Matched(AtomicU64);
+
+impl Matched {
+    pub(crate) fn get(&self) -> Option<&'static RouteInfo> {
+        let word = self.0.load(Ordering::Relaxed);
+        let index = Self::index_of(word)?;
+        let routes = TABLES.get(usize::try_from(word >> 32).ok()?)?.get()?;
+        routes.get(index)
+    }
+
+    /// The route's position in its table's `ROUTES`, without finding the route.
+    pub(crate) fn index(&self) -> Option<usize> {
+        Self::index_of(self.0.load(Ordering::Relaxed))
+    }
+
+    fn index_of(word: u64) -> Option<usize> {
+        usize::try_from((word & u64::from(u32::MAX)).checked_sub(1)?).ok()
+    }
+
+    /// Sets the route, once: a second call (a table inside another) changes nothing.
+    pub(crate) fn set(&self, table: u32, index: usize) {
+        let Ok(position) = u32::try_from(index + 1) else { return };
+        let word = (u64::from(table) << 32) | u64::from(position);
+        let _ = self.0.compare_exchange(0, word, Ordering::Relaxed, Ordering::Relaxed);
+    }
+}
+
+impl Clone for Matched {
+    fn clone(&self) -> Self {
+        Self(AtomicU64::new(self.0.load(Ordering::Relaxed)))
     }
 }
