@@ -222,7 +222,7 @@ impl Request {
     ///     println!("{} {route} {}", req.method(), res.status());
     ///     res
     /// }
-    /// # let _ = Api;
+    /// # let _ = Api::new();
     /// ```
     pub fn route(&self) -> Option<&'static RouteInfo> {
         self.route.get()
