@@ -36,7 +36,7 @@ pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&
         };
         let body = body(r);
         let answers = answers(table, r, state);
-        let timeout = crate::timeout::of(r).map(|(_, ms)| quote! { .timeout(#ms) });
+        let timeout = r.timer().map(|(_, ms)| quote! { .timeout(#ms) });
         if r.name.is_none() && r.docs.is_empty() && body.is_none() {
             return quote! { __o::Operation::plain(#method, #pattern, #params).answers(#answers) #timeout };
         }

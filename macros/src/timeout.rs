@@ -4,7 +4,6 @@
 use proc_macro2::Span;
 
 use crate::ast::Timeout;
-use crate::valid::RouteDef;
 
 /// The longest timeout a table may declare: a day. A route that may take longer has no use for a
 /// timeout; the server's own limits (idle, send) still apply to its connection.
@@ -71,11 +70,6 @@ pub(crate) fn placement(blocks: impl IntoIterator<Item = Option<u64>>, own: Opti
     }
 }
 
-/// Route `r`'s timer: where it sits and how many milliseconds it gives (see [`placement`]).
-pub(crate) fn of(r: &RouteDef<'_>) -> Option<(usize, u64)> {
-    placement(r.layers.iter().map(|l| l.timeout), r.timeout)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,7 +106,9 @@ mod tests {
 
     #[test]
     fn the_outermost_declaration_places_the_timer_and_the_innermost_sets_its_length() {
-        let cases: [(&[Option<u64>], Option<u64>, Option<(usize, u64)>); 7] = [
+        /// The blocks' timeouts, the route's own, and the timer.
+        type Case = (&'static [Option<u64>], Option<u64>, Option<(usize, u64)>);
+        let cases: [Case; 7] = [
             (&[None, None], None, None),
             (&[None, None], Some(7), Some((2, 7))),
             (&[], Some(7), Some((0, 7))),

@@ -64,6 +64,14 @@ pub(crate) struct RouteDef<'a> {
     pub(crate) layers: Vec<Layer<'a>>,
 }
 
+impl RouteDef<'_> {
+    /// The route's timer: where it sits and how many milliseconds it gives (see
+    /// [`crate::timeout::placement`]).
+    pub(crate) fn timer(&self) -> Option<(usize, u64)> {
+        crate::timeout::placement(self.layers.iter().map(|l| l.timeout), self.timeout)
+    }
+}
+
 pub(crate) struct PathParam {
     pub(crate) index: usize,
     pub(crate) catch_all: bool,

@@ -85,7 +85,7 @@ pub(super) fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
     });
     let handler = r.handler;
     let run = handler_call(&quote! { #handler }, handler.span());
-    let timer = crate::timeout::of(r);
+    let timer = r.timer();
     let run = timeout::at(r.layers.len(), timer, quote! { #(#query)* #body #run }, table);
     // Without middleware in a block, its guards and the route run inline in the router's future:
     // one future less to poll, and the response is moved one time less.

@@ -9,7 +9,7 @@ use crate::expand::arm::reject;
 use crate::valid::Table;
 
 /// `inner` (statements ending in the response), timed if the route's timer (from
-/// [`crate::timeout::of`]: an index into its layers, or the number of layers for the route's own
+/// [`RouteDef::timer`](crate::valid::RouteDef::timer): an index into its layers, or the number of layers for the route's own
 /// part, and milliseconds) sits at `level`.
 pub(super) fn at(level: usize, timer: Option<(usize, u64)>, inner: TokenStream, table: &Table<'_>) -> TokenStream {
     match timer {

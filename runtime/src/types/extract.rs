@@ -221,10 +221,10 @@ struct Time(Duration);
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
-        match ms {
-            0 => write!(f, "{} µs", self.0.as_micros()),
-            _ if ms % 60_000 == 0 => write!(f, "{} min", ms / 60_000),
-            _ if ms % 1000 == 0 => write!(f, "{} s", ms / 1000),
+        match (ms, ms % 60_000, ms % 1000) {
+            (0, ..) => write!(f, "{} µs", self.0.as_micros()),
+            (_, 0, _) => write!(f, "{} min", ms / 60_000),
+            (_, _, 0) => write!(f, "{} s", ms / 1000),
             _ => write!(f, "{ms} ms"),
         }
     }
