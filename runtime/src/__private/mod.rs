@@ -10,6 +10,8 @@ use crate::Body;
 
 mod derive;
 pub mod openapi;
+#[cfg(feature = "ws")]
+pub mod ws;
 pub use crate::serve::task::share_connection_code;
 
 pub use crate::IntoResponse;
