@@ -192,3 +192,34 @@ async fn curl_gets_the_503_and_the_connection_goes_on() {
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), serving).await;
 }
+
+/// A route stopped while it reads the body: the `503` goes out, then the connection closes (the
+/// rest of the body cannot be framed), as for any body a route leaves unread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_stopped_mid_body_answers_then_closes_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    routes! {
+        Upload;
+        PUT "/up" body: String timeout 200 ms => async move { body.len().to_string() },
+    }
+    let server = waymark::Server::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_with_shutdown(Upload::new(), async {
+        let _ = stopped.await;
+    }));
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Half of the declared body, then nothing.
+    tcp.write_all(b"PUT /up HTTP/1.1\r\nhost: t\r\ncontent-length: 10\r\n\r\n12345").await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut out))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\nno answer within 200 ms"), "{out}");
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), serving).await;
+}

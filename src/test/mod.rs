@@ -10,7 +10,7 @@
 //! [`event`](TestStream::event) the server-sent events parsed as a browser parses them
 //! ([`SseEvent`]). Each read waits at most a timeout ([`DEFAULT_READ_TIMEOUT`]), so a test of an
 //! endless stream fails instead of hanging; on tokio's paused clock the wait costs no time. With
-//! the `ws` feature, [`TestClient::websocket`] holds a WebSocket to the application, in memory.
+//! the `ws` feature, `TestClient::websocket` holds a WebSocket to the application, in memory.
 //!
 //! A small app with state and a JSON route, and a test of it. In your crate, the part after
 //! `routes!` is the body of a `#[tokio::test] async fn`:
