@@ -24,6 +24,7 @@ pub(crate) enum Item {
     Guard(Guard),
     Mount(Mount),
     Rejection(Rejection),
+    Timeout(Timeout),
 }
 
 /// `rejection => json_error(rejection, req),`
@@ -37,6 +38,15 @@ pub(crate) struct Limit {
     pub(crate) kw: Ident,
     pub(crate) amount: syn::LitInt,
     pub(crate) unit: Ident,
+}
+
+/// `timeout 5 s` on a route, or `timeout 5 s;` in a block: the number and the unit, as written.
+/// A number written with its unit attached (`5s`, a suffixed literal) has no `unit`: the check
+/// says how to write it.
+pub(crate) struct Timeout {
+    pub(crate) kw: Ident,
+    pub(crate) amount: syn::LitInt,
+    pub(crate) unit: Option<Ident>,
 }
 
 /// `guard admin: Admin = require_admin(state, req);`
@@ -70,6 +80,7 @@ pub(crate) struct Route {
     pub(crate) name: Option<Ident>,
     pub(crate) body: Option<(Ident, Type)>,
     pub(crate) limit: Option<Limit>,
+    pub(crate) timeout: Option<Timeout>,
     pub(crate) handler: Expr,
 }
 
@@ -128,7 +139,9 @@ impl Parse for Item {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let kw: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        if !attrs.is_empty() && ["wrap", "scope", "guard", "mount", "fallback", "rejection"].iter().any(|k| kw == k) {
+        if !attrs.is_empty()
+            && ["wrap", "scope", "guard", "mount", "fallback", "rejection", "timeout"].iter().any(|k| kw == k)
+        {
             return Err(syn::Error::new(kw.span(), format!("doc comments and attributes go on routes, not on `{kw}`")));
         }
         if kw == "rejection" {
@@ -136,6 +149,11 @@ impl Parse for Item {
             let handler: Expr = input.parse()?;
             eat_comma(input)?;
             return Ok(Item::Rejection(Rejection { kw, handler }));
+        }
+        if kw == "timeout" {
+            let timeout = parse_timeout(input, kw)?;
+            input.parse::<Token![;]>()?;
+            return Ok(Item::Timeout(timeout));
         }
         if kw == "wrap" {
             let expr: Expr = input.parse()?;
@@ -198,7 +216,7 @@ fn parse_route(input: ParseStream<'_>, attrs: Vec<Attribute>, method: Ident) -> 
             format!("expected a path pattern string after `{method}`, e.g. `\"/users/{{id: u64}}\"`"),
         )
     })?;
-    let (mut name, mut body, mut limit) = (None, None, None);
+    let (mut name, mut body, mut limit, mut timeout) = (None, None, None, None);
     while !input.peek(Token![=>]) {
         if input.peek(Token![as]) && name.is_none() {
             input.parse::<Token![as]>()?;
@@ -220,10 +238,14 @@ fn parse_route(input: ParseStream<'_>, attrs: Vec<Attribute>, method: Ident) -> 
             limit = Some(Limit { kw: word, amount, unit });
             continue;
         }
+        if word == "timeout" && timeout.is_none() {
+            timeout = Some(parse_timeout(input, word)?);
+            continue;
+        }
         if word != "body" || body.is_some() {
             return Err(syn::Error::new(
                 word.span(),
-                format!("expected `=>`, `as NAME`, `body: Type` or `limit SIZE`, found `{word}`"),
+                format!("expected `=>`, `as NAME`, `body: Type`, `limit SIZE` or `timeout TIME`, found `{word}`"),
             ));
         }
         input.parse::<Token![:]>()?;
@@ -232,7 +254,22 @@ fn parse_route(input: ParseStream<'_>, attrs: Vec<Attribute>, method: Ident) -> 
     input.parse::<Token![=>]>()?;
     let handler: Expr = input.parse()?;
     eat_comma(input)?;
-    Ok(Item::Route(Route { attrs, method, pattern, name, body, limit, handler }))
+    Ok(Item::Route(Route { attrs, method, pattern, name, body, limit, timeout, handler }))
+}
+
+/// `5 s` after `timeout`; the unit is left out when the number carries it as a suffix (`5s`).
+fn parse_timeout(input: ParseStream<'_>, kw: Ident) -> syn::Result<Timeout> {
+    let amount: syn::LitInt = input.parse().map_err(|e| {
+        syn::Error::new(e.span(), "expected a whole number after `timeout`, e.g. `timeout 5 s` or `timeout 1500 ms`")
+    })?;
+    let unit = if amount.suffix().is_empty() {
+        Some(input.parse::<Ident>().map_err(|e| {
+            syn::Error::new(e.span(), "expected a unit after the number: `ms`, `s` or `min`, e.g. `timeout 5 s`")
+        })?)
+    } else {
+        None
+    };
+    Ok(Timeout { kw, amount, unit })
 }
 
 /// Items are separated by commas; the last one (and one after a `}`) may go without.

@@ -36,8 +36,9 @@ pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&
         };
         let body = body(r);
         let answers = answers(table, r, state);
+        let timeout = r.timer().map(|(_, ms)| quote! { .timeout(#ms) });
         if r.name.is_none() && r.docs.is_empty() && body.is_none() {
-            return quote! { __o::Operation::plain(#method, #pattern, #template, #params).answers(#answers) };
+            return quote! { __o::Operation::plain(#method, #pattern, #template, #params).answers(#answers) #timeout };
         }
         let name = match r.name {
             Some(n) => {
@@ -49,7 +50,7 @@ pub(crate) fn operations(table: &Ident, routes: &[RouteDef<'_>], state: Option<&
         let doc = r.docs.join("\n");
         let body = body.unwrap_or_else(|| quote! { __None });
         quote! {
-            __o::Operation::new(#method, #pattern, #template, #name, #doc, #params, #body).answers(#answers)
+            __o::Operation::new(#method, #pattern, #template, #name, #doc, #params, #body).answers(#answers) #timeout
         }
     });
     let ops: Vec<TokenStream> = ops.collect();

@@ -4,7 +4,8 @@
 //! The pipeline has one stage per module: `ast` parses tokens, `pattern` parses the pattern
 //! strings, `valid` checks each route on its own and flattens scopes into a table, `trie` builds
 //! the per-method tries, where routes meet and conflicts are found, and `conflict` words those;
-//! `reach` finds guard bindings named out of their guard's reach. `expand` runs these stages and
+//! `reach` finds guard bindings named out of their guard's reach; `timeout` checks `timeout 5 s`
+//! and places a route's timer. `expand` runs these stages and
 //! emits the code, one file per part of it:
 //!
 //! - `expand/mod.rs`: the pipeline itself (`expand::expand`) and the names the parts share;
@@ -15,6 +16,7 @@
 //!   - `router`: the route enums, chunked, and the choice of matcher by method;
 //!   - `walk`: each method's trie matcher, one segment at a time;
 //!   - `arm`: what runs one matched route: bindings, middleware, guards, query, body, handler;
+//!   - `timeout`: a route's timer, around the part of the route its `timeout` covers;
 //!   - `mount`: the `Table` impl, mounted tables and their `const` conflict checks;
 //! - `stub`: what stands in for the dispatcher when the table has errors, so that the user sees
 //!   those errors and no follow-on ones.
@@ -30,6 +32,7 @@ mod expand;
 mod pattern;
 mod range;
 mod reach;
+mod timeout;
 mod trie;
 mod valid;
 

@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{Expr, Ident, Lit, LitStr, Type, Visibility};
 
-use crate::ast::{Fallback, Guard, Input, Item, Limit, Mount};
+use crate::ast::{Fallback, Guard, Input, Item, Limit, Mount, Timeout};
 use crate::pattern::{self, Segment};
 use crate::range::{self, Range};
 
@@ -38,6 +38,8 @@ pub(crate) struct Table<'a> {
 pub(crate) struct Layer<'a> {
     pub(crate) wraps: Vec<&'a Expr>,
     pub(crate) guards: Vec<&'a Guard>,
+    /// `timeout 5 s;` in the block, in milliseconds (see [`crate::timeout`]).
+    pub(crate) timeout: Option<u64>,
 }
 
 pub(crate) struct RouteDef<'a> {
@@ -55,11 +57,21 @@ pub(crate) struct RouteDef<'a> {
     pub(crate) body: Option<&'a Type>,
     /// The route's body limit in bytes, if it declares one.
     pub(crate) limit: Option<u64>,
+    /// The route's own `timeout`, in milliseconds.
+    pub(crate) timeout: Option<u64>,
     /// The doc comment's lines.
     pub(crate) docs: Vec<String>,
     pub(crate) handler: &'a Expr,
     /// Outermost block first.
     pub(crate) layers: Vec<Layer<'a>>,
+}
+
+impl RouteDef<'_> {
+    /// The route's timer: where it sits and how many milliseconds it gives (see
+    /// [`crate::timeout::placement`]).
+    pub(crate) fn timer(&self) -> Option<(usize, u64)> {
+        crate::timeout::placement(self.layers.iter().map(|l| l.timeout), self.timeout)
+    }
 }
 
 pub(crate) struct PathParam {
@@ -195,7 +207,7 @@ impl<'a> Cx<'a> {
 
     fn items(&mut self, items: &'a [Item], outer: &Prefix<'a>, root: bool) {
         let mut layer = Layer::default();
-        let mut seen_route = false;
+        let (mut seen_route, mut declared_timeout) = (false, false);
         for item in items {
             match item {
                 Item::Wrap(w) if seen_route => self.error(
@@ -229,6 +241,17 @@ impl<'a> Cx<'a> {
                     None => self.table.rejection = Some(&r.handler),
                 },
                 Item::Mount(m) => self.table.mounts.push(m),
+                Item::Timeout(t) if seen_route => self.error(
+                    t.kw.span(),
+                    "`timeout` must come before the routes of its block; it applies to every route of the block",
+                ),
+                Item::Timeout(t) if declared_timeout => {
+                    self.error(t.kw.span(), "a second `timeout` in one block; keep one");
+                }
+                Item::Timeout(t) => {
+                    declared_timeout = true;
+                    layer.timeout = self.timeout(t);
+                }
                 Item::Route(_) | Item::Scope(_) | Item::Fallback(_) => seen_route = true,
             }
         }
@@ -237,7 +260,7 @@ impl<'a> Cx<'a> {
         let here = Prefix { text: outer.text.clone(), layers, valid: outer.valid, top: outer.top && root };
         for item in items {
             match item {
-                Item::Wrap(_) | Item::Guard(_) | Item::Mount(_) | Item::Rejection(_) => {}
+                Item::Wrap(_) | Item::Guard(_) | Item::Mount(_) | Item::Rejection(_) | Item::Timeout(_) => {}
                 Item::Route(route) => self.route(route, &here),
                 Item::Scope(scope) => {
                     let inner = match &scope.prefix {
@@ -357,6 +380,7 @@ impl<'a> Cx<'a> {
             }
         });
         let limit = route.limit.as_ref().and_then(|l| self.limit(l, route.body.is_some()));
+        let timeout = route.timeout.as_ref().and_then(|t| self.timeout(t));
         let lit = &route.pattern;
         let own = lit.value();
         if let Err(e) = pattern::parse(&own, !prefix.top) {
@@ -402,6 +426,7 @@ impl<'a> Cx<'a> {
             query,
             body: route.body.as_ref().map(|(_, ty)| ty),
             limit,
+            timeout,
             docs: docs(&route.attrs),
             handler: &route.handler,
             layers: prefix.layers.clone(),
@@ -496,6 +521,11 @@ impl<'a> Cx<'a> {
             None => self.error(limit.amount.span(), "body limit does not fit in 64 bits"),
         }
         None
+    }
+
+    /// `timeout 5 s`, in milliseconds, or `None` after an error.
+    fn timeout(&mut self, t: &Timeout) -> Option<u64> {
+        crate::timeout::check(t).map_err(|(span, msg)| self.error(span, msg)).ok()
     }
 
     /// A guard named like a parameter of a route it covers (reported once per guard).

@@ -7,6 +7,7 @@ use percent_encoding::utf8_percent_encode;
 use serde::Serialize;
 
 use crate::test::response::TestResponse;
+use crate::test::stream::TestStream;
 use crate::url::COMPONENT;
 use crate::{App, Bytes, Request};
 
@@ -24,8 +25,8 @@ use crate::{App, Bytes, Request};
 /// ```
 #[must_use = "a test request does nothing until it is sent"]
 pub struct TestRequest<'a, A> {
-    app: &'a A,
-    req: Request,
+    pub(super) app: &'a A,
+    pub(super) req: Request,
 }
 
 impl<'a, A: App> TestRequest<'a, A> {
@@ -153,6 +154,36 @@ impl<'a, A: App> TestRequest<'a, A> {
     pub async fn send(self) -> TestResponse {
         let res = self.app.handle(&self.req).await;
         TestResponse::read(&self.req, res).await
+    }
+
+    /// Calls the application and gives the response as soon as the application returns it,
+    /// its body not yet read: read it chunk by chunk, or event by event, with [`TestStream`]. For
+    /// bodies that come slowly or never end (server-sent events, a long download).
+    ///
+    /// ```
+    /// use waymark::sse::{Event, Sse};
+    ///
+    /// waymark::routes! {
+    ///     Feed;
+    ///     GET "/feed" => async {
+    ///         let (tx, sse) = Sse::channel(1);
+    ///         tokio::spawn(async move {
+    ///             let _ = tx.send(Event::new().data("first")).await;
+    ///             std::future::pending::<()>().await; // the stream stays open
+    ///         });
+    ///         sse
+    ///     },
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut feed = waymark::test::TestClient::new(Feed::new()).get("/feed").stream().await;
+    /// assert_eq!(feed.event().await.unwrap().data, "first");
+    /// // `send` would wait for the end of this body forever; the stream is dropped here instead.
+    /// # }
+    /// ```
+    pub async fn stream(self) -> TestStream {
+        let res = self.app.handle(&self.req).await;
+        TestStream::open(&self.req, res).await
     }
 }
 

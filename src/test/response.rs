@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::header::{HeaderName, HeaderValue};
+use crate::test::head::Head;
 use crate::{Bytes, Method, Request, Response, StatusCode};
 
 /// The most bytes of a body a failed assertion prints.
@@ -32,10 +33,7 @@ const BODY_PREVIEW: usize = 2048;
 /// ```
 #[derive(Clone)]
 pub struct TestResponse {
-    method: Method,
-    target: String,
-    status: StatusCode,
-    headers: Vec<(HeaderName, HeaderValue)>,
+    head: Head,
     body: Bytes,
 }
 
@@ -46,10 +44,9 @@ impl TestResponse {
         if req.method() == Method::HEAD {
             res = crate::__private::strip_body_for_head(res);
         }
-        let status = res.status();
-        let headers = res.headers().map(|(n, v)| (n.clone(), v.clone())).collect();
+        let head = Head::of(req, &res);
         let body = res.take_body().collect().await;
-        TestResponse { method: req.method().clone(), target: req.target().to_owned(), status, headers, body }
+        TestResponse { head, body }
     }
 
     /// The status.
@@ -65,7 +62,7 @@ impl TestResponse {
     /// # }
     /// ```
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.head.status
     }
 
     /// The first value of a header, looked up case-insensitively; `None` when absent or not
@@ -81,7 +78,7 @@ impl TestResponse {
     /// # }
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.values(name).next()?.to_str().ok()
+        self.head.header(name)
     }
 
     /// Every value of a header, in order (for `set-cookie` and the like).
@@ -106,7 +103,7 @@ impl TestResponse {
     /// # }
     /// ```
     pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.values(name).filter_map(|v| v.to_str().ok())
+        self.head.values(name).filter_map(|v| v.to_str().ok())
     }
 
     /// Every header, in the order the application set them (the content type first).
@@ -121,12 +118,7 @@ impl TestResponse {
     /// # }
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> + '_ {
-        self.headers.iter().map(|(n, v)| (n, v))
-    }
-
-    /// The values of the headers named `name` (case-insensitively), in order.
-    fn values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a HeaderValue> {
-        self.headers.iter().filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.head.headers.iter().map(|(n, v)| (n, v))
     }
 
     /// The body bytes.
@@ -235,8 +227,8 @@ impl TestResponse {
     /// ```
     #[track_caller]
     pub fn assert_status(&self, expected: StatusCode) -> &Self {
-        if self.status != expected {
-            self.fail(format_args!("expected status {expected}, got {}", self.status));
+        if let Some(why) = self.head.status_mismatch(expected) {
+            self.fail(format_args!("{why}"));
         }
         self
     }
@@ -257,10 +249,9 @@ impl TestResponse {
     /// ```
     #[track_caller]
     pub fn assert_header(&self, name: &str, expected: &str) -> &Self {
-        match self.header(name) {
-            Some(actual) if actual == expected => self,
-            Some(actual) => self.fail(format_args!("expected header `{name}: {expected}`, got `{name}: {actual}`")),
-            None => self.fail(format_args!("expected header `{name}: {expected}`, but it is absent")),
+        match self.head.header_mismatch(name, expected) {
+            None => self,
+            Some(why) => self.fail(format_args!("{why}")),
         }
     }
 
@@ -359,17 +350,14 @@ impl TestResponse {
     /// Panics with `what`, the request line, and the response.
     #[track_caller]
     fn fail(&self, what: fmt::Arguments<'_>) -> ! {
-        panic!("{} {}: {what}\n{self}", self.method, self.target)
+        panic!("{} {}: {what}\n{self}", self.head.method, self.head.target)
     }
 }
 
 /// The response as a client would see it, the body cut after 2 KiB.
 impl fmt::Display for TestResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "--- response: {}", self.status)?;
-        for (name, value) in &self.headers {
-            writeln!(f, "{name}: {}", String::from_utf8_lossy(value.as_bytes()))?;
-        }
+        self.head.fmt(f)?;
         let shown = &self.body[..self.body.len().min(BODY_PREVIEW)];
         writeln!(f, "--- body ({} bytes):", self.body.len())?;
         f.write_str(&String::from_utf8_lossy(shown))?;
@@ -383,9 +371,9 @@ impl fmt::Display for TestResponse {
 impl fmt::Debug for TestResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TestResponse")
-            .field("request", &format_args!("{} {}", self.method, self.target))
-            .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("request", &format_args!("{} {}", self.head.method, self.head.target))
+            .field("status", &self.head.status)
+            .field("headers", &self.head.headers)
             .field("body", &String::from_utf8_lossy(&self.body))
             .finish()
     }

@@ -10,7 +10,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
 
-use crate::expand::{chunk_ident, req_ident, var, variant};
+use crate::expand::{chunk_ident, req_ident, timeout, var, variant};
 use crate::range::{Num, Range};
 use crate::valid::{ParamTy, QueryKind, Table};
 
@@ -85,11 +85,13 @@ pub(super) fn route_arm(i: usize, table: &Table<'_>) -> TokenStream {
     });
     let handler = r.handler;
     let run = handler_call(&quote! { #handler }, handler.span());
+    let timer = r.timer();
+    let run = timeout::at(r.layers.len(), timer, quote! { #(#query)* #body #run }, table);
     // Without middleware in a block, its guards and the route run inline in the router's future:
     // one future less to poll, and the response is moved one time less.
-    let run = r.layers.iter().rev().fold(quote! { #(#query)* #body #run }, |inner, layer| {
+    let run = r.layers.iter().enumerate().rev().fold(run, |inner, (level, layer)| {
         let guards = layer.guards.iter().map(|g| guard_stmt(g));
-        let inner = quote! { #(#guards)* #inner };
+        let inner = timeout::at(level, timer, quote! { #(#guards)* #inner }, table);
         if layer.wraps.is_empty() {
             inner
         } else {

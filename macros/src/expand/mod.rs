@@ -14,6 +14,7 @@ mod header;
 mod mount;
 mod router;
 mod stub;
+mod timeout;
 mod url;
 mod walk;
 

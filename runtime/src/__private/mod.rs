@@ -11,6 +11,8 @@ use crate::Body;
 mod derive;
 mod observe;
 pub mod openapi;
+#[cfg(feature = "ws")]
+pub mod ws;
 pub use crate::serve::task::share_connection_code;
 
 pub use crate::IntoResponse;
@@ -278,6 +280,14 @@ pub fn out_of_range(
     in_query: bool,
 ) -> Rejection {
     Rejection::OutOfRange { name, range, value: value.to_string(), in_query }
+}
+
+/// Runs the part of a route its `timeout` covers (`ms` milliseconds; see the crate docs,
+/// "Timeouts"): its answer, or [`Rejection::RouteTimeout`] when the time is up. The timed future
+/// is dropped before this returns, so the rejection answer runs after it is gone.
+pub async fn timeout<F: Future<Output = Response>>(ms: u64, run: F) -> Result<Response, Rejection> {
+    let after = std::time::Duration::from_millis(ms);
+    tokio::time::timeout(after, run).await.map_err(|_| Rejection::RouteTimeout { after })
 }
 
 /// The set of methods a path answers to, for `Allow`.

@@ -21,7 +21,8 @@
 //!   `Option<T>` adds `404`, `Result<T, E>` is both sides; a type whose status is known only at
 //!   run time (`Response`, `StatusCode`, `(StatusCode, T)`), or that does not implement
 //!   `Responses`, is `default`. The router's own answers are listed only where the route can get
-//!   them: `400` when a parameter or the body can fail to parse, `413` and `415` with a body.
+//!   them: `400` when a parameter or the body can fail to parse, `413` and `415` with a body,
+//!   `503` with a `timeout`.
 //! - The first line of a route's doc comment is its `summary`, the rest its `description`; its
 //!   name (`as NAME`) is its `operationId`.
 //!
@@ -179,6 +180,8 @@ pub struct Operation {
     pub body: Option<(Option<&'static str>, SchemaFn)>,
     /// Its handler's answers; `None`: one `200` with no schema.
     pub answers: Option<AnswersFn>,
+    /// The route's `timeout`, if it has one: the document lists its `503`.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Operation {
@@ -195,7 +198,7 @@ impl Operation {
         template: &'static str,
         params: &'static [Param],
     ) -> Self {
-        Self { method, pattern, template, name: None, doc: "", params, body: None, answers: None }
+        Self { method, pattern, template, name: None, doc: "", params, body: None, answers: None, timeout: None }
     }
 
     /// For generated code only.
@@ -209,7 +212,7 @@ impl Operation {
         params: &'static [Param],
         body: Option<(Option<&'static str>, SchemaFn)>,
     ) -> Self {
-        Self { method, pattern, template, name, doc, params, body, answers: None }
+        Self { method, pattern, template, name, doc, params, body, answers: None, timeout: None }
     }
 
     /// For generated code only: the handler's answers.
@@ -217,6 +220,14 @@ impl Operation {
     #[must_use]
     pub const fn answers(mut self, answers: AnswersFn) -> Self {
         self.answers = Some(answers);
+        self
+    }
+
+    /// For generated code only: the route's `timeout`, in milliseconds.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn timeout(mut self, ms: u64) -> Self {
+        self.timeout = Some(std::time::Duration::from_millis(ms));
         self
     }
 }
@@ -354,6 +365,11 @@ fn operation(op: &Operation, schemas: &mut Schemas) -> Value {
                 None,
             );
         }
+    }
+    if let Some(after) = op.timeout {
+        let why = crate::Rejection::RouteTimeout { after }.to_string();
+        let why = format!("The route's `timeout`: {why}; what it was doing was stopped.");
+        answers.add(http::StatusCode::SERVICE_UNAVAILABLE, &why, None);
     }
     let (responses, required) = answers.finish();
     if !required.is_empty() {

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -121,6 +122,35 @@ pub enum Rejection {
         /// The methods that do, for `Allow`.
         allow: Vec<&'static str>,
     },
+    /// The route did not answer within the `timeout` the table gives it, and what it was doing
+    /// was stopped (`503 Service Unavailable`). The crate docs ("Timeouts") say what is timed,
+    /// and why `503`: the server could not answer in time; no gateway (`504`) is involved, and
+    /// the client was not slow (`408`). No `Retry-After` is sent by default, since the router
+    /// cannot know when the cause will pass; a `rejection` hook may add one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use waymark::{Method, Rejection, Request, routes};
+    ///
+    /// routes! {
+    ///     Api;
+    ///     GET "/slow" timeout 50 ms => async { tokio::time::sleep(Duration::from_secs(60)).await; "late" },
+    ///     rejection => async move {
+    ///         assert_eq!(rejection, Rejection::RouteTimeout { after: Duration::from_millis(50) });
+    ///         rejection
+    ///     },
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let res = Api::new().call(Request::new(Method::GET, "/slow")).await;
+    /// assert_eq!(res.status().as_u16(), 503);
+    /// assert_eq!(res.body_bytes().unwrap(), "no answer within 50 ms");
+    /// # }
+    /// ```
+    RouteTimeout {
+        /// The route's timeout.
+        after: Duration,
+    },
 }
 
 impl Rejection {
@@ -136,6 +166,7 @@ impl Rejection {
             Rejection::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::NotFound => StatusCode::NOT_FOUND,
             Rejection::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::RouteTimeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -177,11 +208,27 @@ impl fmt::Display for Rejection {
             Rejection::RequestTimeout => f.write_str("request body not received in time"),
             Rejection::NotFound => f.write_str("not found"),
             Rejection::MethodNotAllowed { .. } => f.write_str("method not allowed"),
+            Rejection::RouteTimeout { after } => write!(f, "no answer within {}", Time(*after)),
         }
     }
 }
 
 impl std::error::Error for Rejection {}
+
+/// A duration in the largest of the units `timeout` takes that writes it whole: `5 s`, `1500 ms`.
+struct Time(Duration);
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        match (ms, ms % 60_000, ms % 1000) {
+            (0, ..) => write!(f, "{} µs", self.0.as_micros()),
+            (_, 0, _) => write!(f, "{} min", ms / 60_000),
+            (_, _, 0) => write!(f, "{} s", ms / 1000),
+            _ => write!(f, "{ms} ms"),
+        }
+    }
+}
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
