@@ -13,10 +13,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::broadcast;
 use waymark::cookie::Key;
 
-use super::{Bookmark, Change, Valid};
+use super::{Bookmark, Valid};
 
 #[path = "store.rs"]
 mod sqlite;
@@ -141,4 +140,5 @@ impl std::fmt::Display for DbError {
 impl std::error::Error for DbError {}
 
 /// The change feed a store publishes to; see [`Storage::shares_changes`].
-pub(crate) type Changes = broadcast::Sender<Change>;
+#[cfg(feature = "example-postgres")]
+pub(crate) type Changes = tokio::sync::broadcast::Sender<super::Change>;
