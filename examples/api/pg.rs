@@ -101,7 +101,10 @@ impl Postgres {
             .build()
             .map_err(|e| DbError::new(format!("the connection pool: {e}")))?;
 
-        let mut client = pool.get().await.map_err(|e| DbError::unavailable(format!("cannot connect: {e}")))?;
+        let mut client = pool.get().await.map_err(|e| match e {
+            PoolError::Backend(e) => DbError::unavailable(described(&e)),
+            e => DbError::unavailable(format!("cannot connect: {e}")),
+        })?;
         let tx = client.transaction().await.map_err(db)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)").await.map_err(db)?;
@@ -414,16 +417,28 @@ fn db(e: tokio_postgres::Error) -> DbError {
         // No server error: the connection closed or failed on the way.
         None => e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()),
     };
-    if retry { DbError::unavailable(e.to_string()) } else { DbError::new(e.to_string()) }
+    if retry { DbError::unavailable(described(&e)) } else { DbError::new(described(&e)) }
+}
+
+/// The error and its causes, `: ` between them ("error connecting to server: Connection
+/// refused (os error 111)").
+fn described(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.ends_with(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// No connection in `POOL_TIMEOUT`, or none could be made: unavailable.
 fn pool_error(e: PoolError) -> DbError {
     match e {
-        PoolError::Backend(e) => {
-            let e = db(e);
-            DbError::unavailable(e.to_string())
-        }
+        PoolError::Backend(e) => DbError::unavailable(db(e).to_string()),
         e => DbError::unavailable(format!("no database connection: {e}")),
     }
 }
