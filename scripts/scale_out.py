@@ -207,9 +207,18 @@ def check(out, rows_file):
 
     print(f"writes: {len(writes)} ({len(acked)} answered 201), {attempts} attempts, {retried} retries")
     print(f"reads: {result['reads']}")
-    print("failed requests, by answer (each was retried: nginx retries GETs, the client every write):")
+    print("failed requests, by answer:")
+    why = {
+        "GET 503": "the database was restarting: nginx tried the other instances, which waited for it too",
+        "GET 502": "every instance nginx tried was stopping or killed",
+        "POST 503": "the database was restarting; retried by the client with the same key",
+        "POST 502": "the instance stopped or was killed with the POST in flight (nginx does not resend a "
+                    "POST); retried by the client with the same key",
+    }
     for kind, n in sorted(result["failures"].items()):
-        print(f"  {kind}: {n}")
+        reason = why.get(kind, "no answer in time or the connection broke; a write is retried with the same key"
+                         if kind.startswith("POST") else "no answer in time or the connection broke")
+        print(f"  {kind}: {n} ({reason})")
     print(f"writes given up after {WRITE_TRIES} tries: {len(given_up)} (stored all the same: {stored_anyway})")
     reloads = sum(len(c["reloads"]) for cs in sse.values() for c in cs)
     conns = sum(len(cs) for cs in sse.values())

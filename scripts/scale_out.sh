@@ -46,6 +46,7 @@ declare -A pids=()
 nginx_pid=
 load_pid=
 cleanup() {
+    exec 2>/dev/null # not bash's "Killed" notices after the last line
     [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null || true

@@ -3,7 +3,7 @@
 //! real HTTP client.
 //!
 //! The suite runs on SQLite, and on PostgreSQL too: `scripts/pg_tests.sh` runs it again with
-//! `WAYMARK_TEST_DATABASE_URL` set (see support/api_backend.rs).
+//! `WAYMARK_TEST_DATABASE_URL` set (see `support/api_backend.rs`).
 
 #[path = "../examples/api/app.rs"]
 mod app;
@@ -347,8 +347,8 @@ async fn racing_repeats_of_one_key_make_one_bookmark() {
     let c = client().await;
     let body = bookmark_json("https://example.com/race", "Race", &[]);
     let send = || c.post("/bookmarks").header("idempotency-key", "race").json(&body).send();
-    let (a, b, d, e) = tokio::join!(send(), send(), send(), send());
-    for res in [&a, &b, &d, &e] {
+    let (first, second, third, fourth) = tokio::join!(send(), send(), send(), send());
+    for res in [&first, &second, &third, &fourth] {
         res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
     }
     let page: Page = c.get("/bookmarks").send().await.json();
@@ -367,7 +367,8 @@ async fn a_malformed_idempotency_key_is_a_400_naming_the_header() {
         assert_eq!(err.field.as_deref(), Some("Idempotency-Key"), "{key:?}: {}", err.error);
         assert!(err.error.contains("`Idempotency-Key`"), "{key:?}: {}", err.error);
     }
-    let res = c.post("/bookmarks").header("idempotency-key", "a").header("idempotency-key", "b").json(&body).send().await;
+    let res =
+        c.post("/bookmarks").header("idempotency-key", "a").header("idempotency-key", "b").json(&body).send().await;
     assert_eq!(error(&res, StatusCode::BAD_REQUEST).field.as_deref(), Some("Idempotency-Key"));
     // The longest key there may be is fine.
     let res = c.post("/bookmarks").header("idempotency-key", &long[1..]).json(&body).send().await;

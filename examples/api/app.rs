@@ -181,12 +181,12 @@ fn is_tag(tag: &str) -> bool {
     (1..=MAX_TAG).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-#[path = "storage.rs"]
-pub(crate) mod storage;
 #[path = "idempotency.rs"]
 pub(crate) mod idempotency;
 #[path = "startup.rs"]
 pub(crate) mod startup;
+#[path = "storage.rs"]
+pub(crate) mod storage;
 
 pub(crate) use storage::{Db, DbError, Inserted, Keyed, Sqlite};
 
@@ -213,7 +213,7 @@ impl Store {
     /// bookmarks if it has none; `/admin` accepts `Authorization: Bearer <admin_token>`.
     ///
     /// This blocks while it opens the file: call it before serving.
-    #[allow(dead_code, reason = "examples/tls.rs shares this file and does not use it")]
+    #[allow(dead_code, reason = "the tests use it; the examples open through startup.rs")]
     pub(crate) fn open(path: &str, admin_token: impl Into<String>) -> Result<Self, DbError> {
         let (changes, _) = broadcast::channel(CHANGES_BUFFERED);
         Ok(Self::with_db(Arc::new(Sqlite::open(path, true, None)?), admin_token.into(), changes))
@@ -874,7 +874,10 @@ mod tests {
     #[tokio::test]
     async fn create_get_replace_delete() {
         let store = Store::new("t");
-        let res = create_keyed(&store, None, None, Json(new("https://a.example", "A", &["x"]))).await.unwrap().into_response();
+        let res = create_keyed(&store, None, None, Json(new("https://a.example", "A", &["x"])))
+            .await
+            .unwrap()
+            .into_response();
         assert_eq!(res.status(), StatusCode::CREATED);
         assert_eq!(res.header("location"), Some("/bookmarks/1"));
 
@@ -902,7 +905,8 @@ mod tests {
     #[tokio::test]
     async fn a_session_owns_what_it_adds() {
         let store = Store::new("t");
-        let res = create_keyed(&store, None, None, Json(new("https://a.example", "A", &[]))).await.unwrap().into_response();
+        let res =
+            create_keyed(&store, None, None, Json(new("https://a.example", "A", &[]))).await.unwrap().into_response();
         let set_cookie = res.header("set-cookie").expect("a new session's cookie").to_owned();
         assert!(set_cookie.starts_with("session=") && set_cookie.contains("HttpOnly"), "{set_cookie}");
         let pair = set_cookie.split(';').next().unwrap_or_default();
@@ -915,8 +919,10 @@ mod tests {
         assert!(!get_one(&store, 1, Some(Session::new())).await.unwrap().0.mine);
 
         // The same session adds again: no new cookie; a replace keeps the owner.
-        let res =
-            create_keyed(&store, Some(mine.clone()), None, Json(new("https://b.example", "B", &[]))).await.unwrap().into_response();
+        let res = create_keyed(&store, Some(mine.clone()), None, Json(new("https://b.example", "B", &[])))
+            .await
+            .unwrap()
+            .into_response();
         assert_eq!(res.header("set-cookie"), None);
         let Json(b) = replace(&store, 2, None, Json(new("https://b.example", "B2", &[]))).await.unwrap();
         assert!(!b.mine, "mine for the one asking, who has no session");

@@ -29,7 +29,7 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(3);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// The key of the advisory lock that lets one instance at a time create or migrate the schema
 /// ("waymark" in ASCII).
-const MIGRATION_LOCK: i64 = 0x7761_796d_6172_6b;
+const MIGRATION_LOCK: i64 = 0x0077_6179_6d61_726b;
 
 /// The schema, one step per version; each step runs once, in order, under `MIGRATION_LOCK`, and
 /// `schema_version` remembers how far the database is. A new version is a new step at the end.
@@ -76,7 +76,12 @@ impl Postgres {
     /// when it has none and `seed` is set, and starts listening for changes (to `changes`).
     /// Safe when several instances start at once. An unreachable database is an error that
     /// says so, at once.
-    pub(crate) async fn open(url: &str, seed: bool, cookie_key: Option<Key>, changes: Changes) -> Result<Self, DbError> {
+    pub(crate) async fn open(
+        url: &str,
+        seed: bool,
+        cookie_key: Option<Key>,
+        changes: Changes,
+    ) -> Result<Self, DbError> {
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| DbError::new(format!("DATABASE_URL is not a PostgreSQL connection string: {e}")))?;
@@ -87,11 +92,8 @@ impl Postgres {
             config.application_name("waymark-api");
         }
         config.keepalives_idle(Duration::from_secs(10));
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
@@ -243,11 +245,11 @@ impl Postgres {
         tag: Option<String>,
         viewer: Option<String>,
     ) -> Result<(Vec<Bookmark>, usize), DbError> {
+        const WHERE: &str =
+            "WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.bookmark_id = b.id AND t.tag = $1)";
         // `LIMIT NULL` is no limit.
         let limit = i64::try_from(limit).ok();
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        const WHERE: &str =
-            "WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.bookmark_id = b.id AND t.tag = $1)";
         let mut client = self.client().await?;
         // One snapshot for the count and the page, as SQLite's transaction gives.
         let tx = client
@@ -391,6 +393,7 @@ async fn notify(client: &impl GenericClient, channel: &str, change: &Change) -> 
 /// already; this only keeps the table small). A failure is tried again next time.
 async fn sweep(pool: Pool) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
+    every.tick().await; // the first tick is now: nothing has expired yet
     loop {
         every.tick().await;
         if let Ok(client) = pool.get().await {
@@ -405,6 +408,7 @@ async fn sweep(pool: Pool) {
 
 /// A PostgreSQL error: unavailable (a `503`) when the connection is gone or the server is
 /// shutting down, starting or full, or the transaction lost a race it may retry; else a failure.
+#[allow(clippy::needless_pass_by_value, reason = "called as `map_err(db)`")]
 fn db(e: tokio_postgres::Error) -> DbError {
     let retry = match e.code() {
         Some(code) => {
@@ -415,7 +419,9 @@ fn db(e: tokio_postgres::Error) -> DbError {
                 || [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW].contains(code)
         }
         // No server error: the connection closed or failed on the way.
-        None => e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()),
+        None => {
+            e.is_closed() || std::error::Error::source(&e).is_some_and(<dyn std::error::Error>::is::<std::io::Error>)
+        }
     };
     if retry { DbError::unavailable(described(&e)) } else { DbError::new(described(&e)) }
 }

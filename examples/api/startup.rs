@@ -65,7 +65,8 @@ impl Database {
         let (changes, _) = tokio::sync::broadcast::channel(CHANGES_BUFFERED);
         let db: Db = match self {
             Self::Sqlite(path) => {
-                let db = Sqlite::open(path, true, cookie_key).map_err(|e| format!("cannot open the database {path:?}: {e}"))?;
+                let db = Sqlite::open(path, true, cookie_key)
+                    .map_err(|e| format!("cannot open the database {path:?}: {e}"))?;
                 std::sync::Arc::new(db)
             }
             #[cfg(feature = "example-postgres")]
@@ -143,7 +144,10 @@ mod tests {
         let some = |s: &str| Some(s.to_owned());
         assert_eq!(Database::from(None, None), Ok(Database::Sqlite("bookmarks.db".into())));
         assert_eq!(Database::from(some(""), some("b.db")), Ok(Database::Sqlite("b.db".into())));
-        assert_eq!(Database::from(some("postgres://h/db"), some("b.db")), Ok(Database::Postgres("postgres://h/db".into())));
+        assert_eq!(
+            Database::from(some("postgres://h/db"), some("b.db")),
+            Ok(Database::Postgres("postgres://h/db".into()))
+        );
         assert!(Database::from(some("postgresql://u@h/db"), None).is_ok());
         assert!(Database::from(some("mysql://h/db"), None).unwrap_err().contains("DATABASE_URL"));
         let shown = Database::Postgres("postgres://me:s3cret@h:5432/db".into()).shown();

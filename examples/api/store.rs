@@ -173,11 +173,9 @@ impl Sqlite {
                 let expired = now.saturating_sub(i64::try_from(IDEMPOTENCY_TTL.as_secs()).unwrap_or(i64::MAX));
                 tx.execute("DELETE FROM idempotency_keys WHERE created < ?1", [expired])?;
                 let stored: Option<(String, String)> = tx
-                    .query_row(
-                        "SELECT request, response FROM idempotency_keys WHERE key = ?1",
-                        [&keyed.key],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
+                    .query_row("SELECT request, response FROM idempotency_keys WHERE key = ?1", [&keyed.key], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
                     .optional()?;
                 if let Some((request, response)) = stored {
                     return Ok(if request == keyed.request { replayed(&response) } else { Ok(Inserted::KeyReused) });

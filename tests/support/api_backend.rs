@@ -1,4 +1,4 @@
-//! The database tests/api.rs (and tests/api_postgres.rs) run the example on: SQLite in memory,
+//! The database `tests/api.rs` (and `tests/api_postgres.rs`) run the example on: SQLite in memory,
 //! or PostgreSQL when `WAYMARK_TEST_DATABASE_URL` is set and the `example-postgres` feature is
 //! on (`scripts/pg_tests.sh` starts a throw-away PostgreSQL and does both). On PostgreSQL each
 //! store gets a schema of its own, so that tests running at once do not see each other.
@@ -82,7 +82,8 @@ pub(crate) async fn new_schema(url: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let schema = format!("t{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
+    let (client, connection) =
+        tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
     let driver = tokio::spawn(connection);
     client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.expect("create a schema");
     drop(client);
