@@ -1,11 +1,16 @@
-//! A JSON API for bookmarks, stored in SQLite, with a browser page that uses it.
+//! A JSON API for bookmarks, stored in SQLite (or PostgreSQL), with a browser page that uses it.
 //!
 //! ```text
 //! cargo run --example api                  # http://127.0.0.1:3000, data in ./bookmarks.db
 //! PORT=8080 cargo run --example api        # or: cargo run --example api -- --port 8080
 //! DATABASE_PATH=/tmp/b.db cargo run --example api
-//! ADMIN_TOKEN=s3cret cargo run --example api
+//! ADMIN_TOKEN=s3cret cargo run --example api      # else a random token, printed once
+//! DATABASE_URL=postgres://me@localhost/bookmarks cargo run --example api --features example-postgres
 //! ```
+//!
+//! The environment (database, admin token, cookie key) is read and checked by `api/startup.rs`;
+//! a database that cannot be opened or reached stops the start with a one-line message and exit
+//! status 1.
 //!
 //! Open the printed address in a browser, or try the `curl` line it prints. The application itself
 //! (store, handlers, middleware, the `routes!` table) is in `api/app.rs`, which `tests/api.rs`
@@ -17,14 +22,11 @@ mod app;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use app::{Api, Store};
+use app::Api;
+use app::startup;
 use waymark::Server;
 
-/// The admin token when `ADMIN_TOKEN` is not set. Fine on localhost; set your own anywhere else.
-const DEFAULT_ADMIN_TOKEN: &str = "let-me-in";
 const DEFAULT_PORT: u16 = 3000;
-/// The database file when `DATABASE_PATH` is not set, in the working directory.
-const DEFAULT_DATABASE_PATH: &str = "bookmarks.db";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,26 +34,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    let token = std::env::var("ADMIN_TOKEN").unwrap_or_else(|_| DEFAULT_ADMIN_TOKEN.to_owned());
-    let database = std::env::var("DATABASE_PATH").unwrap_or_else(|_| DEFAULT_DATABASE_PATH.to_owned());
-    let store = Store::open(&database, token).map_err(|e| format!("cannot open the database {database:?}: {e}"))?;
+    let (database, token, random_token, cookie_key) = startup::config().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let store = database.open(token.clone(), cookie_key).await.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    });
     let closer = store.closer();
     let api = Api::new(store);
 
     let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = server.local_addr();
     println!("bookmarks API listening on http://{addr}");
-    let shown = std::fs::canonicalize(&database).map_or_else(|_| database.clone(), |p| p.display().to_string());
-    println!("database: {shown}");
+    println!("database: {}", database.shown());
     println!("routes:");
     let width = Api::ROUTES.iter().map(|r| r.pattern.len()).max().unwrap_or(0);
     for route in Api::ROUTES {
         println!("  {:<6} {:<width$}  {}", route.method, route.pattern, route.handler);
     }
     println!("try:   curl -s 'http://{addr}/bookmarks?limit=2'");
-    println!(
-        "admin: curl -s -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' http://{addr}/admin/stats"
-    );
+    if random_token {
+        println!("admin token (random, shown only now; set ADMIN_TOKEN to choose one): {token}");
+    }
+    println!("admin: curl -s -H 'authorization: Bearer <admin token>' http://{addr}/admin/stats");
     println!("Ctrl-C or SIGTERM to stop");
 
     server

@@ -14,7 +14,7 @@ cargo build -q --example api
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-PORT=$port DATABASE_PATH="$work/bookmarks.db" "$target_dir/debug/examples/api" >"$work/server.log" 2>&1 &
+ADMIN_TOKEN=s3cret PORT=$port DATABASE_PATH="$work/bookmarks.db" "$target_dir/debug/examples/api" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
     grep -q "listening on" "$work/server.log" 2>/dev/null && break
@@ -69,5 +69,5 @@ run "curl -s $base/nope"
 echo
 run "curl -s -i $base/admin/stats"
 echo
-run "curl -s -H 'authorization: Bearer let-me-in' $base/admin/stats"
+run "curl -s -H 'authorization: Bearer s3cret' $base/admin/stats"
 echo '```'

@@ -27,8 +27,6 @@ use std::sync::Arc;
 use app::{Api, Store};
 use waymark::{Server, TlsConfig};
 
-/// The admin token when `ADMIN_TOKEN` is not set. Fine on localhost; set your own anywhere else.
-const DEFAULT_ADMIN_TOKEN: &str = "let-me-in";
 const DEFAULT_PORT: u16 = 3443;
 
 #[tokio::main]
@@ -38,7 +36,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => DEFAULT_PORT,
     };
     let plain_port = u16::checked_add(port, 1).ok_or("PORT must leave room for PORT+1")?;
-    let token = std::env::var("ADMIN_TOKEN").unwrap_or_else(|_| DEFAULT_ADMIN_TOKEN.to_owned());
+    let (token, random_token) = app::startup::admin_token()?;
+    if random_token {
+        println!("admin token (random, shown only now; set ADMIN_TOKEN to choose one): {token}");
+    }
 
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
     let cert_pem = cert.cert.pem();

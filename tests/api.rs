@@ -1,9 +1,14 @@
 //! Every endpoint of the `api` example, called in-process through `waymark::test`, error cases
 //! included; and one test that serves the same application on a real socket and drives it with a
 //! real HTTP client.
+//!
+//! The suite runs on SQLite, and on PostgreSQL too: `scripts/pg_tests.sh` runs it again with
+//! `WAYMARK_TEST_DATABASE_URL` set (see `support/api_backend.rs`).
 
 #[path = "../examples/api/app.rs"]
 mod app;
+#[path = "support/api_backend.rs"]
+mod backend;
 
 use std::time::Duration;
 
@@ -15,9 +20,9 @@ use waymark::test::{TestClient, TestResponse};
 const TOKEN: &str = "test-token";
 
 /// The example's application with its three example bookmarks:
-/// 1 `lang, rust`, 2 `docs, rust`, 3 `http, spec`.
-fn client() -> TestClient<Api> {
-    TestClient::new(Api::new(Store::with_examples(TOKEN)))
+/// 1 `lang, rust`, 2 `docs, rust`, 3 `http, spec`; on the backend under test.
+async fn client() -> TestClient<Api> {
+    TestClient::new(Api::new(backend::store(TOKEN).await))
 }
 
 /// Asserts a JSON error with this status, and returns the error body.
@@ -39,7 +44,7 @@ fn bookmark_json(url: &str, title: &str, tags: &[&str]) -> serde_json::Value {
 
 #[tokio::test]
 async fn index_serves_the_page_and_its_assets() {
-    let c = client();
+    let c = client().await;
     let res = c.get("/").send().await;
     res.assert_status(StatusCode::OK)
         .assert_header("content-type", "text/html; charset=utf-8")
@@ -64,7 +69,7 @@ async fn index_serves_the_page_and_its_assets() {
 async fn assets_are_files_with_etags_and_gzip() {
     use std::io::Read;
 
-    let c = client();
+    let c = client().await;
     for (target, file) in [("/", "index.html"), ("/static/app.js", "app.js"), ("/static/style.css", "style.css")] {
         let on_disk = std::fs::read(std::path::Path::new(app::ASSETS).join(file)).expect("the asset");
         let plain = c.get(target).send().await;
@@ -95,7 +100,7 @@ async fn assets_are_files_with_etags_and_gzip() {
 
 #[tokio::test]
 async fn no_path_leaves_the_assets_directory() {
-    let c = client();
+    let c = client().await;
     for target in [
         "/static/../Cargo.toml",
         "/static/..%2F..%2FCargo.toml",
@@ -112,7 +117,7 @@ async fn no_path_leaves_the_assets_directory() {
 
 #[tokio::test]
 async fn head_is_get_without_the_body() {
-    let c = client();
+    let c = client().await;
     for path in ["/", "/bookmarks", "/bookmarks/1"] {
         let get = c.get(path).send().await;
         let head = c.head(path).send().await;
@@ -125,7 +130,7 @@ async fn head_is_get_without_the_body() {
 
 #[tokio::test]
 async fn list_defaults_to_the_first_twenty() {
-    let res = client().get("/bookmarks").send().await;
+    let res = client().await.get("/bookmarks").send().await;
     res.assert_status(StatusCode::OK).assert_header("content-type", "application/json");
     let page: Page = res.json();
     assert_eq!(ids(&page.items), [1, 2, 3]);
@@ -135,7 +140,7 @@ async fn list_defaults_to_the_first_twenty() {
 
 #[tokio::test]
 async fn list_pages_by_following_next() {
-    let c = client();
+    let c = client().await;
     let mut target = String::from("/bookmarks?limit=2");
     let mut seen = Vec::new();
     let mut pages = 0;
@@ -159,7 +164,7 @@ async fn list_pages_by_following_next() {
 
 #[tokio::test]
 async fn list_filters_by_tag() {
-    let c = client();
+    let c = client().await;
     let page: Page = c.get("/bookmarks?tag=rust").send().await.json();
     assert_eq!((ids(&page.items), page.total), (vec![1, 2], 2));
     let page: Page = c.get("/bookmarks?tag=RUST&limit=1").send().await.json();
@@ -173,7 +178,7 @@ async fn list_filters_by_tag() {
 
 #[tokio::test]
 async fn list_rejects_bad_query_parameters() {
-    let c = client();
+    let c = client().await;
     // The range is in the pattern (`limit: u32 in 1..=100`): the router refuses, naming it.
     for target in ["/bookmarks?limit=0", "/bookmarks?limit=101", "/bookmarks.html?limit=0"] {
         let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
@@ -191,7 +196,7 @@ async fn list_rejects_bad_query_parameters() {
 
 #[tokio::test]
 async fn get_one_finds_by_id() {
-    let c = client();
+    let c = client().await;
     let res = c.get("/bookmarks/3").send().await;
     res.assert_status(StatusCode::OK).assert_json(&json!({
         "id": 3,
@@ -207,7 +212,7 @@ async fn get_one_finds_by_id() {
 
 #[tokio::test]
 async fn an_id_that_is_not_a_u64_is_a_400() {
-    let c = client();
+    let c = client().await;
     for target in ["/bookmarks/abc", "/bookmarks/-1", "/bookmarks/1.5", "/bookmarks/18446744073709551616"] {
         let body = error(&c.get(target).send().await, StatusCode::BAD_REQUEST);
         assert!(body.error.contains("`id`") && body.error.contains("u64"), "{target}: {}", body.error);
@@ -217,7 +222,7 @@ async fn an_id_that_is_not_a_u64_is_a_400() {
 
 #[tokio::test]
 async fn create_returns_201_with_location() {
-    let c = client();
+    let c = client().await;
     let res =
         c.post("/bookmarks").json(&bookmark_json(" https://example.com/a ", "Example ", &["Web", "web"])).send().await;
     res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
@@ -236,7 +241,7 @@ async fn create_returns_201_with_location() {
 
 #[tokio::test]
 async fn create_rejects_malformed_json_with_400() {
-    let c = client();
+    let c = client().await;
     let cases = [
         "{",
         "",
@@ -256,7 +261,7 @@ async fn create_rejects_malformed_json_with_400() {
 
 #[tokio::test]
 async fn create_requires_a_json_content_type() {
-    let c = client();
+    let c = client().await;
     let body = r#"{"url": "https://example.com", "title": "t"}"#;
     for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
         let mut req = c.post("/bookmarks").body(body);
@@ -272,7 +277,7 @@ async fn create_requires_a_json_content_type() {
 
 #[tokio::test]
 async fn create_validates_fields_with_422() {
-    let c = client();
+    let c = client().await;
     let cases = [
         (bookmark_json("ftp://example.com", "t", &[]), "url"),
         (bookmark_json("https://example.com", "   ", &[]), "title"),
@@ -290,9 +295,91 @@ async fn create_validates_fields_with_422() {
     assert_eq!(page.total, 3, "nothing was stored");
 }
 
+/// `Idempotency-Key`: a repeat with the same key and body gets the first answer again and
+/// stores nothing, even when its JSON is written differently; the same key with another body is
+/// a 422; a request without a key is never deduplicated.
+#[tokio::test]
+async fn a_repeat_with_the_same_idempotency_key_gets_the_first_answer() {
+    let c = client().await;
+    let body = bookmark_json("https://example.com/once", "Once", &["retry"]);
+    let first = c.post("/bookmarks").header("idempotency-key", "key-1").json(&body).send().await;
+    first.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
+    assert!(first.header("set-cookie").is_some(), "a new session's cookie:\n{first}");
+    let created: Bookmark = first.json();
+
+    let again = c.post("/bookmarks").header("Idempotency-Key", "key-1").json(&body).send().await;
+    again.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4").assert_no_header("set-cookie");
+    assert_eq!(again.json::<Bookmark>(), created, "the first answer again");
+    let reformatted = r#"{ "tags": ["retry"], "title": "Once",   "url": "https://example.com/once" }"#;
+    let res = c
+        .post("/bookmarks")
+        .header("idempotency-key", "key-1")
+        .header("content-type", "application/json")
+        .body(reformatted)
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
+
+    let other = bookmark_json("https://example.com/other", "Other", &[]);
+    let res = c.post("/bookmarks").header("idempotency-key", "key-1").json(&other).send().await;
+    let err = error(&res, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err.field.as_deref(), Some("Idempotency-Key"), "{}", err.error);
+    let page: Page = c.get("/bookmarks").send().await.json();
+    assert_eq!(ids(&page.items), [1, 2, 3, 4], "one row for the key, none for the refused body");
+
+    // Another key, or none, is another bookmark, even with the same body.
+    let res = c.post("/bookmarks").header("idempotency-key", "key-2").json(&body).send().await;
+    res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/5");
+    c.post("/bookmarks").json(&body).send().await.assert_header("location", "/bookmarks/6");
+    c.post("/bookmarks").json(&body).send().await.assert_header("location", "/bookmarks/7");
+    // A body that fails validation stores no key: the same key then works for a good body.
+    let bad = bookmark_json("nope", "Bad", &[]);
+    let res = c.post("/bookmarks").header("idempotency-key", "key-3").json(&bad).send().await;
+    assert_eq!(error(&res, StatusCode::UNPROCESSABLE_ENTITY).field.as_deref(), Some("url"));
+    let res = c.post("/bookmarks").header("idempotency-key", "key-3").json(&other).send().await;
+    res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/8");
+}
+
+/// A retry that races its first try (a client that timed out and sent again while the first
+/// request was still running) waits for it and gets its answer: one row for the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_repeats_of_one_key_make_one_bookmark() {
+    let c = client().await;
+    let body = bookmark_json("https://example.com/race", "Race", &[]);
+    let send = || c.post("/bookmarks").header("idempotency-key", "race").json(&body).send();
+    let (first, second, third, fourth) = tokio::join!(send(), send(), send(), send());
+    for res in [&first, &second, &third, &fourth] {
+        res.assert_status(StatusCode::CREATED).assert_header("location", "/bookmarks/4");
+    }
+    let page: Page = c.get("/bookmarks").send().await.json();
+    assert_eq!(page.total, 4, "{:?}", ids(&page.items));
+}
+
+/// A malformed `Idempotency-Key` is a 400 that names the header, and stores nothing.
+#[tokio::test]
+async fn a_malformed_idempotency_key_is_a_400_naming_the_header() {
+    let c = client().await;
+    let body = bookmark_json("https://example.com/k", "K", &[]);
+    let long = "k".repeat(256);
+    for key in [&b""[..], b"two words", "\u{fc}ber".as_bytes(), b"tab\there", long.as_bytes()] {
+        let res = c.post("/bookmarks").header("idempotency-key", key).json(&body).send().await;
+        let err = error(&res, StatusCode::BAD_REQUEST);
+        assert_eq!(err.field.as_deref(), Some("Idempotency-Key"), "{key:?}: {}", err.error);
+        assert!(err.error.contains("`Idempotency-Key`"), "{key:?}: {}", err.error);
+    }
+    let res =
+        c.post("/bookmarks").header("idempotency-key", "a").header("idempotency-key", "b").json(&body).send().await;
+    assert_eq!(error(&res, StatusCode::BAD_REQUEST).field.as_deref(), Some("Idempotency-Key"));
+    // The longest key there may be is fine.
+    let res = c.post("/bookmarks").header("idempotency-key", &long[1..]).json(&body).send().await;
+    res.assert_status(StatusCode::CREATED);
+    let page: Page = c.get("/bookmarks").send().await.json();
+    assert_eq!(page.total, 4);
+}
+
 #[tokio::test]
 async fn replace_updates_an_existing_bookmark() {
-    let c = client();
+    let c = client().await;
     let res =
         c.put("/bookmarks/2").json(&bookmark_json("https://docs.rs/waymark", "waymark docs", &["rust"])).send().await;
     res.assert_status(StatusCode::OK);
@@ -311,7 +398,7 @@ async fn replace_updates_an_existing_bookmark() {
 
 #[tokio::test]
 async fn delete_removes_once() {
-    let c = client();
+    let c = client().await;
     let res = c.delete("/bookmarks/1").send().await;
     res.assert_status(StatusCode::NO_CONTENT);
     assert!(res.bytes().is_empty());
@@ -324,7 +411,7 @@ async fn delete_removes_once() {
 
 #[tokio::test]
 async fn tags_count_and_by_tag_lists() {
-    let c = client();
+    let c = client().await;
     let counts: Vec<TagCount> = c.get("/tags").send().await.assert_status(StatusCode::OK).json();
     let pairs: Vec<(&str, usize)> = counts.iter().map(|t| (t.tag.as_str(), t.count)).collect();
     assert_eq!(pairs, [("docs", 1), ("http", 1), ("lang", 1), ("rust", 2), ("spec", 1)]);
@@ -337,7 +424,7 @@ async fn tags_count_and_by_tag_lists() {
 
 #[tokio::test]
 async fn wrong_method_is_405_with_allow() {
-    let c = client();
+    let c = client().await;
     let cases = [
         (c.delete("/bookmarks"), &["GET", "POST"][..], "DELETE"),
         (c.patch("/bookmarks/1"), &["GET", "PUT", "DELETE"][..], "PATCH"),
@@ -358,7 +445,7 @@ async fn wrong_method_is_405_with_allow() {
 
 #[tokio::test]
 async fn options_lists_the_methods() {
-    let res = client().options("/bookmarks/1").send().await;
+    let res = client().await.options("/bookmarks/1").send().await;
     res.assert_status(StatusCode::NO_CONTENT);
     let allow = res.header("allow").unwrap_or_default();
     for method in ["GET", "PUT", "DELETE"] {
@@ -368,7 +455,7 @@ async fn options_lists_the_methods() {
 
 #[tokio::test]
 async fn unknown_paths_get_the_json_fallback() {
-    let c = client();
+    let c = client().await;
     for (req, what) in [
         (c.get("/nope"), "GET /nope"),
         (c.post("/bookmarks/1/comments"), "POST /bookmarks/1/comments"),
@@ -386,7 +473,7 @@ async fn unknown_paths_get_the_json_fallback() {
 
 #[tokio::test]
 async fn admin_needs_the_bearer_token() {
-    let c = client();
+    let c = client().await;
     for auth in [None, Some("Bearer wrong"), Some("Bearer "), Some("test-token"), Some("Basic dGVzdC10b2tlbg==")] {
         let mut req = c.get("/admin/stats");
         if let Some(auth) = auth {
@@ -404,7 +491,7 @@ async fn admin_needs_the_bearer_token() {
 
 #[tokio::test]
 async fn admin_stats_count_changes() {
-    let c = client();
+    let c = client().await;
     c.post("/bookmarks")
         .json(&bookmark_json("https://a.example", "A", &["new"]))
         .send()
@@ -424,7 +511,7 @@ async fn admin_stats_count_changes() {
 
 #[tokio::test]
 async fn admin_routes_lists_the_route_table() {
-    let res = client().get("/admin/routes").header("authorization", format!("Bearer {TOKEN}")).send().await;
+    let res = client().await.get("/admin/routes").header("authorization", format!("Bearer {TOKEN}")).send().await;
     let rows: Vec<RouteRow> = res.assert_status(StatusCode::OK).json();
     let table: Vec<(&str, &str)> = rows.iter().map(|r| (r.method.as_str(), r.pattern.as_str())).collect();
     assert_eq!(
@@ -453,7 +540,7 @@ async fn admin_routes_lists_the_route_table() {
 
 #[tokio::test]
 async fn admin_metrics_count_by_route_and_never_by_path() {
-    let client = client();
+    let client = client().await;
     assert_eq!(client.get("/admin/metrics").send().await.status(), StatusCode::UNAUTHORIZED);
     client.get("/bookmarks/1").send().await.assert_status(StatusCode::OK);
     for path in ["/nowhere", "/%2e%2e/%2e%2e/etc/passwd", "/bookmarks/1/../../x"] {
@@ -479,7 +566,7 @@ async fn admin_metrics_count_by_route_and_never_by_path() {
 /// bounded by a timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_to_end_over_a_real_socket() {
-    let server = Running::start(Store::with_examples(TOKEN)).await;
+    let server = Running::start(backend::store(TOKEN).await).await;
     let base = format!("http://{}", server.addr);
     with_client(move |agent| {
         let mut res = agent
@@ -517,7 +604,7 @@ async fn end_to_end_over_a_real_socket() {
 /// escapes what clients wrote: a hostile title is text, not a script.
 #[tokio::test]
 async fn server_rendered_page_escapes_every_value() {
-    let c = client();
+    let c = client().await;
     let hostile = "<script>alert(1)</script>";
     let res =
         c.post("/bookmarks").json(&bookmark_json("https://evil.example/?a=1&b=\"2\"", hostile, &["xss"])).send().await;
@@ -545,7 +632,7 @@ async fn server_rendered_page_escapes_every_value() {
 
 #[tokio::test]
 async fn server_rendered_page_links_its_pages() {
-    let c = client();
+    let c = client().await;
     let first = c.get("/bookmarks.html?limit=2").send().await;
     first
         .assert_status(StatusCode::OK)
@@ -626,10 +713,9 @@ async fn with_client<T: Send + 'static>(f: impl FnOnce(ureq::Agent) -> T + Send 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_a_restart() {
     let dir = TempDir::new("api-restart");
-    let path = dir.0.join("bookmarks.db");
-    let path = path.to_str().expect("a UTF-8 temporary path");
+    let database = backend::Persistent::new(&dir.0).await;
 
-    let first = Running::start(Store::open(path, TOKEN).expect("create the database")).await;
+    let first = Running::start(database.open(TOKEN).await).await;
     let base = format!("http://{}", first.addr);
     let (created, cookie): (Bookmark, String) = with_client(move |agent| {
         let mut res = agent
@@ -645,7 +731,7 @@ async fn data_survives_a_restart() {
     .await;
     first.stop().await;
 
-    let second = Running::start(Store::open(path, TOKEN).expect("reopen the database")).await;
+    let second = Running::start(database.open(TOKEN).await).await;
     let base = format!("http://{}", second.addr);
     let id = created.id;
     let (fetched, page) = with_client(move |agent| {
@@ -687,7 +773,7 @@ async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needl
 async fn events_tell_every_client_about_changes() {
     use tokio::io::AsyncWriteExt;
 
-    let server = Running::start(Store::with_examples(TOKEN)).await;
+    let server = Running::start(backend::store(TOKEN).await).await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.expect("connect");
     stream.write_all(b"GET /events HTTP/1.1\r\nhost: test\r\n\r\n").await.expect("send the request");
     let mut seen = String::new();
@@ -744,14 +830,14 @@ fn readme_shows_the_hello_example_verbatim() {
 #[test]
 fn the_contract_is_locked() {
     let lock = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/api/openapi.json");
-    if let Err(e) = waymark::openapi::check_lock(lock, &Api::openapi()) {
+    if let Err(e) = waymark::openapi::check_lock(lock, &app::idempotency::document()) {
         panic!("{e}");
     }
 }
 
 #[tokio::test]
 async fn openapi_json_describes_every_route() {
-    let doc: serde_json::Value = client().get("/openapi.json").send().await.assert_status(StatusCode::OK).json();
+    let doc: serde_json::Value = client().await.get("/openapi.json").send().await.assert_status(StatusCode::OK).json();
     assert_eq!(doc["openapi"], "3.1.0");
     let operations: usize =
         doc["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();

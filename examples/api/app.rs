@@ -31,7 +31,8 @@ routes! {
     GET    "/bookmarks/{id: u64}"                                               as bookmark  => get_one(state, id, session),
     /// The list rendered on the server (askama), for browsers without JavaScript.
     GET    "/bookmarks.html?{limit: u32 in 1..=100 = 20}&{offset: u32 = 0}&{tag: Option<String>}" as bookmarks_page => page_html(state, limit, offset, tag, session),
-    POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, session, body),
+    /// Adds a bookmark; with an `Idempotency-Key`, safe to retry (see idempotency.rs).
+    POST   "/bookmarks"           body: Json<NewBookmark>                       => create(state, session, req, body),
     PUT    "/bookmarks/{id: u64}" body: Json<NewBookmark>                       => replace(state, id, session, body),
     DELETE "/bookmarks/{id: u64}"                                               => delete(state, id),
     GET    "/tags"                                                              => tags(state),
@@ -50,7 +51,7 @@ routes! {
     }
 
     /// This API's OpenAPI 3.1 document, generated from this table.
-    GET    "/openapi.json"                                                      => async { Json(Api::openapi()) },
+    GET    "/openapi.json"                                                      => async { Json(idempotency::document()) },
 
     fallback => not_found(req),
     rejection => rejected(rejection),
@@ -183,10 +184,14 @@ fn is_tag(tag: &str) -> bool {
     (1..=MAX_TAG).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-#[path = "store.rs"]
-mod store;
+#[path = "idempotency.rs"]
+pub(crate) mod idempotency;
+#[path = "startup.rs"]
+pub(crate) mod startup;
+#[path = "storage.rs"]
+pub(crate) mod storage;
 
-pub(crate) use store::{Db, DbError};
+pub(crate) use storage::{Db, DbError, Inserted, Keyed, Sqlite};
 
 /// Where the page, its script and its style sheet are: `examples/api/assets/`, each with a
 /// `.gz` beside it (made by `gzip -9nk`; a test checks that each still matches its file).
@@ -211,9 +216,10 @@ impl Store {
     /// bookmarks if it has none; `/admin` accepts `Authorization: Bearer <admin_token>`.
     ///
     /// This blocks while it opens the file: call it before serving.
-    #[allow(dead_code, reason = "examples/tls.rs shares this file and does not use it")]
+    #[allow(dead_code, reason = "the tests use it; the examples open through startup.rs")]
     pub(crate) fn open(path: &str, admin_token: impl Into<String>) -> Result<Self, DbError> {
-        Ok(Self::with_db(Db::open(path, true)?, admin_token.into()))
+        let (changes, _) = broadcast::channel(CHANGES_BUFFERED);
+        Ok(Self::with_db(Arc::new(Sqlite::open(path, true, None)?), admin_token.into(), changes))
     }
 
     /// An empty in-memory store, for tests.
@@ -230,19 +236,24 @@ impl Store {
 
     #[allow(dead_code, reason = "examples/api.rs opens a file instead")]
     fn in_memory(admin_token: impl Into<String>, seed: bool) -> Self {
-        let db = Db::open(":memory:", seed).unwrap_or_else(|e| panic!("an in-memory database: {e}"));
-        Self::with_db(db, admin_token.into())
+        let db = Sqlite::open(":memory:", seed, None).unwrap_or_else(|e| panic!("an in-memory database: {e}"));
+        let (changes, _) = broadcast::channel(CHANGES_BUFFERED);
+        Self::with_db(Arc::new(db), admin_token.into(), changes)
     }
 
-    fn with_db(db: Db, admin_token: String) -> Self {
-        let (changes, _) = broadcast::channel(CHANGES_BUFFERED);
+    /// A store on `db`, whose `/events` streams read `changes` (the channel `db` was opened
+    /// with, when it [shares changes](storage::Storage::shares_changes)).
+    pub(crate) fn with_db(db: Db, admin_token: String, changes: broadcast::Sender<Change>) -> Self {
         let (closing, _) = watch::channel(false);
         Self { db, assets: Dir::new(ASSETS), admin_token, changes, closing: Arc::new(closing) }
     }
 
-    /// Tells every open `/events` stream about a change; nobody listening is fine.
+    /// Tells every open `/events` stream about a change; nobody listening is fine. A database
+    /// that shares changes between instances delivers them itself.
     fn publish(&self, change: Change) {
-        let _ = self.changes.send(change);
+        if !self.db.shares_changes() {
+            let _ = self.changes.send(change);
+        }
     }
 
     /// What ends the open event streams at shutdown: call [`Closer::close`] when the shutdown
@@ -252,15 +263,15 @@ impl Store {
         Closer(Arc::clone(&self.closing))
     }
 
-    /// Whether `token` is the admin token, compared in time independent of where they differ.
+    /// Whether `token` is the admin token, compared in constant time (`subtle`): the time
+    /// taken says nothing of where they differ (only whether their lengths do).
     pub(crate) fn is_admin_token(&self, token: &str) -> bool {
-        let (a, b) = (token.as_bytes(), self.admin_token.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+        subtle::ConstantTimeEq::ct_eq(token.as_bytes(), self.admin_token.as_bytes()).into()
     }
 }
 
 /// Changes an `/events` stream may fall behind by before it is told to reload instead.
-const CHANGES_BUFFERED: usize = 64;
+pub(crate) const CHANGES_BUFFERED: usize = 64;
 
 /// Ends the open `/events` streams; see [`Store::closer`].
 #[derive(Debug, Clone)]
@@ -280,6 +291,10 @@ pub(crate) enum Change {
     Added(Bookmark),
     Updated(Bookmark),
     Deleted(u64),
+    /// Changes may have been missed (the database connection that hears them was lost): the
+    /// client should reload.
+    #[cfg_attr(not(feature = "example-postgres"), allow(dead_code, reason = "only PostgreSQL loses changes"))]
+    Reload,
 }
 
 impl Change {
@@ -289,6 +304,7 @@ impl Change {
             Change::Added(b) => ("added", serde_json::to_string(b)),
             Change::Updated(b) => ("updated", serde_json::to_string(b)),
             Change::Deleted(id) => ("deleted", serde_json::to_string(&serde_json::json!({ "id": id }))),
+            Change::Reload => ("reload", Ok("{}".to_owned())),
         };
         // Serializing these plain structs cannot fail; if it ever did, a reload is still right.
         data.map_or_else(|_| Event::new().event("reload").data("{}"), |data| Event::new().event(kind).data(data))
@@ -329,11 +345,15 @@ impl ApiError {
     }
 }
 
-/// A database failure is the server's fault: a `500` that says so, with the details in the log
-/// only (they may name files and SQL).
+/// A database failure is the server's fault: a `500` that says so, or a `503` when the database
+/// is out of reach for now (the request may be tried again), with the details in the log only
+/// (they may name files and SQL).
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         eprintln!("database error: {e}");
+        if e.is_unavailable() {
+            return Self::new(StatusCode::SERVICE_UNAVAILABLE, "the bookmarks database is unavailable; try again");
+        }
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "the bookmarks database failed; see the server log")
     }
 }
@@ -354,6 +374,7 @@ impl Responses for ApiError {
         out.add(StatusCode::NOT_FOUND, "No bookmark with that id.", body());
         out.add(StatusCode::UNPROCESSABLE_ENTITY, "A field's value is not acceptable; `field` names it.", body());
         out.add(StatusCode::INTERNAL_SERVER_ERROR, "The database failed.", body());
+        out.add(StatusCode::SERVICE_UNAVAILABLE, "The database is out of reach for now; try again.", body());
     }
 }
 
@@ -393,18 +414,38 @@ pub(crate) async fn get_one(store: &Store, id: u64, session: Option<Session>) ->
 }
 
 /// `POST /bookmarks`: `201 Created` with the stored bookmark and its `Location`. The bookmark is
-/// the session's; a request without one gets a new session, and its cookie.
+/// the session's; a request without one gets a new session, and its cookie. With an
+/// `Idempotency-Key`, a repeat gets the first answer again (see idempotency.rs).
 pub(crate) async fn create(
     store: &Store,
     session: Option<Session>,
+    req: &Request,
+    body: Json<NewBookmark>,
+) -> Result<NewBookmarkCreated, ApiError> {
+    create_keyed(store, session, idempotency::key(req)?, body).await
+}
+
+/// [`create`] with the request's `Idempotency-Key`, if any.
+pub(crate) async fn create_keyed(
+    store: &Store,
+    session: Option<Session>,
+    key: Option<String>,
     Json(new): Json<NewBookmark>,
 ) -> Result<NewBookmarkCreated, ApiError> {
+    let keyed = key.map(|key| Keyed { key, request: serde_json::to_string(&new).unwrap_or_default() });
     let valid = new.validate()?;
     let (session, is_new) = match session {
         Some(session) => (session, false),
         None => (Session::new(), true),
     };
-    let bookmark = store.db.insert(valid, Some(session.0.clone())).await?;
+    let bookmark = match store.db.insert(valid, Some(session.0.clone()), keyed).await? {
+        Inserted::New(bookmark) => bookmark,
+        Inserted::Replayed(bookmark) => return Ok(NewBookmarkCreated { bookmark, cookie: None }),
+        Inserted::KeyReused => {
+            let message = "this `Idempotency-Key` was used for another request; use a new key for a new bookmark";
+            return Err(ApiError::invalid(idempotency::HEADER, message));
+        }
+    };
     store.publish(Change::Added(bookmark.for_everyone()));
     let cookie = is_new.then(|| session.cookie(store.db.cookie_key()));
     Ok(NewBookmarkCreated { bookmark, cookie })
@@ -432,10 +473,17 @@ impl IntoResponse for NewBookmarkCreated {
     }
 }
 
-/// Documented as what it sends: `Created<Json<Bookmark>>`.
+/// Documented as what it sends: `Created<Json<Bookmark>>`, and the `400` of a malformed
+/// `Idempotency-Key`.
 impl Responses for NewBookmarkCreated {
     fn responses(out: &mut Answers, schemas: &mut Schemas) {
         <Created<Json<Bookmark>>>::responses(out, schemas);
+        let schema = schemas.schema_for::<ErrorBody>();
+        out.add(
+            StatusCode::BAD_REQUEST,
+            "A parameter or the body does not parse as its declared type, or the `Idempotency-Key` is malformed; the message names it.",
+            Some(("application/json", Some(schema))),
+        );
     }
 }
 
@@ -726,7 +774,7 @@ impl Security for Admin {
     const NAME: &'static str = "adminToken";
 
     fn scheme() -> serde_json::Value {
-        serde_json::json!({ "type": "http", "scheme": "bearer", "description": "The server's admin token (`ADMIN_TOKEN`)." })
+        serde_json::json!({ "type": "http", "scheme": "bearer", "description": "The server's admin token: `ADMIN_TOKEN`, or the random one it printed at start." })
     }
 }
 
@@ -837,7 +885,10 @@ mod tests {
     #[tokio::test]
     async fn create_get_replace_delete() {
         let store = Store::new("t");
-        let res = create(&store, None, Json(new("https://a.example", "A", &["x"]))).await.unwrap().into_response();
+        let res = create_keyed(&store, None, None, Json(new("https://a.example", "A", &["x"])))
+            .await
+            .unwrap()
+            .into_response();
         assert_eq!(res.status(), StatusCode::CREATED);
         assert_eq!(res.header("location"), Some("/bookmarks/1"));
 
@@ -858,14 +909,15 @@ mod tests {
         );
 
         // Ids are never reused.
-        create(&store, None, Json(new("https://d.example", "D", &[]))).await.unwrap().into_response();
+        create_keyed(&store, None, None, Json(new("https://d.example", "D", &[]))).await.unwrap().into_response();
         assert_eq!(store.db.get(2, None).await.unwrap().map(|b| b.title), Some("D".into()));
     }
 
     #[tokio::test]
     async fn a_session_owns_what_it_adds() {
         let store = Store::new("t");
-        let res = create(&store, None, Json(new("https://a.example", "A", &[]))).await.unwrap().into_response();
+        let res =
+            create_keyed(&store, None, None, Json(new("https://a.example", "A", &[]))).await.unwrap().into_response();
         let set_cookie = res.header("set-cookie").expect("a new session's cookie").to_owned();
         assert!(set_cookie.starts_with("session=") && set_cookie.contains("HttpOnly"), "{set_cookie}");
         let pair = set_cookie.split(';').next().unwrap_or_default();
@@ -878,8 +930,10 @@ mod tests {
         assert!(!get_one(&store, 1, Some(Session::new())).await.unwrap().0.mine);
 
         // The same session adds again: no new cookie; a replace keeps the owner.
-        let res =
-            create(&store, Some(mine.clone()), Json(new("https://b.example", "B", &[]))).await.unwrap().into_response();
+        let res = create_keyed(&store, Some(mine.clone()), None, Json(new("https://b.example", "B", &[])))
+            .await
+            .unwrap()
+            .into_response();
         assert_eq!(res.header("set-cookie"), None);
         let Json(b) = replace(&store, 2, None, Json(new("https://b.example", "B2", &[]))).await.unwrap();
         assert!(!b.mine, "mine for the one asking, who has no session");
@@ -898,7 +952,7 @@ mod tests {
     #[tokio::test]
     async fn invalid_input_changes_nothing() {
         let store = Store::with_examples("t");
-        let err = create(&store, None, Json(new("nope", "N", &[]))).await.unwrap_err();
+        let err = create_keyed(&store, None, None, Json(new("nope", "N", &[]))).await.unwrap_err();
         assert_eq!(err.field, Some("url"));
         let err = replace(&store, 1, None, Json(new("https://x.example", "", &[]))).await.unwrap_err();
         assert_eq!(err.field, Some("title"));

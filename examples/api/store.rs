@@ -1,5 +1,5 @@
-//! Bookmarks in SQLite: the schema, the queries, and a small pool of connections used from
-//! blocking threads so that no handler blocks the async runtime.
+//! Bookmarks in SQLite, the default [`Storage`]: the schema, the queries, and a small pool of
+//! connections used from blocking threads so that no handler blocks the async runtime.
 //!
 //! Why `rusqlite` and not `sqlx`: both compile the same bundled SQLite, but sqlx adds its async
 //! driver, macros and their dependencies. Measured from clean on the project's 2-core machine
@@ -10,12 +10,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, named_params, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, named_params, params};
 use waymark::cookie::Key;
 
-use super::{Bookmark, Valid};
+use super::super::{Bookmark, Valid};
+use super::{DbError, Fut, IDEMPOTENCY_TTL, Inserted, Keyed, Storage};
 
 /// Connections to a database file. SQLite in WAL mode lets readers run beside the one writer;
 /// four is plenty for a two-core machine, and writers wait for each other through `busy_timeout`.
@@ -27,7 +28,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// keeps ids from being reused after a delete (so `/bookmarks/7` never names another bookmark),
 /// and `sqlite_sequence` then counts every insert, which `/admin/stats` reads. `owner` is the
 /// session that added the bookmark (see `Session` in app.rs); `secrets` keeps the key that signs
-/// the session cookies, so that sessions outlive a restart.
+/// the session cookies, so that sessions outlive a restart; `idempotency_keys` the answers to
+/// `POST /bookmarks` with an `Idempotency-Key` (`created` in seconds since 1970), for
+/// `IDEMPOTENCY_TTL`.
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS bookmarks (
         id    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,30 +48,23 @@ const SCHEMA: &str = "
         name  TEXT PRIMARY KEY,
         value BLOB NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS idempotency_keys (
+        key      TEXT PRIMARY KEY,
+        request  TEXT NOT NULL,
+        response TEXT NOT NULL,
+        created  INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created);
 ";
 
-/// The bookmarks an empty database starts with, so that the example has something to show.
-const SEED: &[(&str, &str, &[&str])] = &[
-    ("https://www.rust-lang.org/", "Rust", &["rust", "lang"]),
-    ("https://docs.rs/", "Docs.rs", &["rust", "docs"]),
-    ("https://www.rfc-editor.org/rfc/rfc9110", "RFC 9110: HTTP Semantics", &["http", "spec"]),
-];
-
-/// A failed database call: SQLite's error, or the blocking task that ran it panicked.
-#[derive(Debug)]
-pub(crate) struct DbError(String);
-
-impl std::fmt::Display for DbError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DbError {}
-
+/// SQLite's error; a database still locked by another writer after `BUSY_TIMEOUT` is
+/// unavailable for now (a `503`), anything else a failure.
 impl From<rusqlite::Error> for DbError {
     fn from(e: rusqlite::Error) -> Self {
-        Self(e.to_string())
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::unavailable(e.to_string()),
+            _ => Self::new(e.to_string()),
+        }
     }
 }
 
@@ -96,20 +92,21 @@ impl Pool {
     }
 }
 
-/// The bookmarks database.
+/// The bookmarks database in SQLite.
 #[derive(Debug, Clone)]
-pub(crate) struct Db {
+pub(crate) struct Sqlite {
     pool: Arc<Pool>,
     cookie_key: Key,
 }
 
-impl Db {
+impl Sqlite {
     /// Opens (or creates) the database at `path`, creates the schema, and seeds it when it has no
     /// bookmarks and `seed` is set. `:memory:` is a private in-memory database (one connection,
-    /// since each connection to `:memory:` would be a database of its own).
+    /// since each connection to `:memory:` would be a database of its own). Session cookies are
+    /// signed with `cookie_key`, or else with the key kept in the database.
     ///
     /// This blocks: call it before serving.
-    pub(crate) fn open(path: &str, seed: bool) -> Result<Self, DbError> {
+    pub(crate) fn open(path: &str, seed: bool, cookie_key: Option<Key>) -> Result<Self, DbError> {
         let memory = path == ":memory:";
         let count = if memory { 1 } else { FILE_CONNECTIONS };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -139,7 +136,7 @@ impl Db {
                 tx.query_row("SELECT value FROM secrets WHERE name = 'cookie_key'", [], |row| row.get(0))?;
             let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM bookmarks)", [], |row| row.get(0))?;
             if seed && empty {
-                for (url, title, tags) in SEED {
+                for (url, title, tags) in super::SEED {
                     let tags = tags.iter().map(|t| (*t).to_owned()).collect();
                     insert(&tx, &Valid { url: (*url).to_owned(), title: (*title).to_owned(), tags }, None)?;
                 }
@@ -147,13 +144,11 @@ impl Db {
             tx.commit()?;
             Ok(key)
         })?;
-        let cookie_key = Key::try_from(&key[..]).map_err(|e| DbError(format!("the stored cookie key: {e}")))?;
+        let cookie_key = match cookie_key {
+            Some(key) => key,
+            None => Key::try_from(&key[..]).map_err(|e| DbError::new(format!("the stored cookie key: {e}")))?,
+        };
         Ok(Self { pool: Arc::new(pool), cookie_key })
-    }
-
-    /// The key that signs session cookies, made at the first start and kept in the database.
-    pub(crate) fn cookie_key(&self) -> &Key {
-        &self.cookie_key
     }
 
     /// Runs `f` with a connection on a blocking thread.
@@ -164,34 +159,48 @@ impl Db {
         let pool = Arc::clone(&self.pool);
         match tokio::task::spawn_blocking(move || pool.with(f)).await {
             Ok(result) => Ok(result?),
-            Err(e) => Err(DbError(format!("database task failed: {e}"))),
+            Err(e) => Err(DbError::new(format!("database task failed: {e}"))),
         }
     }
 
-    /// Stores a new bookmark added by the session `owner`, and returns it with its id.
-    pub(crate) async fn insert(&self, valid: Valid, owner: Option<String>) -> Result<Bookmark, DbError> {
+    async fn insert(&self, valid: Valid, owner: Option<String>, key: Option<Keyed>) -> Result<Inserted, DbError> {
         self.run(move |conn| {
-            let tx = conn.transaction()?;
+            // IMMEDIATE: the writer's lock from the start, so that two instances on one file
+            // cannot both read that a key is free and then both write.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = unix_seconds();
+            if let Some(keyed) = &key {
+                let expired = now.saturating_sub(i64::try_from(IDEMPOTENCY_TTL.as_secs()).unwrap_or(i64::MAX));
+                tx.execute("DELETE FROM idempotency_keys WHERE created < ?1", [expired])?;
+                let stored: Option<(String, String)> = tx
+                    .query_row("SELECT request, response FROM idempotency_keys WHERE key = ?1", [&keyed.key], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()?;
+                if let Some((request, response)) = stored {
+                    return Ok(if request == keyed.request { replayed(&response) } else { Ok(Inserted::KeyReused) });
+                }
+            }
             let bookmark = insert(&tx, &valid, owner.as_deref())?;
+            if let Some(keyed) = &key {
+                let response = serde_json::to_string(&bookmark).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO idempotency_keys (key, request, response, created) VALUES (?1, ?2, ?3, ?4)",
+                    params![keyed.key, keyed.request, response, now],
+                )?;
+            }
             tx.commit()?;
-            Ok(bookmark)
+            Ok(Ok(Inserted::New(bookmark)))
         })
-        .await
+        .await?
     }
 
-    /// The bookmark with this id, as the session `viewer` sees it.
-    pub(crate) async fn get(&self, id: u64, viewer: Option<String>) -> Result<Option<Bookmark>, DbError> {
+    async fn get(&self, id: u64, viewer: Option<String>) -> Result<Option<Bookmark>, DbError> {
         let Ok(id) = i64::try_from(id) else { return Ok(None) };
         self.run(move |conn| get(conn, id, viewer.as_deref())).await
     }
 
-    /// Replaces an existing bookmark (its owner stays); `None` when there is none with this id.
-    pub(crate) async fn replace(
-        &self,
-        id: u64,
-        valid: Valid,
-        viewer: Option<String>,
-    ) -> Result<Option<Bookmark>, DbError> {
+    async fn replace(&self, id: u64, valid: Valid, viewer: Option<String>) -> Result<Option<Bookmark>, DbError> {
         let Ok(id) = i64::try_from(id) else { return Ok(None) };
         self.run(move |conn| {
             let tx = conn.transaction()?;
@@ -211,15 +220,12 @@ impl Db {
         .await
     }
 
-    /// Removes a bookmark (its tags go with it); whether there was one.
-    pub(crate) async fn remove(&self, id: u64) -> Result<bool, DbError> {
+    async fn remove(&self, id: u64) -> Result<bool, DbError> {
         let Ok(id) = i64::try_from(id) else { return Ok(false) };
         self.run(move |conn| Ok(conn.execute("DELETE FROM bookmarks WHERE id = ?1", [id])? == 1)).await
     }
 
-    /// One page of the bookmarks (oldest first) that have `tag`, if given, as the session `viewer`
-    /// sees them, and how many match in all.
-    pub(crate) async fn page(
+    async fn page(
         &self,
         limit: usize,
         offset: usize,
@@ -247,8 +253,7 @@ impl Db {
         .await
     }
 
-    /// Every tag with the number of bookmarks that have it, by name.
-    pub(crate) async fn tag_counts(&self) -> Result<Vec<(String, usize)>, DbError> {
+    async fn tag_counts(&self) -> Result<Vec<(String, usize)>, DbError> {
         self.run(|conn| {
             conn.prepare("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag")?
                 .query_map([], |row| Ok((row.get(0)?, usize::try_from(row.get::<_, i64>(1)?).unwrap_or(0))))?
@@ -257,8 +262,7 @@ impl Db {
         .await
     }
 
-    /// Bookmarks now, distinct tags now, bookmarks ever created.
-    pub(crate) async fn counts(&self) -> Result<(u64, u64, u64), DbError> {
+    async fn counts(&self) -> Result<(u64, u64, u64), DbError> {
         self.run(|conn| {
             conn.query_row(
                 "SELECT (SELECT count(*) FROM bookmarks),
@@ -273,6 +277,57 @@ impl Db {
         })
         .await
     }
+}
+
+impl Storage for Sqlite {
+    fn cookie_key(&self) -> &Key {
+        &self.cookie_key
+    }
+
+    fn insert(&self, valid: Valid, owner: Option<String>, key: Option<Keyed>) -> Fut<'_, Inserted> {
+        Box::pin(Sqlite::insert(self, valid, owner, key))
+    }
+
+    fn get(&self, id: u64, viewer: Option<String>) -> Fut<'_, Option<Bookmark>> {
+        Box::pin(Sqlite::get(self, id, viewer))
+    }
+
+    fn replace(&self, id: u64, valid: Valid, viewer: Option<String>) -> Fut<'_, Option<Bookmark>> {
+        Box::pin(Sqlite::replace(self, id, valid, viewer))
+    }
+
+    fn remove(&self, id: u64) -> Fut<'_, bool> {
+        Box::pin(Sqlite::remove(self, id))
+    }
+
+    fn page(
+        &self,
+        limit: usize,
+        offset: usize,
+        tag: Option<String>,
+        viewer: Option<String>,
+    ) -> Fut<'_, (Vec<Bookmark>, usize)> {
+        Box::pin(Sqlite::page(self, limit, offset, tag, viewer))
+    }
+
+    fn tag_counts(&self) -> Fut<'_, Vec<(String, usize)>> {
+        Box::pin(Sqlite::tag_counts(self))
+    }
+
+    fn counts(&self) -> Fut<'_, (u64, u64, u64)> {
+        Box::pin(Sqlite::counts(self))
+    }
+}
+
+/// The stored first answer of a key, or the error that it does not read back as one.
+fn replayed(response: &str) -> Result<Inserted, DbError> {
+    serde_json::from_str(response)
+        .map(Inserted::Replayed)
+        .map_err(|e| DbError::new(format!("the stored answer of an idempotency key: {e}")))
+}
+
+fn unix_seconds() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Every query reads a bookmark as these columns: its tags as one space-separated string (a tag
