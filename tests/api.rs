@@ -815,6 +815,29 @@ async fn events_tell_every_client_about_changes() {
     );
 }
 
+/// The same feed in-process, read event by event with the test client's stream: no socket and
+/// no hand-written HTTP.
+#[tokio::test]
+async fn events_read_in_process_one_by_one() {
+    let client = client().await;
+    let mut feed = client.get("/events").stream().await;
+    feed.assert_status(StatusCode::OK).assert_header("content-type", "text/event-stream");
+    client
+        .post("/bookmarks")
+        .json(&bookmark_json("https://example.com/streamed", "Streamed", &[]))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let added = feed.event().await.expect("an event before the stream ends");
+    assert_eq!(added.event, "added");
+    assert_eq!(added.retry, Some(Duration::from_secs(1)), "the feed sets the reconnection time");
+    let bookmark: serde_json::Value = serde_json::from_str(&added.data).expect("JSON data");
+    assert_eq!(bookmark["title"], "Streamed");
+    client.delete(&format!("/bookmarks/{}", bookmark["id"])).send().await.assert_status(StatusCode::NO_CONTENT);
+    let deleted = feed.event().await.expect("a second event");
+    assert_eq!((deleted.event.as_str(), deleted.data.as_str()), ("deleted", &*format!("{{\"id\":{}}}", bookmark["id"])));
+}
+
 /// The README's example is `examples/hello.rs` verbatim, so the README cannot show code that
 /// does not compile.
 #[test]

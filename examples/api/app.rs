@@ -24,6 +24,9 @@ routes! {
     pub(crate) Api(state: Store);
 
     wrap log_requests;
+    // A request the database cannot answer within 10 s gets a 503 (the log line still sees it);
+    // an event stream is timed only until its response starts.
+    timeout 10 s;
     guard session: Option<Session> = session(state, req);
 
     GET    "/"                                                                  as home      => state.assets.serve("index.html", req),
