@@ -80,10 +80,22 @@ pub fn client_addr<'a>(
     trusted: &[IpNet],
 ) -> Option<IpAddr> {
     let peer = peer.to_canonical();
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(peer) {
+    if !trusted.iter().any(|net| net.contains(peer)) {
         return Some(peer);
     }
+    walk(headers, trusted).unwrap_or(Some(peer))
+}
+
+/// The rule for a request from a proxy on a Unix domain socket: the peer is trusted, and has no
+/// address of its own to fall back on.
+fn via_unix_proxy<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Option<IpAddr> {
+    walk(headers, trusted).flatten()
+}
+
+/// The client the headers of a trusted peer name: `None` when neither header is present (the
+/// request is the peer's own), `Some(None)` when they name no usable address.
+fn walk<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Option<Option<IpAddr>> {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
     let mut xff = Walk::default();
     let mut fwd = Walk::default();
     for (name, value) in headers {
@@ -98,9 +110,9 @@ pub fn client_addr<'a>(
         }
     }
     match (xff.result(), fwd.result()) {
-        (Named::Absent, Named::Absent) => Some(peer),
-        (one, Named::Absent) | (Named::Absent, one) => one.addr(),
-        (a, b) => a.addr().filter(|_| a == b),
+        (Named::Absent, Named::Absent) => None,
+        (one, Named::Absent) | (Named::Absent, one) => Some(one.addr()),
+        (a, b) => Some(a.addr().filter(|_| a == b)),
     }
 }
 
@@ -149,9 +161,22 @@ impl Request {
     /// assert_eq!(ask([10, 0, 0, 2], "forwarded: for=unknown").await, "None");
     /// # }
     /// ```
+    ///
+    /// Over a Unix domain socket ([`ServerBuilder::bind_unix`](crate::ServerBuilder::bind_unix),
+    /// or one inherited from systemd), the peer has no IP address, and it counts as a trusted
+    /// proxy: the socket file's owner and mode decide who may connect, as the trusted list does
+    /// for TCP (so keep the mode tight: `0o660` with the proxy's group). The client is the
+    /// address the headers name, walked from the right past the [trusted
+    /// proxies](crate::ServerBuilder::trusted_proxies) as above; `None` when no header names one
+    /// (a local process that is not a proxy has no IP address). This is the common set-up of
+    /// nginx in front over a Unix socket (`proxy_set_header X-Forwarded-For
+    /// $proxy_add_x_forwarded_for;`), and what gunicorn does.
     pub fn client_addr(&self) -> Option<IpAddr> {
-        let peer = self.peer_addr()?.ip();
-        client_addr(peer, self.headers(), self.trusted_proxies())
+        match self.peer_addr() {
+            Some(peer) => client_addr(peer.ip(), self.headers(), self.trusted_proxies()),
+            None if self.peer_credentials().is_some() => via_unix_proxy(self.headers(), self.trusted_proxies()),
+            None => None,
+        }
     }
 }
 

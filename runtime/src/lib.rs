@@ -103,6 +103,7 @@ pub use serve::accept::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE};
 pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
 pub use types::app::{App, Next, RouteInfo};
 pub use types::extract::{Form, FromBody, Rejection};
+pub use types::peer::PeerCredentials;
 pub use types::request::Request;
 pub use types::response::{Body, Created, FileBody, Html, IntoResponse, Json, NoContent, Response};
 pub use types::{extract, incoming};
