@@ -5,6 +5,8 @@
 //! PORT=8080 cargo run --example api        # or: cargo run --example api -- --port 8080
 //! DATABASE_PATH=/tmp/b.db cargo run --example api
 //! ADMIN_TOKEN=s3cret cargo run --example api
+//! UNIX_SOCKET=/tmp/api.sock cargo run --example api    # curl --unix-socket /tmp/api.sock http://localhost/
+//! systemd-socket-activate -l 127.0.0.1:3000 target/debug/examples/api   # an inherited socket (LISTEN_FDS)
 //! ```
 //!
 //! Open the printed address in a browser, or try the `curl` line it prints. The application itself
@@ -15,6 +17,7 @@
 #[path = "api/app.rs"]
 mod app;
 
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use app::{Api, Store};
@@ -38,9 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let closer = store.closer();
     let api = Api::new(store);
 
-    let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    let addr = server.local_addr();
-    println!("bookmarks API listening on http://{addr}");
+    let (server, curl, base) = listen(port).await?;
     let shown = std::fs::canonicalize(&database).map_or_else(|_| database.clone(), |p| p.display().to_string());
     println!("database: {shown}");
     println!("routes:");
@@ -48,10 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for route in Api::ROUTES {
         println!("  {:<6} {:<width$}  {}", route.method, route.pattern, route.handler);
     }
-    println!("try:   curl -s 'http://{addr}/bookmarks?limit=2'");
-    println!(
-        "admin: curl -s -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' http://{addr}/admin/stats"
-    );
+    println!("try:   {curl} '{base}/bookmarks?limit=2'");
+    println!("admin: {curl} -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' {base}/admin/stats");
     println!("Ctrl-C or SIGTERM to stop");
 
     server
@@ -63,6 +62,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("stopped");
     Ok(())
+}
+
+/// The server's sockets, with the curl command and the base URL to reach it: the sockets a service
+/// manager passed (`LISTEN_FDS`, systemd socket activation), else a Unix socket at `UNIX_SOCKET`
+/// (mode 0660: this user and its group, such as nginx's), else `127.0.0.1:port`.
+async fn listen(port: u16) -> io::Result<(Server, String, String)> {
+    #[cfg(unix)]
+    {
+        let (server, how) = match Server::listen_fds()? {
+            Some(server) => (Some(server), "the inherited socket"),
+            None => match std::env::var_os("UNIX_SOCKET") {
+                Some(path) => (Some(Server::bind_unix(path, 0o660)?), "the Unix socket"),
+                None => (None, ""),
+            },
+        };
+        if let Some(server) = server {
+            let tcp = server.local_addr();
+            return Ok(match server.unix_path().filter(|_| tcp.port() == 0) {
+                Some(path) => {
+                    println!("bookmarks API listening on {how} {}", path.display());
+                    (server, format!("curl -s --unix-socket {}", path.display()), "http://localhost".to_owned())
+                }
+                None => {
+                    println!("bookmarks API listening on {how} http://{tcp}");
+                    (server, "curl -s".to_owned(), format!("http://{tcp}"))
+                }
+            });
+        }
+    }
+    let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let base = format!("http://{}", server.local_addr());
+    println!("bookmarks API listening on {base}");
+    Ok((server, "curl -s".to_owned(), base))
 }
 
 /// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, systemd and container runtimes
