@@ -50,7 +50,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {:<6} {:<width$}  {}", route.method, route.pattern, route.handler);
     }
     println!("try:   {curl} '{base}/bookmarks?limit=2'");
-    println!("admin: {curl} -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' {base}/admin/stats");
+    println!(
+        "admin: {curl} -H 'authorization: Bearer <ADMIN_TOKEN, default {DEFAULT_ADMIN_TOKEN}>' {base}/admin/stats"
+    );
     println!("Ctrl-C or SIGTERM to stop");
 
     server

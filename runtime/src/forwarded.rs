@@ -83,18 +83,21 @@ pub fn client_addr<'a>(
     if !trusted.iter().any(|net| net.contains(peer)) {
         return Some(peer);
     }
-    walk(headers, trusted).unwrap_or(Some(peer))
+    match walk(headers, trusted) {
+        Named::Absent => Some(peer),
+        named => named.addr(),
+    }
 }
 
 /// The rule for a request from a proxy on a Unix domain socket: the peer is trusted, and has no
 /// address of its own to fall back on.
 fn via_unix_proxy<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Option<IpAddr> {
-    walk(headers, trusted).flatten()
+    walk(headers, trusted).addr()
 }
 
-/// The client the headers of a trusted peer name: `None` when neither header is present (the
-/// request is the peer's own), `Some(None)` when they name no usable address.
-fn walk<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Option<Option<IpAddr>> {
+/// The client the headers of a trusted peer name: `Absent` when neither header is present (the
+/// request is the peer's own), `NoOne` when they name no usable address or disagree.
+fn walk<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Named {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
     let mut xff = Walk::default();
     let mut fwd = Walk::default();
@@ -110,9 +113,9 @@ fn walk<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[
         }
     }
     match (xff.result(), fwd.result()) {
-        (Named::Absent, Named::Absent) => None,
-        (one, Named::Absent) | (Named::Absent, one) => Some(one.addr()),
-        (a, b) => Some(a.addr().filter(|_| a == b)),
+        (one, Named::Absent) | (Named::Absent, one) => one,
+        (a, b) if a == b => a,
+        _ => Named::NoOne,
     }
 }
 

@@ -24,8 +24,8 @@ use waymark_runtime::{App, Request, Response, Server};
 struct Who;
 
 impl App for Who {
-    fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
-        async move {
+    async fn handle(&self, req: &Request) -> Response {
+        {
             let creds = req.peer_credentials().map(|c| format!("{} {} {:?}", c.uid(), c.gid(), c.pid()));
             Response::text(format!(
                 "creds={} addr={:?} client={:?} thread={}",
@@ -66,7 +66,11 @@ impl Running {
 
     async fn stop(self) {
         let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(10), self.done).await.expect("shutdown").expect("join").expect("serve");
+        tokio::time::timeout(Duration::from_secs(10), self.done)
+            .await
+            .expect("shutdown")
+            .expect("join")
+            .expect("serve");
     }
 }
 
@@ -144,11 +148,15 @@ async fn client_addr_behind_a_proxy_on_the_unix_socket() {
     bounded(30, async {
         let dir = scratch("proxy");
         let path = dir.join("app.sock");
-        let server = Server::builder().trusted_proxies(["10.0.0.0/8".parse().unwrap()]).bind_unix(&path, 0o600).unwrap();
+        let server =
+            Server::builder().trusted_proxies(["10.0.0.0/8".parse().unwrap()]).bind_unix(&path, 0o600).unwrap();
         let running = Running::start(server);
         let client = |body: String| body.split(" client=").nth(1).unwrap().split(' ').next().unwrap().to_owned();
         assert_eq!(client(ask_unix(&path, "x-forwarded-for: 203.0.113.9\r\n").await), "Some(203.0.113.9)");
-        assert_eq!(client(ask_unix(&path, "x-forwarded-for: 1.2.3.4, 203.0.113.9, 10.1.2.3\r\n").await), "Some(203.0.113.9)");
+        assert_eq!(
+            client(ask_unix(&path, "x-forwarded-for: 1.2.3.4, 203.0.113.9, 10.1.2.3\r\n").await),
+            "Some(203.0.113.9)"
+        );
         assert_eq!(client(ask_unix(&path, "forwarded: for=\"[2001:db8::7]:443\"\r\n").await), "Some(2001:db8::7)");
         assert_eq!(client(ask_unix(&path, "forwarded: for=unknown\r\n").await), "None");
         assert_eq!(client(ask_unix(&path, "").await), "None");
@@ -170,7 +178,10 @@ async fn the_rule_for_a_path_that_exists() {
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(
             e.to_string(),
-            format!("cannot bind the Unix socket {}: the path exists and is not a socket; it was left as it is", path.display())
+            format!(
+                "cannot bind the Unix socket {}: the path exists and is not a socket; it was left as it is",
+                path.display()
+            )
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a socket");
         std::fs::remove_file(&path).unwrap();

@@ -4,9 +4,9 @@
 //! loop per worker thread.
 
 use std::future::Future;
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::future::poll_fn;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,9 +22,9 @@ use crate::proto::shutdown::{Shutdown, Signal};
 use crate::serve::auto::{ConnFuture, Protocols};
 use crate::serve::listen::{Accepted, Bound, Listener, poll_accept_any};
 use crate::serve::task::Serve;
-use crate::types::peer::Peer;
 #[cfg(feature = "tls")]
 use crate::serve::tls;
+use crate::types::peer::Peer;
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and
@@ -69,7 +69,12 @@ pub(crate) struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_connections: DEFAULT_MAX_CONNECTIONS, shutdown_grace: DEFAULT_SHUTDOWN_GRACE, nodelay: true, workers: 0 }
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            nodelay: true,
+            workers: 0,
+        }
     }
 }
 
@@ -128,10 +133,11 @@ impl Accept {
                         }
                         #[cfg(unix)]
                         Accepted::Unix(stream) => {
-                            let peer = Peer::Unix(stream.peer_cred().ok().map(|c| {
-                                crate::PeerCredentials::new(c.uid(), c.gid(), c.pid())
-                            }));
-                            let conn = Conn::new(stream, Socket::OPAQUE, peer, Arc::clone(&config), shutdown.subscribe());
+                            let peer = Peer::Unix(
+                                stream.peer_cred().ok().map(|c| crate::PeerCredentials::new(c.uid(), c.gid(), c.pid())),
+                            );
+                            let conn =
+                                Conn::new(stream, Socket::OPAQUE, peer, Arc::clone(&config), shutdown.subscribe());
                             Arc::clone(&app).unix(conn, protocols.plain())
                         }
                     };

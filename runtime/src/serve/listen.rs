@@ -80,7 +80,9 @@ impl Bound {
             Bound::Tcp { listener, reuse_port: true } => {
                 Bound::Tcp { listener: bind_reuse_port(listener.local_addr()?)?, reuse_port: true }
             }
-            Bound::Tcp { listener, reuse_port } => Bound::Tcp { listener: listener.try_clone()?, reuse_port: *reuse_port },
+            Bound::Tcp { listener, reuse_port } => {
+                Bound::Tcp { listener: listener.try_clone()?, reuse_port: *reuse_port }
+            }
             #[cfg(unix)]
             Bound::Unix { listener, file } => Bound::Unix { listener: listener.try_clone()?, file: file.clone() },
         })
@@ -129,7 +131,11 @@ impl Listener {
 
 /// Accepts from the first of `listeners` that has a connection, starting the search one past
 /// where the last accept was found (`next`), so that a busy socket cannot starve the others.
-pub(crate) fn poll_accept_any(listeners: &[Listener], next: &mut usize, cx: &mut Context<'_>) -> Poll<io::Result<Accepted>> {
+pub(crate) fn poll_accept_any(
+    listeners: &[Listener],
+    next: &mut usize,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<Accepted>> {
     let n = listeners.len();
     for i in 0..n {
         let at = (*next + i) % n;

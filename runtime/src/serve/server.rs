@@ -26,8 +26,8 @@ use crate::serve::auto::{self, Protocols};
 use crate::serve::listen::{self, Bound};
 use crate::serve::task::Serve;
 use crate::serve::workers;
-use crate::types::peer::Peer;
 use crate::types::net::IpNet;
+use crate::types::peer::Peer;
 
 /// An HTTP/1.1 server bound to a socket, ready to serve an [`App`] (and HTTPS and HTTP/2 with
 /// the `tls` and `http2` features).
