@@ -53,3 +53,15 @@ impl PeerCredentials {
         self.pid
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Unix peer rides in the space of the TCP one: a request (and the connection that
+    /// holds it) is no larger for it.
+    #[test]
+    fn a_peer_is_no_larger_than_an_address() {
+        assert_eq!(size_of::<Option<Peer>>(), size_of::<Option<SocketAddr>>());
+    }
+}
