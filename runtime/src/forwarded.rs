@@ -28,6 +28,19 @@
 //!    leftmost hop is the answer. When the trusted peer sent neither header, the request is the
 //!    proxy's own (a health check): the peer is the answer.
 //!
+//! # Over a Unix domain socket
+//!
+//! A peer on a Unix socket ([`ServerBuilder::bind_unix`](crate::ServerBuilder::bind_unix), or one
+//! inherited from systemd) has no IP address, and it **counts as a trusted proxy**: the socket
+//! file's owner and mode decide who may connect, as the trusted list does for TCP, so keep the
+//! mode tight (`0o660`, with the proxy's group). The headers are walked as in 2 and 3, past the
+//! [trusted proxies](crate::ServerBuilder::trusted_proxies) in front of that one; when the peer
+//! sent neither header, the answer is `None` (a local process that is not a proxy has no IP
+//! address). This is the usual set-up of nginx in front over a Unix socket (`proxy_pass
+//! http://unix:/run/app.sock;` with `proxy_set_header X-Forwarded-For
+//! $proxy_add_x_forwarded_for;`), and what gunicorn does. The process behind the socket is
+//! [`peer_credentials`](crate::Request::peer_credentials).
+//!
 //! Empty list elements (`a, , b`) are skipped, as RFC 9110 §5.6.1 asks. A port after the address
 //! is allowed and ignored (`1.2.3.4:80`, `[2001:db8::1]:80` in `X-Forwarded-For`; `"[v6]:port"`
 //! and `"v4:port"` in `Forwarded`). IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, as a dual-stack
@@ -165,15 +178,8 @@ impl Request {
     /// # }
     /// ```
     ///
-    /// Over a Unix domain socket ([`ServerBuilder::bind_unix`](crate::ServerBuilder::bind_unix),
-    /// or one inherited from systemd), the peer has no IP address, and it counts as a trusted
-    /// proxy: the socket file's owner and mode decide who may connect, as the trusted list does
-    /// for TCP (so keep the mode tight: `0o660` with the proxy's group). The client is the
-    /// address the headers name, walked from the right past the [trusted
-    /// proxies](crate::ServerBuilder::trusted_proxies) as above; `None` when no header names one
-    /// (a local process that is not a proxy has no IP address). This is the common set-up of
-    /// nginx in front over a Unix socket (`proxy_set_header X-Forwarded-For
-    /// $proxy_add_x_forwarded_for;`), and what gunicorn does.
+    /// Over a Unix domain socket, the peer counts as a trusted proxy, and a request with neither
+    /// header has no client address: see [the rule there](crate::forwarded#over-a-unix-domain-socket).
     pub fn client_addr(&self) -> Option<IpAddr> {
         match self.peer_addr() {
             Some(peer) => client_addr(peer.ip(), self.headers(), self.trusted_proxies()),

@@ -468,7 +468,8 @@ impl ServerBuilder {
     /// Requests tell the peer process's credentials
     /// ([`Request::peer_credentials`](crate::Request::peer_credentials)); they have no
     /// [`peer_addr`](crate::Request::peer_addr), and [`client_addr`](crate::Request::client_addr)
-    /// believes the peer's `X-Forwarded-For` and `Forwarded` (nginx in front, over the socket).
+    /// believes the peer's `X-Forwarded-For` and `Forwarded`, as from a trusted proxy (nginx in
+    /// front, over the socket: [the rule](crate::forwarded#over-a-unix-domain-socket)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
