@@ -141,6 +141,22 @@ fn thread_of_test() -> String {
     std::thread::current().name().unwrap_or("?").to_owned()
 }
 
+/// A Unix listener bound elsewhere is served, and its file is left to its owner at shutdown.
+#[tokio::test]
+async fn a_handed_over_unix_listener_keeps_its_file() {
+    bounded(30, async {
+        let dir = scratch("handed");
+        let path = dir.join("app.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let running = Running::start(Server::builder().unix_listener(listener).unwrap());
+        assert!(ask_unix(&path, "").await.starts_with("creds="));
+        running.stop().await;
+        assert!(path.exists(), "not the server's file to remove");
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await;
+}
+
 /// nginx in front over the socket: the peer is trusted as a proxy, the client is the address it
 /// forwards, walked from the right past the trusted proxies; with no header there is none.
 #[tokio::test]
