@@ -6,6 +6,8 @@
 //! DATABASE_PATH=/tmp/b.db cargo run --example api
 //! ADMIN_TOKEN=s3cret cargo run --example api      # else a random token, printed once
 //! DATABASE_URL=postgres://me@localhost/bookmarks cargo run --example api --features example-postgres
+//! UNIX_SOCKET=/tmp/api.sock cargo run --example api    # curl --unix-socket /tmp/api.sock http://localhost/
+//! systemd-socket-activate -l 127.0.0.1:3000 target/debug/examples/api   # an inherited socket (LISTEN_FDS)
 //! ```
 //!
 //! The environment (database, admin token, cookie key) is read and checked by `api/startup.rs`;
@@ -20,6 +22,7 @@
 #[path = "api/app.rs"]
 mod app;
 
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use app::Api;
@@ -45,20 +48,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let closer = store.closer();
     let api = Api::new(store);
 
-    let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    let addr = server.local_addr();
-    println!("bookmarks API listening on http://{addr}");
+    let (server, curl, base) = listen(port).await?;
     println!("database: {}", database.shown());
     println!("routes:");
     let width = Api::ROUTES.iter().map(|r| r.pattern.len()).max().unwrap_or(0);
     for route in Api::ROUTES {
         println!("  {:<6} {:<width$}  {}", route.method, route.pattern, route.handler);
     }
-    println!("try:   curl -s 'http://{addr}/bookmarks?limit=2'");
+    println!("try:   {curl} '{base}/bookmarks?limit=2'");
     if random_token {
         println!("admin token (random, shown only now; set ADMIN_TOKEN to choose one): {token}");
     }
-    println!("admin: curl -s -H 'authorization: Bearer <admin token>' http://{addr}/admin/stats");
+    println!("admin: {curl} -H 'authorization: Bearer <admin token>' {base}/admin/stats");
     println!("Ctrl-C or SIGTERM to stop");
 
     server
@@ -70,6 +71,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("stopped");
     Ok(())
+}
+
+/// The server's sockets, with the curl command and the base URL to reach it: the sockets a service
+/// manager passed (`LISTEN_FDS`, systemd socket activation), else a Unix socket at `UNIX_SOCKET`
+/// (mode 0660: this user and its group, such as nginx's), else `127.0.0.1:port`.
+async fn listen(port: u16) -> io::Result<(Server, String, String)> {
+    #[cfg(unix)]
+    {
+        let (server, how) = match Server::listen_fds()? {
+            Some(server) => (Some(server), "the inherited socket"),
+            None => match std::env::var_os("UNIX_SOCKET") {
+                Some(path) => (Some(Server::bind_unix(path, 0o660)?), "the Unix socket"),
+                None => (None, ""),
+            },
+        };
+        if let Some(server) = server {
+            let tcp = server.local_addr();
+            return Ok(match server.unix_path().filter(|_| tcp.port() == 0) {
+                Some(path) => {
+                    println!("bookmarks API listening on {how} {}", path.display());
+                    (server, format!("curl -s --unix-socket {}", path.display()), "http://localhost".to_owned())
+                }
+                None => {
+                    println!("bookmarks API listening on {how} http://{tcp}");
+                    (server, "curl -s".to_owned(), format!("http://{tcp}"))
+                }
+            });
+        }
+    }
+    let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let base = format!("http://{}", server.local_addr());
+    println!("bookmarks API listening on {base}");
+    Ok((server, "curl -s".to_owned(), base))
 }
 
 /// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, systemd and container runtimes

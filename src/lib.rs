@@ -135,7 +135,7 @@ pub use waymark_runtime::{
 #[cfg(feature = "tls")]
 pub use waymark_runtime::{DEFAULT_TLS_HANDSHAKE_TIMEOUT, TlsConfig, rustls};
 pub use waymark_runtime::{Form, FromBody, Rejection, extract, openapi};
-pub use waymark_runtime::{Server, ServerBuilder, Serving, serve_connection};
+pub use waymark_runtime::{PeerCredentials, Server, ServerBuilder, Serving, serve_connection};
 pub use waymark_runtime::{auth, forwarded, fs, sse};
 #[cfg(feature = "cookies")]
 pub mod cookie;

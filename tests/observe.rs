@@ -74,6 +74,9 @@ fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
 async fn one_span_per_request_with_the_http_fields() {
     let capture = Capture::default();
     let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    // Other tests of this binary run the table on other threads with no subscriber: a callsite
+    // they register at the same moment may cache "never"; recompute it now this one is set.
+    tracing::callsite::rebuild_interest_cache();
     let api = Api::new();
     let req = Request::new(Method::GET, "/notes/7?x=1").with_peer_addr("192.0.2.9:4000".parse().unwrap());
     assert_eq!(api.call(req).await.status(), StatusCode::OK);
@@ -107,6 +110,9 @@ async fn one_span_per_request_with_the_http_fields() {
 async fn a_panic_is_recorded_as_a_500() {
     let capture = Capture::default();
     let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    // Other tests of this binary run the table on other threads with no subscriber: a callsite
+    // they register at the same moment may cache "never"; recompute it now this one is set.
+    tracing::callsite::rebuild_interest_cache();
     let api = Api::new();
     let panicked = tokio::spawn(async move { api.call(Request::new(Method::GET, "/boom")).await }).await;
     assert!(panicked.is_err());

@@ -17,6 +17,15 @@ pub fn addr() -> std::net::SocketAddr {
     ([127, 0, 0, 1], port).into()
 }
 
+/// Worker threads for the servers that take a number of them (`BENCH_WORKERS`): default the
+/// available cores for bench/per_core.sh's servers, 1 for actix-web's single-core runs.
+pub fn workers() -> usize {
+    std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Every server exits by itself after `BENCH_SERVER_MAX_SECS` (default 900 s), whatever the script does.
 pub fn watchdog() {
     let secs: u64 = std::env::var("BENCH_SERVER_MAX_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(900);

@@ -28,6 +28,19 @@
 //!    leftmost hop is the answer. When the trusted peer sent neither header, the request is the
 //!    proxy's own (a health check): the peer is the answer.
 //!
+//! # Over a Unix domain socket
+//!
+//! A peer on a Unix socket ([`ServerBuilder::bind_unix`](crate::ServerBuilder::bind_unix), or one
+//! inherited from systemd) has no IP address, and it **counts as a trusted proxy**: the socket
+//! file's owner and mode decide who may connect, as the trusted list does for TCP, so keep the
+//! mode tight (`0o660`, with the proxy's group). The headers are walked as in 2 and 3, past the
+//! [trusted proxies](crate::ServerBuilder::trusted_proxies) in front of that one; when the peer
+//! sent neither header, the answer is `None` (a local process that is not a proxy has no IP
+//! address). This is the usual set-up of nginx in front over a Unix socket (`proxy_pass
+//! http://unix:/run/app.sock;` with `proxy_set_header X-Forwarded-For
+//! $proxy_add_x_forwarded_for;`), and what gunicorn does. The process behind the socket is
+//! [`peer_credentials`](crate::Request::peer_credentials).
+//!
 //! Empty list elements (`a, , b`) are skipped, as RFC 9110 §5.6.1 asks. A port after the address
 //! is allowed and ignored (`1.2.3.4:80`, `[2001:db8::1]:80` in `X-Forwarded-For`; `"[v6]:port"`
 //! and `"v4:port"` in `Forwarded`). IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, as a dual-stack
@@ -80,10 +93,25 @@ pub fn client_addr<'a>(
     trusted: &[IpNet],
 ) -> Option<IpAddr> {
     let peer = peer.to_canonical();
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(peer) {
+    if !trusted.iter().any(|net| net.contains(peer)) {
         return Some(peer);
     }
+    match walk(headers, trusted) {
+        Named::Absent => Some(peer),
+        named => named.addr(),
+    }
+}
+
+/// The rule for a request from a proxy on a Unix domain socket: the peer is trusted, and has no
+/// address of its own to fall back on.
+fn via_unix_proxy<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Option<IpAddr> {
+    walk(headers, trusted).addr()
+}
+
+/// The client the headers of a trusted peer name: `Absent` when neither header is present (the
+/// request is the peer's own), `NoOne` when they name no usable address or disagree.
+fn walk<'a>(headers: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, trusted: &[IpNet]) -> Named {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
     let mut xff = Walk::default();
     let mut fwd = Walk::default();
     for (name, value) in headers {
@@ -98,9 +126,9 @@ pub fn client_addr<'a>(
         }
     }
     match (xff.result(), fwd.result()) {
-        (Named::Absent, Named::Absent) => Some(peer),
-        (one, Named::Absent) | (Named::Absent, one) => one.addr(),
-        (a, b) => a.addr().filter(|_| a == b),
+        (one, Named::Absent) | (Named::Absent, one) => one,
+        (a, b) if a == b => a,
+        _ => Named::NoOne,
     }
 }
 
@@ -149,9 +177,15 @@ impl Request {
     /// assert_eq!(ask([10, 0, 0, 2], "forwarded: for=unknown").await, "None");
     /// # }
     /// ```
+    ///
+    /// Over a Unix domain socket, the peer counts as a trusted proxy, and a request with neither
+    /// header has no client address: see [the rule there](crate::forwarded#over-a-unix-domain-socket).
     pub fn client_addr(&self) -> Option<IpAddr> {
-        let peer = self.peer_addr()?.ip();
-        client_addr(peer, self.headers(), self.trusted_proxies())
+        match self.peer_addr() {
+            Some(peer) => client_addr(peer.ip(), self.headers(), self.trusted_proxies()),
+            None if self.peer_credentials().is_some() => via_unix_proxy(self.headers(), self.trusted_proxies()),
+            None => None,
+        }
     }
 }
 

@@ -42,6 +42,16 @@
 //! that goes away mid-body gives the reader [`BodyError::Incomplete`](incoming::BodyError), never
 //! a short body. A handler's [`Request::body`] is empty for a streamed body.
 //!
+//! # Ways to listen
+//!
+//! A server takes its sockets in one of four ways, each with a doctest on its method:
+//! [`Server::bind`] a TCP address; [`Server::from_std`] a bound `std::net::TcpListener`;
+//! [`ServerBuilder::bind_unix`] a Unix domain socket with a file mode (the rule for a path that
+//! exists, removal at shutdown, the peer's [credentials](Request::peer_credentials), and what
+//! [`client_addr`](Request::client_addr) means behind a proxy on it are there);
+//! [`ServerBuilder::listen_fds`] the sockets systemd passed (socket activation). Any of them is
+//! served on the caller's runtime, or by one thread per core with [`ServerBuilder::workers`].
+//!
 //! [`serve_connection`] serves one connection over any byte stream (`AsyncRead + AsyncWrite`): a
 //! TLS stream you terminated, a Unix socket, an in-memory pipe. The connection code is generic
 //! over the stream (monomorphized, nothing boxed), so TCP pays nothing for the others.
@@ -105,6 +115,7 @@ pub use serve::accept::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE};
 pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
 pub use types::app::{App, Next};
 pub use types::extract::{Form, FromBody, Rejection};
+pub use types::peer::PeerCredentials;
 pub use types::request::Request;
 pub use types::response::{Body, Created, FileBody, Html, IntoResponse, Json, NoContent, Response};
 pub use types::route::RouteInfo;

@@ -5,7 +5,6 @@
 //! `http::HeaderMap` and back, which is what hyper and tower expect.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -19,6 +18,7 @@ use http_body_util::BodyExt;
 use crate::proto::config::Config;
 use crate::proto::error::Error;
 use crate::types::call::{CatchUnwind, answer};
+use crate::types::peer::Peer;
 use crate::{App, Body, Request, Response};
 
 /// A waymark response body as an [`http_body::Body`]: the whole body in one frame, or the chunks
@@ -117,7 +117,7 @@ fn error_response(e: &Error) -> http::Response<HttpBody> {
 pub(crate) async fn handle<A, B>(
     app: &A,
     req: http::Request<B>,
-    peer: Option<SocketAddr>,
+    peer: Option<Peer>,
     cfg: &Config,
 ) -> (http::Response<HttpBody>, Option<Pin<Box<B>>>)
 where
@@ -146,7 +146,7 @@ where
 
 /// The request's head as a waymark [`Request`], whether it is a `HEAD`, and its body; or why it
 /// is refused, with the body.
-fn prepare<B>(req: http::Request<B>, peer: Option<SocketAddr>, cfg: &Config) -> Result<(Request, bool, B), (Error, B)> {
+fn prepare<B>(req: http::Request<B>, peer: Option<Peer>, cfg: &Config) -> Result<(Request, bool, B), (Error, B)> {
     let (parts, body) = req.into_parts();
     let checked = to_request(&parts, peer, cfg)
         .and_then(|request| declared_length_fits(parts.headers.get(CONTENT_LENGTH), cfg).map(|()| request));
@@ -199,7 +199,7 @@ fn declared_length_fits(length: Option<&HeaderValue>, cfg: &Config) -> Result<()
 }
 
 /// The head of an `http::Request` as a waymark [`Request`] (without its body).
-fn to_request(parts: &http::request::Parts, peer: Option<SocketAddr>, cfg: &Config) -> Result<Request, Error> {
+fn to_request(parts: &http::request::Parts, peer: Option<Peer>, cfg: &Config) -> Result<Request, Error> {
     let target = match parts.uri.path_and_query() {
         Some(pq) => pq.as_str(),
         // RFC 9113 §8.3.1: `OPTIONS *` is sent with `:path` `*`, which `http` keeps as a path.
@@ -216,7 +216,7 @@ fn to_request(parts: &http::request::Parts, peer: Option<SocketAddr>, cfg: &Conf
     let bytes = parts.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum::<usize>();
     req.reserve_headers(parts.headers.len() + 1, bytes + parts.uri.authority().map_or(0, |a| a.as_str().len() + 4));
     if let Some(peer) = peer {
-        req.set_peer_addr(peer);
+        req.set_peer(peer);
         req.set_trusted_proxies(cfg.trusted_proxies.clone());
     }
     // RFC 9113 §8.3.1: HTTP/2 carries the authority in `:authority`, and a `Host` field, when both

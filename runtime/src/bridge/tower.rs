@@ -26,6 +26,7 @@ use tower_service::Service;
 use crate::bridge::convert;
 pub use crate::bridge::convert::HttpBody;
 use crate::proto::config::Config;
+use crate::types::peer::Peer;
 use crate::{App, Request, Response};
 
 /// The body of the `http::Request` that [`call`] hands to a service: the whole request body.
@@ -113,7 +114,7 @@ where
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let app = Arc::clone(&self.app);
         let cfg = Arc::clone(&self.cfg);
-        let peer = req.extensions().get::<SocketAddr>().copied();
+        let peer = req.extensions().get::<SocketAddr>().copied().map(Peer::Ip);
         Box::pin(async move { Ok(convert::handle(&*app, req, peer, &cfg).await.0) })
     }
 }

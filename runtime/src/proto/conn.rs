@@ -8,7 +8,6 @@
 
 use std::future::{Future, poll_fn};
 use std::io;
-use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
@@ -26,6 +25,7 @@ use crate::proto::parse::{Head, parse_head};
 use crate::proto::shutdown::Shutdown;
 use crate::types::call::{CatchUnwind, answer};
 use crate::types::feed::{self, Feed};
+use crate::types::peer::Peer;
 use crate::types::upgrade::{OnUpgrade, Upgraded};
 use crate::{App, Body, Request, Response};
 
@@ -70,9 +70,9 @@ struct Streaming {
 type Handler<'a> = Pin<&'a mut (dyn Future<Output = Response> + Send + 'a)>;
 
 impl<S: Io> Conn<S> {
-    pub(crate) fn new(stream: S, socket: Socket<S>, peer: SocketAddr, cfg: Arc<Config>, shutdown: Shutdown) -> Self {
+    pub(crate) fn new(stream: S, socket: Socket<S>, peer: Peer, cfg: Arc<Config>, shutdown: Shutdown) -> Self {
         let mut req = Request::empty();
-        req.set_peer_addr(peer);
+        req.set_peer(peer);
         req.set_trusted_proxies(cfg.trusted_proxies.clone());
         req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
@@ -379,8 +379,8 @@ impl<S: Io> Conn<S> {
     /// The connection taken apart for another protocol (HTTP/2, or whatever takes over after a
     /// `101`): the stream, what was read and not yet parsed, the peer, the limits and the
     /// shutdown signal.
-    pub(crate) fn into_parts(self) -> (S, Vec<u8>, Option<SocketAddr>, Arc<Config>, Shutdown) {
-        let peer = self.req.peer_addr();
+    pub(crate) fn into_parts(self) -> (S, Vec<u8>, Option<Peer>, Arc<Config>, Shutdown) {
+        let peer = self.req.peer();
         let (stream, input) = self.io.into_parts();
         (stream, input, peer, self.cfg, self.shutdown)
     }

@@ -1,14 +1,17 @@
 //! The accept loop: limits on connections, accept errors, graceful shutdown; and what an
-//! accepted TCP connection becomes (a TLS handshake first, when TLS is on).
+//! accepted connection becomes (over TCP, a TLS handshake first when TLS is on). One loop
+//! accepts from all of a server's sockets (`listen`); the per-core mode (`workers`) runs one
+//! loop per worker thread.
 
 use std::future::Future;
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -17,9 +20,11 @@ use crate::proto::conn::Conn;
 use crate::proto::io::Socket;
 use crate::proto::shutdown::{Shutdown, Signal};
 use crate::serve::auto::{ConnFuture, Protocols};
+use crate::serve::listen::{Accepted, Bound, Listener, poll_accept_any};
 use crate::serve::task::Serve;
 #[cfg(feature = "tls")]
 use crate::serve::tls;
+use crate::types::peer::Peer;
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and
@@ -58,20 +63,29 @@ pub(crate) struct Settings {
     pub(crate) max_connections: usize,
     pub(crate) shutdown_grace: Duration,
     pub(crate) nodelay: bool,
+    /// Worker threads of the per-core mode; 0 serves on the caller's runtime.
+    pub(crate) workers: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_connections: DEFAULT_MAX_CONNECTIONS, shutdown_grace: DEFAULT_SHUTDOWN_GRACE, nodelay: true }
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            nodelay: true,
+            workers: 0,
+        }
     }
 }
 
-/// A bound listener with what its loop needs.
+/// Bound sockets with what their loop needs.
 pub(crate) struct Accept {
-    pub(crate) listener: TcpListener,
-    pub(crate) config: Config,
+    pub(crate) listeners: Vec<Bound>,
+    pub(crate) config: Arc<Config>,
     pub(crate) settings: Settings,
     pub(crate) protocols: Protocols,
+    /// The connection slots, shared by the loops of the per-core mode.
+    pub(crate) slots: Arc<Semaphore>,
 }
 
 impl Accept {
@@ -81,10 +95,10 @@ impl Accept {
         app: Arc<dyn Serve>,
         mut signal: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
     ) -> io::Result<()> {
-        let Accept { listener, config, settings, protocols } = self;
-        let config = Arc::new(config);
+        let Accept { listeners, config, settings, protocols, slots } = self;
+        let listeners = listeners.into_iter().map(Bound::register).collect::<io::Result<Vec<Listener>>>()?;
+        let mut next = 0;
         let shutdown = Signal::default();
-        let slots = Arc::new(Semaphore::new(settings.max_connections));
         let mut conns = JoinSet::new();
         let mut errors = AcceptErrors::default();
 
@@ -102,18 +116,31 @@ impl Accept {
             let accepted = tokio::select! {
                 biased;
                 () = signal.as_mut() => break,
-                accepted = listener.accept() => accepted,
+                accepted = poll_fn(|cx| poll_accept_any(&listeners, &mut next, cx)) => accepted,
             };
             match accepted {
-                Ok((stream, peer)) => {
+                Ok(accepted) => {
                     if errors.failing {
                         errors.recovered(Instant::now());
                     }
-                    if settings.nodelay {
-                        let _ = stream.set_nodelay(true);
-                    }
-                    limit_unsent(&stream);
-                    let serve = connection(&protocols, &app, stream, peer, &config, shutdown.subscribe());
+                    let serve = match accepted {
+                        Accepted::Tcp(stream, peer) => {
+                            if settings.nodelay {
+                                let _ = stream.set_nodelay(true);
+                            }
+                            limit_unsent(&stream);
+                            connection(&protocols, &app, stream, peer, &config, shutdown.subscribe())
+                        }
+                        #[cfg(unix)]
+                        Accepted::Unix(stream) => {
+                            let peer = Peer::Unix(
+                                stream.peer_cred().ok().map(|c| crate::PeerCredentials::new(c.uid(), c.gid(), c.pid())),
+                            );
+                            let conn =
+                                Conn::new(stream, Socket::OPAQUE, peer, Arc::clone(&config), shutdown.subscribe());
+                            Arc::clone(&app).unix(conn, protocols.plain())
+                        }
+                    };
                     conns.spawn(async move {
                         serve.await;
                         drop(permit);
@@ -133,7 +160,8 @@ impl Accept {
             }
         }
 
-        drop(listener);
+        // Closes the sockets (and removes the socket files this server created).
+        drop(listeners);
         shutdown.send();
         let grace = tokio::time::sleep(settings.shutdown_grace);
         let mut grace = pin!(grace);
@@ -169,11 +197,11 @@ fn connection(
             let Some((tls, h2)) = tls::handshake(stream, peer, acceptor, timeout).await else {
                 return;
             };
-            let conn = Conn::new(tls, tls::SOCKET, peer, cfg, shutdown);
+            let conn = Conn::new(tls, tls::SOCKET, Peer::Ip(peer), cfg, shutdown);
             app.tls(conn, if h2 { on_h2 } else { on_h1 }).await;
         });
     }
-    let conn = Conn::new(stream, Socket::PLAIN, peer, Arc::clone(cfg), shutdown);
+    let conn = Conn::new(stream, Socket::PLAIN, Peer::Ip(peer), Arc::clone(cfg), shutdown);
     Arc::clone(app).tcp(conn, protocols.plain())
 }
 

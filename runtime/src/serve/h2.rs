@@ -24,7 +24,6 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -45,6 +44,7 @@ use crate::bridge::convert::{self, HttpBody};
 use crate::proto::config::Config;
 use crate::proto::conn::Conn;
 use crate::proto::io::Io;
+use crate::types::peer::Peer;
 
 /// Default limit on concurrent HTTP/2 streams per connection: 200 (as hyper). RFC 9113 §6.5.2
 /// recommends no less than 100, so that parallelism is not needlessly limited.
@@ -89,7 +89,7 @@ struct Activity {
 struct Shared<A> {
     app: Arc<A>,
     cfg: Arc<Config>,
-    peer: Option<SocketAddr>,
+    peer: Option<Peer>,
     activity: Activity,
 }
 

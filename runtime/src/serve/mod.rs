@@ -8,7 +8,9 @@ pub(crate) mod accept;
 pub(crate) mod auto;
 #[cfg(feature = "http2")]
 pub(crate) mod h2;
+pub(crate) mod listen;
 pub(crate) mod server;
 pub(crate) mod task;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;
+pub(crate) mod workers;

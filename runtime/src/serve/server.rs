@@ -1,15 +1,19 @@
 //! [`Server`], [`ServerBuilder`] and [`serve_connection`]: the server's public face. Each limit
-//! and setting documents its default and why; the loop itself is in `accept`.
+//! and setting documents its default and why; the loop itself is in `accept`, the sockets in
+//! `listen`, the per-core mode in `workers`.
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
+#[cfg(unix)]
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::Semaphore;
 
 use crate::App;
 use crate::proto::config::Config;
@@ -19,14 +23,24 @@ use crate::proto::parse::MAX_HEADERS_CAP;
 use crate::proto::shutdown::Signal;
 use crate::serve::accept::{Accept, Settings};
 use crate::serve::auto::{self, Protocols};
+use crate::serve::listen::{self, Bound};
 use crate::serve::task::Serve;
+use crate::serve::workers;
 use crate::types::net::IpNet;
+use crate::types::peer::Peer;
 
 /// An HTTP/1.1 server bound to a socket, ready to serve an [`App`] (and HTTPS and HTTP/2 with
 /// the `tls` and `http2` features).
 ///
 /// Each connection runs as its own task on the tokio runtime; requests on a connection are read,
 /// answered and written in order (pipelined requests are answered in one write).
+///
+/// The ways to listen: [`bind`](Server::bind) a TCP address; take a bound
+/// `std::net::TcpListener` ([`from_std`](Server::from_std)); bind a Unix domain socket
+/// ([`bind_unix`](Server::bind_unix)); take the sockets systemd passed
+/// ([`listen_fds`](Server::listen_fds), socket activation). Each has its builder method, to set
+/// limits first. Any of them can be served by one thread per core
+/// ([`ServerBuilder::workers`]).
 ///
 /// ```no_run
 /// use waymark_runtime::{App, Request, Response, Server};
@@ -48,8 +62,8 @@ use crate::types::net::IpNet;
 /// ```
 #[derive(Debug)]
 pub struct Server {
-    listener: TcpListener,
-    local_addr: SocketAddr,
+    /// One or more (systemd may pass several); one accept loop takes from all of them.
+    listeners: Vec<Bound>,
     config: Config,
     settings: Settings,
     protocols: Protocols,
@@ -83,9 +97,64 @@ impl Server {
         ServerBuilder::default()
     }
 
-    /// The address the server listens on (useful after binding port 0).
+    /// Takes a TCP listener bound elsewhere (by a supervisor, a test, or to set socket options of
+    /// your own), and makes it non-blocking; see [`ServerBuilder::tcp_listener`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use waymark_runtime::Server;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let server = Server::from_std(listener)?;
+    /// assert_eq!(server.local_addr(), addr);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be made non-blocking.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<Server> {
+        Server::builder().tcp_listener(listener)
+    }
+
+    /// Binds a Unix domain socket at `path` with file mode `mode`, with the default limits; see
+    /// [`ServerBuilder::bind_unix`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`ServerBuilder::bind_unix`].
+    #[cfg(unix)]
+    pub fn bind_unix(path: impl AsRef<Path>, mode: u32) -> io::Result<Server> {
+        Server::builder().bind_unix(path, mode)
+    }
+
+    /// The sockets systemd passed (socket activation), with the default limits, or `None`; see
+    /// [`ServerBuilder::listen_fds`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`ServerBuilder::listen_fds`].
+    #[cfg(unix)]
+    pub fn listen_fds() -> io::Result<Option<Server>> {
+        Server::builder().listen_fds()
+    }
+
+    /// The TCP address the server listens on (useful after binding port 0): the first TCP socket's,
+    /// when it has several. A server on Unix sockets only has none, and says `0.0.0.0:0`; see
+    /// [`unix_path`](Self::unix_path).
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.listeners
+            .iter()
+            .find_map(Bound::local_addr)
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)))
+    }
+
+    /// The path of the Unix socket the server listens on, if it listens on one with a path: the
+    /// first, when it has several.
+    #[cfg(unix)]
+    pub fn unix_path(&self) -> Option<PathBuf> {
+        self.listeners.iter().find_map(Bound::unix_path)
     }
 
     /// Serves `app` until the process ends.
@@ -114,8 +183,14 @@ impl Server {
     /// builds (the accept loop's future, its drop code, tokio's code for the connection tasks),
     /// again after every edit of a route (BENCHMARKS.md, build cost).
     fn serving<'a>(self, app: Arc<dyn Serve>, signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>) -> Serving<'a> {
-        let Server { listener, config, settings, protocols, .. } = self;
-        Serving(Box::pin(Accept { listener, config, settings, protocols }.run(app, signal)))
+        let Server { listeners, config, settings, protocols } = self;
+        let slots = Arc::new(Semaphore::new(settings.max_connections));
+        let workers = settings.workers;
+        let accept = Accept { listeners, config: Arc::new(config), settings, protocols, slots };
+        if workers > 0 {
+            return Serving(Box::pin(workers::run(accept, workers, app, signal)));
+        }
+        Serving(Box::pin(accept.run(app, signal)))
     }
 }
 
@@ -317,20 +392,221 @@ impl ServerBuilder {
     {
         // Never signalled: the connection ends when the client closes it or goes idle.
         let never = Signal::default().subscribe();
-        let conn = Conn::new(io, Socket::OPAQUE, peer, Arc::new(self.config.clone()), never);
+        let conn = Conn::new(io, Socket::OPAQUE, Peer::Ip(peer), Arc::new(self.config.clone()), never);
         auto::serve(app, conn, self.protocols.plain()).await;
     }
 
-    /// Binds the listening socket.
+    /// Binds the listening socket. With [`workers`](Self::workers) set, it is bound with
+    /// `SO_REUSEPORT`, and each worker binds one more to the same address.
     ///
     /// # Errors
     ///
     /// When the address cannot be resolved or bound (in use, no permission).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
-        let listener = TcpListener::bind(addr).await?;
-        let local_addr = listener.local_addr()?;
+        #[cfg(unix)]
+        if self.settings.workers > 0 {
+            let mut last = None;
+            for addr in tokio::net::lookup_host(addr).await? {
+                match listen::bind_reuse_port(addr) {
+                    Ok(listener) => return Ok(self.serving_on(vec![Bound::Tcp { listener, reuse_port: true }])),
+                    Err(e) => last = Some(e),
+                }
+            }
+            return Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")));
+        }
+        let listener = TcpListener::bind(addr).await?.into_std()?;
+        Ok(self.serving_on(vec![Bound::Tcp { listener, reuse_port: false }]))
+    }
+
+    /// Serves on a TCP listener bound elsewhere, made non-blocking here: one from a supervisor
+    /// that binds before dropping privileges, from a test, or with socket options of your own.
+    /// Unlike [`bind`](Self::bind), it needs no runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use waymark_runtime::Server;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let server = Server::builder().keep_alive_timeout(Duration::from_secs(5)).tcp_listener(listener)?;
+    /// # let _ = server; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be made non-blocking.
+    pub fn tcp_listener(self, listener: std::net::TcpListener) -> io::Result<Server> {
+        Ok(self.serving_on(vec![Bound::tcp(listener)?]))
+    }
+
+    /// Serves on a Unix domain socket bound elsewhere, made non-blocking here. Its file is yours:
+    /// the server does not remove it.
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be made non-blocking.
+    #[cfg(unix)]
+    pub fn unix_listener(self, listener: std::os::unix::net::UnixListener) -> io::Result<Server> {
+        Ok(self.serving_on(vec![Bound::unix(listener)?]))
+    }
+
+    /// Binds a Unix domain socket at `path`, with file mode `mode` (`0o660`: the server's user and
+    /// group; `0o666`: every local user). The mode is set before the socket listens, so no client
+    /// connects through a looser one. HTTP/1.1, and h2c with the `http2` feature, are served over
+    /// it; TLS, when set, is for TCP sockets only.
+    ///
+    /// A path that exists already:
+    /// - a socket that refuses a connection (left by a server that died) is replaced;
+    /// - a socket that accepts one (a server is running) is refused, with `AddrInUse`;
+    /// - anything else (a file, a directory, a symbolic link) is refused, with `AlreadyExists`,
+    ///   and left as it is: the server never deletes what is not a socket.
+    ///
+    /// When the server stops accepting (graceful shutdown), it removes the file, unless another
+    /// file has replaced it meanwhile; the requests in flight finish over the open connections.
+    /// A process that is killed leaves the file, which the next start replaces (first rule).
+    ///
+    /// Requests tell the peer process's credentials
+    /// ([`Request::peer_credentials`](crate::Request::peer_credentials)); they have no
+    /// [`peer_addr`](crate::Request::peer_addr), and [`client_addr`](crate::Request::client_addr)
+    /// believes the peer's `X-Forwarded-For` and `Forwarded`, as from a trusted proxy (nginx in
+    /// front, over the socket: [the rule](crate::forwarded#over-a-unix-domain-socket)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use waymark_runtime::{App, Request, Response, Server};
+    ///
+    /// struct Whoami;
+    ///
+    /// impl App for Whoami {
+    ///     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+    ///         async move { Response::text(format!("uid {:?}", req.peer_credentials().map(|c| c.uid()))) }
+    ///     }
+    /// }
+    ///
+    /// let path = std::env::temp_dir().join(format!("waymark-doc-{}.sock", std::process::id()));
+    /// let server = Server::builder().bind_unix(&path, 0o660)?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let serving = tokio::spawn(server.serve_with_shutdown(Whoami, async { stopped.await.ok(); }));
+    ///
+    /// let mut client = tokio::net::UnixStream::connect(&path).await?;
+    /// client.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await?;
+    /// let mut response = String::new();
+    /// client.read_to_string(&mut response).await?;
+    /// // This process connected: the kernel says it runs as the socket file's owner.
+    /// let uid = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&path)?);
+    /// assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+    /// assert!(response.ends_with(&format!("uid Some({uid})")), "{response}");
+    ///
+    /// stop.send(()).ok();
+    /// serving.await.unwrap()?;
+    /// assert!(!path.exists(), "shutdown removes the socket file");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// By the rule above; or when the directory is missing or not writable, or the path is too
+    /// long for a socket address (about 100 bytes).
+    #[cfg(unix)]
+    pub fn bind_unix(self, path: impl AsRef<Path>, mode: u32) -> io::Result<Server> {
+        Ok(self.serving_on(vec![listen::bind_unix(path.as_ref(), mode)?]))
+    }
+
+    /// The sockets a service manager passed to this process (systemd socket activation:
+    /// `LISTEN_FDS` descriptors from 3, for the process `LISTEN_PID`), TCP or Unix stream
+    /// listeners, all served by one server. `None` when none were passed, or when `LISTEN_PID`
+    /// names another process (the variables were meant for a parent); then bind as usual. An
+    /// unset `LISTEN_PID` is accepted, as systemfd (`systemfd --no-pid -s http::3000 -- cargo
+    /// watch -x run`) passes sockets through cargo-watch. The variables are removed once read, so
+    /// call it once, early, before starting threads that read the environment.
+    ///
+    /// An inherited socket survives the process: systemd holds it while the service restarts, so
+    /// connections wait in its backlog instead of being refused, and a Unix socket's file stays
+    /// (systemd removes it). A service unit pairs with a socket unit:
+    ///
+    /// ```text
+    /// # app.socket                          # app.service
+    /// [Socket]                              [Service]
+    /// ListenStream=127.0.0.1:8080           ExecStart=/usr/local/bin/app
+    /// ListenStream=/run/app.sock            # started on the first connection, or at boot with
+    /// SocketMode=0660                       # WantedBy= in the socket unit's [Install]
+    /// ```
+    ///
+    /// Try it without a unit: `systemd-socket-activate -l 127.0.0.1:8080 -l /tmp/app.sock ./app`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use waymark_runtime::Server;
+    ///
+    /// let server = match Server::builder().listen_fds()? {
+    ///     Some(server) => server,
+    ///     None => Server::bind("127.0.0.1:0").await?,
+    /// };
+    /// # let _ = server; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When a passed descriptor is not a TCP or Unix stream socket, or cannot be made
+    /// non-blocking.
+    #[cfg(unix)]
+    pub fn listen_fds(self) -> io::Result<Option<Server>> {
+        Ok(listen::inherited()?.map(|listeners| self.serving_on(listeners)))
+    }
+
+    /// Serves with `n` worker threads, each running its own single-threaded tokio runtime and
+    /// its own accept loop (actix-web's model), instead of as tasks on the runtime that awaits the
+    /// server; default 0, that runtime. A connection stays on the thread that accepted it: no
+    /// work stealing, no wake-up across threads. With [`bind`](Self::bind), each worker has its
+    /// own socket bound with `SO_REUSEPORT` and the kernel spreads connections among them; other
+    /// sockets (Unix, `std`, inherited) are shared, each worker accepting from the same queue.
+    ///
+    /// One worker per core is the usual choice (`std::thread::available_parallelism`). The
+    /// runtime that awaits the server then only waits for the shutdown signal: a
+    /// `current_thread` one does. `tokio::spawn` in a handler runs on the handler's worker, and
+    /// `spawn_blocking` on that worker's own blocking pool. [`max_connections`](Self::max_connections)
+    /// is for all workers together. Whether it is faster than the default depends on the load;
+    /// `bench/per_core.sh` measures both against actix-web.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use waymark_runtime::{App, Request, Response, Server};
+    ///
+    /// struct Hello;
+    ///
+    /// impl App for Hello {
+    ///     fn handle<'a>(&'a self, _req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+    ///         async { Response::text(std::thread::current().name().unwrap_or("").to_owned()) }
+    ///     }
+    /// }
+    ///
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// let server = Server::builder().workers(cores).bind("127.0.0.1:0").await?;
+    /// let addr = server.local_addr();
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let serving = tokio::spawn(server.serve_with_shutdown(Hello, async { stopped.await.ok(); }));
+    ///
+    /// let mut client = tokio::net::TcpStream::connect(addr).await?;
+    /// client.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await?;
+    /// let mut response = String::new();
+    /// client.read_to_string(&mut response).await?;
+    /// assert!(response.contains("\r\n\r\nwaymark-worker-"), "{response}");
+    ///
+    /// stop.send(()).ok();
+    /// serving.await.unwrap()
+    /// # }
+    /// ```
+    pub fn workers(mut self, n: usize) -> Self {
+        self.settings.workers = n;
+        self
+    }
+
+    /// The server, on these sockets.
+    fn serving_on(self, listeners: Vec<Bound>) -> Server {
         let ServerBuilder { config, settings, protocols } = self;
-        Ok(Server { listener, local_addr, config, settings, protocols })
+        Server { listeners, config, settings, protocols }
     }
 }
 

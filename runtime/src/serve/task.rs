@@ -7,6 +7,8 @@ use std::sync::Arc;
 use http::StatusCode;
 
 use tokio::net::TcpStream;
+#[cfg(unix)]
+use tokio::net::UnixStream;
 #[cfg(feature = "tls")]
 use tokio_rustls::server::TlsStream;
 
@@ -33,6 +35,10 @@ pub(crate) trait Serve: Send + Sync + 'static {
     /// Serves a TLS connection whose handshake is done, with the protocol ALPN chose.
     #[cfg(feature = "tls")]
     fn tls(self: Arc<Self>, conn: Conn<TlsStream<TcpStream>>, protocol: Protocol) -> ConnFuture;
+
+    /// Serves a connection accepted on a Unix domain socket.
+    #[cfg(unix)]
+    fn unix(self: Arc<Self>, conn: Conn<UnixStream>, protocol: Protocol) -> ConnFuture;
 }
 
 impl<A: App> Serve for A {
@@ -42,6 +48,11 @@ impl<A: App> Serve for A {
 
     #[cfg(feature = "tls")]
     fn tls(self: Arc<Self>, conn: Conn<TlsStream<TcpStream>>, protocol: Protocol) -> ConnFuture {
+        auto::serve(self, conn, protocol)
+    }
+
+    #[cfg(unix)]
+    fn unix(self: Arc<Self>, conn: Conn<UnixStream>, protocol: Protocol) -> ConnFuture {
         auto::serve(self, conn, protocol)
     }
 }
@@ -55,7 +66,7 @@ impl App for Unrouted {
     }
 }
 
-/// Compiles the connection code for TCP and TLS in this crate. Not for use: its effect is at
+/// Compiles the connection code for TCP, TLS and Unix sockets in this crate. Not for use: its effect is at
 /// build time.
 ///
 /// Everything a connection runs that does not depend on the application (reading, framing,
@@ -66,8 +77,15 @@ impl App for Unrouted {
 /// our own. Release builds compile their own copies, so that they can be inlined (BENCHMARKS.md,
 /// build cost).
 #[must_use]
-pub fn share_connection_code() -> [usize; 2] {
+pub fn share_connection_code() -> [usize; 3] {
     let tcp: fn(Arc<Unrouted>, Conn<TcpStream>, Protocol) -> ConnFuture = <Unrouted as Serve>::tcp;
+    #[cfg(unix)]
+    let unix = {
+        let unix: fn(Arc<Unrouted>, Conn<UnixStream>, Protocol) -> ConnFuture = <Unrouted as Serve>::unix;
+        unix as usize
+    };
+    #[cfg(not(unix))]
+    let unix = 0;
     #[cfg(feature = "tls")]
     let tls = {
         let tls: fn(Arc<Unrouted>, Conn<TlsStream<TcpStream>>, Protocol) -> ConnFuture = <Unrouted as Serve>::tls;
@@ -75,5 +93,5 @@ pub fn share_connection_code() -> [usize; 2] {
     };
     #[cfg(not(feature = "tls"))]
     let tls = 0;
-    [tcp as usize, tls]
+    [tcp as usize, tls, unix]
 }

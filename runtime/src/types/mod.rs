@@ -13,6 +13,7 @@ pub(crate) mod file;
 pub(crate) mod grammar;
 pub mod incoming;
 pub(crate) mod net;
+pub(crate) mod peer;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod route;

@@ -7,6 +7,7 @@ use http::{Method, Version};
 
 use crate::types::feed::Incoming;
 use crate::types::net::IpNet;
+use crate::types::peer::{Peer, PeerCredentials};
 use crate::types::route::{Matched, RouteInfo, TableSlot};
 
 /// An HTTP request as a handler or middleware sees it.
@@ -36,7 +37,8 @@ pub struct Request {
     incoming: Option<Arc<Incoming>>,
     /// The server's body limit, for routes that set none (`None` in-process).
     default_body_limit: Option<u64>,
-    peer: Option<SocketAddr>,
+    /// Who sent it, set once per connection (and once per HTTP/2 stream).
+    peer: Option<Peer>,
     /// The server's trusted proxies, for [`Request::client_addr`]; shared by every request of
     /// the server (one reference count per connection or HTTP/2 stream, and none without any).
     trusted: Option<Arc<[IpNet]>>,
@@ -94,7 +96,14 @@ impl Request {
     /// Sets the peer address (builder style).
     #[must_use]
     pub fn with_peer_addr(mut self, peer: SocketAddr) -> Self {
-        self.peer = Some(peer);
+        self.peer = Some(Peer::Ip(peer));
+        self
+    }
+
+    /// Sets the peer to a process on a Unix domain socket with these credentials (builder style).
+    #[must_use]
+    pub fn with_peer_credentials(mut self, credentials: PeerCredentials) -> Self {
+        self.peer = Some(Peer::Unix(Some(credentials)));
         self
     }
 
@@ -196,8 +205,45 @@ impl Request {
         self.trusted.as_deref().unwrap_or(&[])
     }
 
-    /// The address of the client, when the request came over a socket.
+    /// The address of the client, when the request came over a TCP socket; `None` over a Unix
+    /// domain socket (see [`peer_credentials`](Self::peer_credentials)) and in-process.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
+        match self.peer {
+            Some(Peer::Ip(addr)) => Some(addr),
+            _ => None,
+        }
+    }
+
+    /// The credentials (user, group, process) of the process that sent the request, when it came
+    /// over a Unix domain socket ([`ServerBuilder::bind_unix`](crate::ServerBuilder::bind_unix)):
+    /// the kernel's word, not the client's. `None` over TCP and in-process.
+    ///
+    /// ```
+    /// use waymark_runtime::{App, Request, Response, StatusCode};
+    ///
+    /// /// Only processes running as root or as this server's user may call it.
+    /// struct LocalAdmin;
+    ///
+    /// impl App for LocalAdmin {
+    ///     fn handle<'a>(&'a self, req: &'a Request) -> impl Future<Output = Response> + Send + 'a {
+    ///         async move {
+    ///             match req.peer_credentials() {
+    ///                 Some(peer) if peer.uid() == 0 || peer.uid() == 1000 => Response::text("welcome"),
+    ///                 _ => Response::status_only(StatusCode::FORBIDDEN),
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn peer_credentials(&self) -> Option<PeerCredentials> {
+        match self.peer {
+            Some(Peer::Unix(credentials)) => credentials,
+            _ => None,
+        }
+    }
+
+    /// Who is at the other end of the connection, for the bridges that carry it elsewhere.
+    pub(crate) fn peer(&self) -> Option<Peer> {
         self.peer
     }
 
@@ -259,7 +305,7 @@ impl Request {
         self.version = version;
     }
 
-    pub(crate) fn set_peer_addr(&mut self, peer: SocketAddr) {
+    pub(crate) fn set_peer(&mut self, peer: Peer) {
         self.peer = Some(peer);
     }
 
