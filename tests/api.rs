@@ -835,7 +835,10 @@ async fn events_read_in_process_one_by_one() {
     assert_eq!(bookmark["title"], "Streamed");
     client.delete(&format!("/bookmarks/{}", bookmark["id"])).send().await.assert_status(StatusCode::NO_CONTENT);
     let deleted = feed.event().await.expect("a second event");
-    assert_eq!((deleted.event.as_str(), deleted.data.as_str()), ("deleted", &*format!("{{\"id\":{}}}", bookmark["id"])));
+    assert_eq!(
+        (deleted.event.as_str(), deleted.data.as_str()),
+        ("deleted", &*format!("{{\"id\":{}}}", bookmark["id"]))
+    );
 }
 
 /// The README's example is `examples/hello.rs` verbatim, so the README cannot show code that
