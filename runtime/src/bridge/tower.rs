@@ -25,6 +25,7 @@ use tower_service::Service;
 
 use crate::bridge::convert;
 pub use crate::bridge::convert::HttpBody;
+pub use crate::bridge::layer::{BoxError, Inner, InnerFuture, WrapBody, WrapLayer};
 use crate::proto::config::Config;
 use crate::{App, Request, Response};
 
@@ -163,4 +164,41 @@ where
             Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
+}
+
+/// The methods a table answers, for a CORS preflight's `Access-Control-Allow-Methods`: each
+/// method of `routes` once, in the order of first appearance, `HEAD` after `GET` (a `GET` route
+/// answers `HEAD`), and `OPTIONS` last (the table answers it for every path).
+///
+/// ```
+/// use waymark_runtime::RouteInfo;
+/// use waymark_runtime::tower::methods;
+///
+/// let routes = [
+///     RouteInfo::new("GET", "/notes", "list()"),
+///     RouteInfo::new("POST", "/notes", "create(body)"),
+///     RouteInfo::new("GET", "/notes/{id}", "get(id)"),
+/// ];
+/// assert_eq!(methods(&routes), ["GET", "HEAD", "POST", "OPTIONS"]);
+/// ```
+///
+/// With tower-http's CORS layer, from the table itself (`Api::ROUTES` lists mounted tables'
+/// routes too): `CorsLayer::new().allow_methods(methods(Api::ROUTES))`.
+pub fn methods(routes: &[crate::RouteInfo]) -> Vec<http::Method> {
+    let mut out: Vec<http::Method> = Vec::new();
+    let mut add = |m: http::Method| {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    };
+    for route in routes {
+        let Ok(method) = http::Method::from_bytes(route.method.as_bytes()) else { continue };
+        let get = method == http::Method::GET;
+        add(method);
+        if get {
+            add(http::Method::HEAD);
+        }
+    }
+    add(http::Method::OPTIONS);
+    out
 }
