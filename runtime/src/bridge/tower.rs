@@ -7,9 +7,12 @@
 //!   `tower::Service<http::Request<RequestBody>>` (tower-http's `ServeDir`, a service wrapped in
 //!   `CompressionLayer`, ...) and turns its answer into a waymark [`Response`].
 //!
-//! Both directions convert between waymark's types and the `http` crate's: headers are copied, and
-//! bodies are read whole (within the body size limit, for requests). The native server does not go
-//! through here.
+//! - **A tower layer as a table's middleware**: `wrap tower(LAYER);` in a `routes!` table wraps
+//!   [`Inner`] (the rest of the table) in any layer, on waymark's own server, with bodies
+//!   streamed ([`WrapBody`], [`HttpBody`]); see the DSL docs and `bridge/layer.rs`.
+//!
+//! The first two convert between waymark's types and the `http` crate's: headers are copied, and
+//! bodies are read whole (within the body size limit, for requests).
 
 use std::convert::Infallible;
 use std::fmt;
