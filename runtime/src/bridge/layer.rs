@@ -388,9 +388,9 @@ pub async fn run(layered: &Layered, req: &Request, next: Next<'_>) -> Response {
     let outcome = poll_fn(|cx| {
         loop {
             {
-                let mut state = slot.lock();
-                if !state.outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    state.outer = Some(cx.waker().clone());
+                let mut shared = slot.lock();
+                if !shared.outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    shared.outer = Some(cx.waker().clone());
                 }
             }
             if let Poll::Ready(outcome) = call.as_mut().poll(cx) {
