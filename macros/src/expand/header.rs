@@ -26,7 +26,7 @@ pub(super) fn header(input: &Input) -> TokenStream {
     let tys = mounts(input).map(|m| &m.ty);
     let binding = state.as_ref().map(|(bind, _)| {
         quote! {
-            #[allow(unused_variables, reason = "generated: the mount's expression may not use the state")]
+            #[allow(unused_variables, reason = "generated: a mount's or a layer's expression may not use the state")]
             let #bind = &state;
         }
     });

@@ -37,3 +37,38 @@ pub(super) fn fields(items: &[Item], binding: Option<&TokenStream>) -> (Vec<Iden
         .collect();
     (names, builds)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::expand::expand;
+    use crate::expand::tests::{assert_in_order, input};
+
+    #[test]
+    fn each_layer_is_a_field_built_once_in_new_and_run_by_its_wrap() {
+        let out = expand(&input(
+            r#"pub Api(state: S);
+               wrap tower(A::new(state.a));
+               wrap log;
+               GET "/" => h(),
+               scope "/s" { wrap tower(B); GET "/x" => h(), }"#,
+        ))
+        .to_string();
+        assert!(out.contains("pub struct Api { state : S , __layer0 : :: waymark :: __private :: Layered , __layer1 : :: waymark :: __private :: Layered , }"), "{out}");
+        assert_in_order(
+            &out,
+            &[
+                "let __layer0 = { # [allow",
+                "let state = & state ; :: waymark :: __private :: Layered :: new (A :: new (state . a)) }",
+                "let __layer1 =",
+                ":: waymark :: __private :: Layered :: new (B) }",
+                "Self { state , __layer0 , __layer1 }",
+            ],
+        );
+        // The top level wraps the whole dispatch (`self`); a scope's wrap is in the route arms.
+        assert!(out.contains(":: waymark :: __private :: tower_wrap (& self . __layer0 , req , next)"), "{out}");
+        assert!(out.contains(":: waymark :: __private :: tower_wrap (& __this . __layer1 , req , next)"), "{out}");
+        // Two arguments: a middleware function that happens to be named `tower`.
+        let out = expand(&input(r#"pub Api; wrap tower(req, next); GET "/" => h(),"#)).to_string();
+        assert!(!out.contains("Layered"), "{out}");
+    }
+}
