@@ -348,17 +348,21 @@ pub(crate) fn from_request(req: &Request) -> Result<http::Request<http_body_util
 ///
 /// As [`from_request`].
 pub(crate) fn to_http<B>(req: &Request, body: B) -> Result<http::Request<B>, http::Error> {
-    let mut builder = http::Request::builder().method(req.method().clone()).uri(req.target()).version(req.version());
-    if let Some(headers) = builder.headers_mut() {
-        headers.reserve(req.headers().count());
-    }
+    // Field by field rather than through `http::request::Builder`, which moves the whole
+    // request through a `Result` at each step (callgrind: half of this function's cost).
+    let mut out = http::Request::new(body);
+    *out.method_mut() = req.method().clone();
+    *out.uri_mut() = http::Uri::try_from(req.target())?;
+    *out.version_mut() = req.version();
+    let headers = out.headers_mut();
+    headers.reserve(req.headers().count());
     for (name, value) in req.headers() {
-        builder = builder.header(name, value);
+        headers.append(HeaderName::from_bytes(name)?, HeaderValue::from_bytes(value)?);
     }
     if let Some(peer) = req.peer_addr() {
-        builder = builder.extension(peer);
+        out.extensions_mut().insert(peer);
     }
-    builder.body(body)
+    Ok(out)
 }
 
 #[cfg(feature = "tower")]
