@@ -350,6 +350,16 @@ async fn curl_over_http1_and_http2() {
             assert!(out.contains(" 504"), "{out}");
             let out = run(&with(&version, &["--data-binary", "hello", &format!("{base}/echo")]));
             assert!(out.contains("5 bytes") && out.contains("x-inner: ran"), "{out}");
+            // The first event arrives through the compression layer while the stream is open
+            // (the second never comes: curl gives up after a second, exit code 28).
+            let out = Command::new("curl")
+                .args(["-sS", "-N", "--max-time", "1", "-H", "accept-encoding: gzip"])
+                .args(&version)
+                .arg(format!("{base}/events"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(28), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "data: one\n\n");
         }
     })
     .await
