@@ -50,6 +50,28 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// never fails. It does not read the request it gets: the handler reads the waymark request as
 /// the client sent it (see [`WrapBody`]). It can only be called on a request that came through
 /// `wrap tower(..)`; any other request gets a 500.
+///
+/// ```
+/// use http::header::{HeaderName, HeaderValue};
+/// use tower_http::set_header::SetResponseHeaderLayer;
+/// use waymark::{Method, Request, routes};
+///
+/// routes! {
+///     Api;
+///     // `SetResponseHeaderLayer` wraps `Inner`, the rest of the table.
+///     wrap tower(SetResponseHeaderLayer::overriding(
+///         HeaderName::from_static("x-frame-options"),
+///         HeaderValue::from_static("DENY"),
+///     ));
+///     GET "/" => async { "hello" },
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let res = Api::new().call(Request::new(Method::GET, "/")).await;
+/// assert_eq!(res.header("x-frame-options"), Some("DENY"));
+/// assert_eq!(res.body_bytes().map(|b| &b[..]), Some(&b"hello"[..]));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Inner {
     _private: (),
