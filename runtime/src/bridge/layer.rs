@@ -430,7 +430,8 @@ pub async fn run(layered: &Layered, req: &Request, next: Next<'_>) -> Response {
                         }
                         Handed::Changed if req.incoming().is_some() || !req.body().is_empty() => {
                             tracing::error!(
-                                "a tower layer read or replaced the request body, which the handler cannot see; answering 500"
+                                "a tower layer read or replaced the request body, which the handler cannot see; answering 500 \
+                                 (a route's `limit` caps its body; a handler can decode its own body)"
                             );
                             slot.respond(internal_error());
                             stage = Stage::Done;
