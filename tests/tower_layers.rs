@@ -81,6 +81,14 @@ routes! {
         wrap tower(tower::buffer::BufferLayer::<http::Request<waymark::tower::WrapBody>>::new(8));
         GET "/{ms: u64}" => sleep(state, ms),
     }
+    scope "/replaced" {
+        // A layer that swaps the request body for its own: the handler could not see it.
+        wrap tower(tower::util::MapRequestLayer::new(|req: http::Request<waymark::tower::WrapBody>| {
+            req.map(|_| String::from("the layer's body"))
+        }));
+        GET  "/" => async { "no body to lose" },
+        POST "/" body: BodyStream => echo(body),
+    }
     scope "/panics" {
         wrap tower(tower::layer::layer_fn(|_inner| tower::service_fn(|req: http::Request<waymark::tower::WrapBody>| async move {
             assert!(req.uri().path().is_empty(), "a layer's own bug");
@@ -261,6 +269,20 @@ fn read_until(conn: &mut TcpStream, seen: &mut Vec<u8>, want: &str) {
         assert!(n > 0, "closed before {want:?}: {:?}", String::from_utf8_lossy(seen));
         seen.extend_from_slice(&buf[..n]);
     }
+}
+
+#[tokio::test]
+async fn a_replaced_request_body_is_a_500_unless_there_was_none() {
+    let api = Api::new(State::default());
+    let res = api.call(get("/replaced/")).await;
+    assert_eq!(res.body_bytes().map(|b| b.to_vec()), Some(b"no body to lose".to_vec()));
+    let res = api.call(Request::new(Method::POST, "/replaced/").with_body("hello")).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    // The layers around it saw the 500 as the table's answer.
+    assert_eq!(res.header("x-inner"), Some("ran"));
+    // A layer that passes the body on: the handler reads it.
+    let res = api.call(Request::new(Method::POST, "/echo").with_body("hello")).await;
+    assert_eq!(res.body_bytes().map(|b| b.to_vec()), Some(b"5 bytes".to_vec()));
 }
 
 #[tokio::test]
