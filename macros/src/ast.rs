@@ -1,6 +1,7 @@
 //! Tokens to typed nodes. Every node keeps the tokens its spans come from.
 
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, LitStr, Token, Type, Visibility, braced, parenthesized};
 
 /// The whole `routes!` input.
@@ -64,10 +65,14 @@ pub(crate) struct Mount {
     pub(crate) expr: Expr,
 }
 
-/// `wrap log;` or `wrap check(state, req, next);`
+/// `wrap log;`, `wrap check(state, req, next);`, or `wrap tower(LAYER);`
 pub(crate) struct Wrap {
     pub(crate) kw: Ident,
+    /// The middleware call; for `tower(LAYER)`, the call that runs the table's layered service
+    /// (set by [`number_layers`]).
     pub(crate) expr: Expr,
+    /// `tower(LAYER)`: the layer, built once in `new`.
+    pub(crate) layer: Option<Expr>,
 }
 
 /// `GET "/users/{id: u64}" body: Json<T> => handler(id, body),`
@@ -122,9 +127,48 @@ impl Parse for Input {
             None
         };
         input.parse::<Token![;]>()?;
-        let items = parse_items(input)?;
+        let mut items = parse_items(input)?;
+        number_layers(&mut items);
         Ok(Self { attrs, vis, name, state, base, items })
     }
+}
+
+/// The layer of `wrap tower(LAYER);`: a call of the bare name `tower` with one argument (a
+/// middleware function of that name is still reachable as `self::tower`, or with two arguments).
+fn tower_layer(expr: &Expr) -> Option<Expr> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Path(path) = &*call.func else { return None };
+    (path.qself.is_none() && path.path.is_ident("tower") && call.args.len() == 1).then(|| call.args[0].clone())
+}
+
+/// The field of the table that keeps the layered service of the `i`th `wrap tower(..)`.
+pub(crate) fn layer_field(i: usize) -> Ident {
+    quote::format_ident!("__layer{i}")
+}
+
+/// Numbers the `wrap tower(LAYER);` items in declaration order and makes each one's middleware
+/// call run the layered service the table keeps (`self` at the top level, which wraps the whole
+/// dispatch, `__this` in the route arms, which scopes' middleware wraps).
+fn number_layers(items: &mut [Item]) {
+    fn walk(items: &mut [Item], root: bool, n: &mut usize) {
+        for item in items {
+            match item {
+                Item::Wrap(w) if w.layer.is_some() => {
+                    let field = layer_field(*n);
+                    let this = if root { quote::quote!(self) } else { quote::quote!(__this) };
+                    let req = Ident::new("req", proc_macro2::Span::call_site());
+                    let next = Ident::new("next", proc_macro2::Span::call_site());
+                    w.expr = syn::parse_quote_spanned! {w.expr.span()=>
+                        ::waymark::__private::tower_wrap(&#this.#field, #req, #next)
+                    };
+                    *n += 1;
+                }
+                Item::Scope(scope) => walk(&mut scope.items, false, n),
+                _ => {}
+            }
+        }
+    }
+    walk(items, true, &mut 0);
 }
 
 fn parse_items(input: ParseStream<'_>) -> syn::Result<Vec<Item>> {
@@ -158,7 +202,8 @@ impl Parse for Item {
         if kw == "wrap" {
             let expr: Expr = input.parse()?;
             input.parse::<Token![;]>()?;
-            return Ok(Item::Wrap(Wrap { kw, expr }));
+            let layer = tower_layer(&expr);
+            return Ok(Item::Wrap(Wrap { kw, expr, layer }));
         }
         if kw == "scope" {
             let prefix: Option<LitStr> = if input.peek(LitStr) { Some(input.parse()?) } else { None };

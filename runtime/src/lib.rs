@@ -64,7 +64,7 @@
 //! |---|---|---|
 //! | `tls` | `ServerBuilder::tls`, `TlsConfig` (PEM files, reload), a handshake timeout, ALPN | rustls (ring) and tokio-rustls |
 //! | `http2` | HTTP/2 with prior knowledge on plain connections, `h2` by ALPN over TLS; GOAWAY on shutdown | hyper |
-//! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`) and `tower::call` (a route calling a service) | tower-service |
+//! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`), `tower::call` (a route calling a service), and any tower `Layer` as a table's middleware (`wrap tower(LAYER);`, `tower::Inner`) | tower-service, tower-layer |
 //! | `cookies` | `Request::cookie`, `Response::with_cookie`, signed and private cookies (`cookie` module) | cookie (HMAC-SHA256 and AES-256-GCM in pure Rust) |
 //! | `multipart` | `multipart::Multipart`, a `multipart/form-data` body read part by part, with per-part limits | multer |
 //!

@@ -11,6 +11,7 @@ fn ui() {
     t.compile_fail("grow/*.rs");
     t.compile_fail("derive/*.rs");
     t.compile_fail("range/*.rs");
+    t.compile_fail("tower/*.rs");
     t.pass("pass/*.rs");
     t.pass("derive/pass/*.rs");
 }

@@ -1,5 +1,5 @@
 //! Emits the generated type: the struct (the state, and one field per mounted table), `new`, which
-//! builds the mounted tables once, the state accessor, and `Debug`. A table with errors gets the
+//! builds the mounted tables and the `wrap tower(..)` layers once, the state accessor, and `Debug`. A table with errors gets the
 //! same items, so code that names the type or calls `new` still compiles and adds no errors of its
 //! own.
 
@@ -8,7 +8,7 @@ use quote::quote;
 use syn::Ident;
 
 use crate::ast::{Input, Item, Mount};
-use crate::expand::mount_field;
+use crate::expand::{layer, mount_field};
 
 fn mounts(input: &Input) -> impl Iterator<Item = &Mount> {
     input.items.iter().filter_map(|i| match i {
@@ -26,14 +26,21 @@ pub(super) fn header(input: &Input) -> TokenStream {
     let tys = mounts(input).map(|m| &m.ty);
     let binding = state.as_ref().map(|(bind, _)| {
         quote! {
-            #[allow(unused_variables, reason = "generated: the mount's expression may not use the state")]
+            #[allow(unused_variables, reason = "generated: a mount's or a layer's expression may not use the state")]
             let #bind = &state;
         }
     });
-    let builds = mounts(input).zip(&fields).map(|(m, f)| {
-        let expr = &m.expr;
-        quote! { let #f = { #binding #expr }; }
-    });
+    let mut builds: Vec<TokenStream> = mounts(input)
+        .zip(&fields)
+        .map(|(m, f)| {
+            let expr = &m.expr;
+            quote! { let #f = { #binding #expr }; }
+        })
+        .collect();
+    let (layers, layer_builds) = layer::fields(&input.items, binding.as_ref());
+    builds.extend(layer_builds);
+    let fields: Vec<Ident> = fields.into_iter().chain(layers.iter().cloned()).collect();
+    let tys = tys.map(|ty| quote! { #ty }).chain(layers.iter().map(|_| quote! { ::waymark::__private::Layered }));
     let (field, new) = match state {
         Some((_, ty)) => (
             quote! { state: #ty, },

@@ -11,6 +11,7 @@
 mod arm;
 mod dispatch;
 mod header;
+mod layer;
 mod mount;
 mod router;
 mod stub;

@@ -16,6 +16,8 @@ pub mod ws;
 pub use crate::serve::task::share_connection_code;
 
 pub use crate::IntoResponse;
+#[cfg(feature = "tower")]
+pub use crate::bridge::layer::{Layered, WrapLayer, run as tower_wrap};
 pub use crate::openapi::{Answers, Responses, Schemas};
 pub use crate::types::extract::{FromBody, Rejection};
 pub use crate::{App, Next, Request, Response};
@@ -26,6 +28,8 @@ pub use observe::{RouteMetrics, observe};
 pub use serde_json;
 pub use waymark_shape as shape;
 use waymark_shape::{Seg, Shape};
+#[cfg(not(feature = "tower"))]
+pub use without_tower::{Layered, WrapLayer, tower_wrap};
 
 /// What a `routes!` table offers the table it is mounted in. Generated for every table.
 #[diagnostic::on_unimplemented(
@@ -448,5 +452,33 @@ mod tests {
         assert_eq!(query_all::<u32>(&req, "a", "u32").ok(), Some(vec![1, 2]));
         assert_eq!(query_all::<u32>(&req, "none", "u32").ok(), Some(vec![]));
         assert!(query_all::<u32>(&req, "q", "u32").is_err());
+    }
+}
+
+/// `wrap tower(..)` in a build without the `tower` feature: one error, at the layer, that names
+/// the feature.
+#[cfg(not(feature = "tower"))]
+mod without_tower {
+    use crate::{Next, Request, Response};
+
+    /// Implemented by nothing: the `tower` feature brings the real one.
+    #[diagnostic::on_unimplemented(
+        message = "`wrap tower(..)` needs waymark's `tower` feature",
+        label = "a tower layer, in a build without the `tower` feature",
+        note = "turn the feature on in Cargo.toml: `waymark = {{ version = \"..\", features = [\"tower\"] }}`"
+    )]
+    pub trait WrapLayer {}
+
+    #[derive(Debug)]
+    pub struct Layered;
+
+    impl Layered {
+        pub fn new(_layer: impl WrapLayer) -> Self {
+            Self
+        }
+    }
+
+    pub async fn tower_wrap(_layered: &Layered, _req: &Request, next: Next<'_>) -> Response {
+        next.run().await
     }
 }

@@ -33,17 +33,31 @@ pub struct HttpBody {
 enum Inner {
     Full(Option<Bytes>),
     Stream(tokio::sync::mpsc::Receiver<Bytes>),
+    /// Read into a stream when first polled, so that a body given back unread
+    /// ([`HttpBody::into_body`]) is still a file.
+    File(Option<crate::types::file::FileBody>),
 }
 
 impl HttpBody {
-    fn new(body: Body) -> Self {
+    pub(crate) fn new(body: Body) -> Self {
         let inner = match body {
             Body::Full(bytes) if bytes.is_empty() => Inner::Full(None),
             Body::Full(bytes) => Inner::Full(Some(bytes)),
             Body::Stream(rx) => Inner::Stream(rx),
-            Body::File(file) => Inner::Stream(file.into_stream()),
+            Body::File(file) => Inner::File(Some(file)),
         };
         Self { inner }
+    }
+
+    /// The waymark body again, with what is left of it.
+    #[cfg(feature = "tower")]
+    pub(crate) fn into_body(self) -> Body {
+        match self.inner {
+            Inner::Full(bytes) => Body::Full(bytes.unwrap_or_default()),
+            Inner::Stream(rx) => Body::Stream(rx),
+            Inner::File(Some(file)) => Body::File(file),
+            Inner::File(None) => Body::empty(),
+        }
     }
 
     fn empty() -> Self {
@@ -63,6 +77,7 @@ impl std::fmt::Debug for HttpBody {
         match &self.inner {
             Inner::Full(bytes) => f.debug_tuple("HttpBody::Full").field(bytes).finish(),
             Inner::Stream(_) => f.write_str("HttpBody::Stream"),
+            Inner::File(_) => f.write_str("HttpBody::File"),
         }
     }
 }
@@ -72,8 +87,12 @@ impl http_body::Body for HttpBody {
     type Error = Infallible;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Inner::File(file) = &mut self.inner {
+            self.inner = file.take().map_or(Inner::Full(None), |file| Inner::Stream(file.into_stream()));
+        }
         match &mut self.inner {
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Inner::File(_) => Poll::Ready(None),
             Inner::Stream(rx) => loop {
                 match rx.poll_recv(cx) {
                     // An empty chunk carries nothing; skip it, as the HTTP/1.1 writer does.
@@ -92,7 +111,8 @@ impl http_body::Body for HttpBody {
     fn size_hint(&self) -> http_body::SizeHint {
         match &self.inner {
             Inner::Full(bytes) => http_body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
-            Inner::Stream(_) => http_body::SizeHint::default(),
+            Inner::File(Some(file)) => http_body::SizeHint::with_exact(file.len()),
+            Inner::Stream(_) | Inner::File(None) => http_body::SizeHint::default(),
         }
     }
 }
@@ -317,14 +337,57 @@ pub(crate) fn into_http(mut res: Response, head: bool) -> http::Response<HttpBod
 /// When the target is not a valid URI (it came through the parser, so only for a request built by
 /// hand).
 pub(crate) fn from_request(req: &Request) -> Result<http::Request<http_body_util::Full<Bytes>>, http::Error> {
-    let mut builder = http::Request::builder().method(req.method().clone()).uri(req.target()).version(req.version());
+    to_http(req, http_body_util::Full::new(req.body().clone()))
+}
+
+#[cfg(feature = "tower")]
+/// A waymark [`Request`]'s head as an `http::Request` with `body`: method, target, version,
+/// headers, and the peer address as a `SocketAddr` extension.
+///
+/// # Errors
+///
+/// As [`from_request`].
+pub(crate) fn to_http<B>(req: &Request, body: B) -> Result<http::Request<B>, http::Error> {
+    // Field by field rather than through `http::request::Builder`, which moves the whole
+    // request through a `Result` at each step (callgrind: half of this function's cost).
+    let mut out = http::Request::new(body);
+    *out.method_mut() = req.method().clone();
+    *out.uri_mut() = http::Uri::try_from(req.target())?;
+    *out.version_mut() = req.version();
+    let headers = out.headers_mut();
+    headers.reserve(req.headers().count());
     for (name, value) in req.headers() {
-        builder = builder.header(name, value);
+        headers.append(HeaderName::from_bytes(name)?, HeaderValue::from_bytes(value)?);
     }
     if let Some(peer) = req.peer_addr() {
-        builder = builder.extension(peer);
+        out.extensions_mut().insert(peer);
     }
-    builder.body(http_body_util::Full::new(req.body().clone()))
+    Ok(out)
+}
+
+#[cfg(feature = "tower")]
+/// A waymark [`Response`]'s status and headers, as they are, with `body`: what a tower layer
+/// sees of the table's answer.
+pub(crate) fn head_to_http(res: &Response, body: HttpBody) -> http::Response<HttpBody> {
+    let mut out = http::Response::new(body);
+    *out.status_mut() = res.status();
+    let headers = out.headers_mut();
+    for (name, value) in res.headers() {
+        headers.append(name.clone(), value.clone());
+    }
+    out
+}
+
+#[cfg(feature = "tower")]
+/// What the layers answered, as a waymark [`Response`]: the status and headers from `res`, over
+/// the table's own response when there is one (it keeps what only waymark knows, an upgrade).
+pub(crate) fn merge_head(kept: Option<Response>, res: http::Response<Body>) -> Response {
+    let (parts, body) = res.into_parts();
+    let mut out = kept.unwrap_or_else(|| Response::new(Body::empty()));
+    out.set_status(parts.status);
+    out.replace_headers(&parts.headers);
+    out.set_body(body);
+    out
 }
 
 #[cfg(feature = "tower")]

@@ -8,4 +8,6 @@
 
 pub(crate) mod convert;
 #[cfg(feature = "tower")]
+pub(crate) mod layer;
+#[cfg(feature = "tower")]
 pub mod tower;

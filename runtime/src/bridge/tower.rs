@@ -7,9 +7,12 @@
 //!   `tower::Service<http::Request<RequestBody>>` (tower-http's `ServeDir`, a service wrapped in
 //!   `CompressionLayer`, ...) and turns its answer into a waymark [`Response`].
 //!
-//! Both directions convert between waymark's types and the `http` crate's: headers are copied, and
-//! bodies are read whole (within the body size limit, for requests). The native server does not go
-//! through here.
+//! - **A tower layer as a table's middleware**: `wrap tower(LAYER);` in a `routes!` table wraps
+//!   [`Inner`] (the rest of the table) in any layer, on waymark's own server, with bodies
+//!   streamed ([`WrapBody`], [`HttpBody`]); see the DSL docs and `bridge/layer.rs`.
+//!
+//! The first two convert between waymark's types and the `http` crate's: headers are copied, and
+//! bodies are read whole (within the body size limit, for requests).
 
 use std::convert::Infallible;
 use std::fmt;
@@ -25,6 +28,7 @@ use tower_service::Service;
 
 use crate::bridge::convert;
 pub use crate::bridge::convert::HttpBody;
+pub use crate::bridge::layer::{BoxError, Inner, InnerFuture, WrapBody, WrapLayer};
 use crate::proto::config::Config;
 use crate::types::peer::Peer;
 use crate::{App, Request, Response};
@@ -164,4 +168,41 @@ where
             Response::text("internal server error\n").with_status(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
+}
+
+/// The methods a table answers, for a CORS preflight's `Access-Control-Allow-Methods`: each
+/// method of `routes` once, in the order of first appearance, `HEAD` after `GET` (a `GET` route
+/// answers `HEAD`), and `OPTIONS` last (the table answers it for every path).
+///
+/// ```
+/// use waymark_runtime::RouteInfo;
+/// use waymark_runtime::tower::methods;
+///
+/// let routes = [
+///     RouteInfo::new("GET", "/notes", "list()"),
+///     RouteInfo::new("POST", "/notes", "create(body)"),
+///     RouteInfo::new("GET", "/notes/{id}", "get(id)"),
+/// ];
+/// assert_eq!(methods(&routes), ["GET", "HEAD", "POST", "OPTIONS"]);
+/// ```
+///
+/// With tower-http's CORS layer, from the table itself (`Api::ROUTES` lists mounted tables'
+/// routes too): `CorsLayer::new().allow_methods(methods(Api::ROUTES))`.
+pub fn methods(routes: &[crate::RouteInfo]) -> Vec<http::Method> {
+    let mut out: Vec<http::Method> = Vec::new();
+    let mut add = |m: http::Method| {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    };
+    for route in routes {
+        let Ok(method) = http::Method::from_bytes(route.method.as_bytes()) else { continue };
+        let get = method == http::Method::GET;
+        add(method);
+        if get {
+            add(http::Method::HEAD);
+        }
+    }
+    add(http::Method::OPTIONS);
+    out
 }

@@ -98,6 +98,17 @@ impl BodyStream {
         Ok(Self { source, limit: Some(limit), received: 0 })
     }
 
+    /// Puts a streamed body that nobody read back into its request, for the next reader (a
+    /// tower layer that passed the body on unread: the handler reads it with its route's limit).
+    #[cfg(feature = "tower")]
+    pub(crate) fn give_back(self, req: &Request) {
+        if let Source::Streamed { rx, asked: false, .. } = self.source
+            && let Some(incoming) = req.incoming()
+        {
+            *incoming.rx.lock().unwrap_or_else(PoisonError::into_inner) = Some(rx);
+        }
+    }
+
     /// The next chunk; `None` at the end of the body.
     pub async fn chunk(&mut self) -> Option<Result<Bytes, BodyError>> {
         std::future::poll_fn(|cx| self.poll_chunk(cx)).await

@@ -290,6 +290,25 @@ impl Response {
 }
 
 impl Response {
+    /// Replaces every header with those of `headers` (what a tower layer answered).
+    #[cfg(feature = "tower")]
+    pub(crate) fn replace_headers(&mut self, headers: &http::HeaderMap) {
+        self.content_type = None;
+        self.headers.clear();
+        self.headers.reserve(headers.len());
+        for (name, value) in headers {
+            self.append_header(name.clone(), value.clone());
+        }
+    }
+
+    /// Replaces the body.
+    #[cfg(feature = "tower")]
+    pub(crate) fn set_body(&mut self, body: Body) {
+        self.body = body;
+    }
+}
+
+impl Response {
     /// A `101 Switching Protocols` answer whose connection `run` takes over once the head is
     /// written (HTTP/1.1 only: an HTTP/2 connection answers it with an error).
     #[cfg(feature = "ws")]
