@@ -67,6 +67,7 @@
 //! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`), `tower::call` (a route calling a service), and any tower `Layer` as a table's middleware (`wrap tower(LAYER);`, `tower::Inner`) | tower-service, tower-layer |
 //! | `cookies` | `Request::cookie`, `Response::with_cookie`, signed and private cookies (`cookie` module) | cookie (HMAC-SHA256 and AES-256-GCM in pure Rust) |
 //! | `multipart` | `multipart::Multipart`, a `multipart/form-data` body read part by part, with per-part limits | multer |
+//! | `metrics` | `metrics::RouteMetrics` (each table's `Api::metrics()`): per-route request counts by status class and latency histograms, in Prometheus' text format | prometheus (TiKV's, without protobuf) |
 //!
 //! Over HTTP/2 the target, header-count, body-size and body-time limits apply per stream, as on
 //! HTTP/1.1; hyper enforces the header-section size (announced as `SETTINGS_MAX_HEADER_LIST_SIZE`)

@@ -84,8 +84,8 @@ pub(super) fn found(table: &Table<'_>, route: &Ident, arms: &[TokenStream]) -> F
     // A mounted table's routes follow this table's own and those of the tables mounted before it.
     let (lens, indices) = (in_mounted(table, "ROUTES.len()"), in_mounted(table, "route_index"));
     let mounted_index = variants.iter().zip(&indices).enumerate().map(|(k, (variant, index))| {
-        let before = &lens[..k];
-        quote! { #found::#variant(__f) => Self::__OWN_ROUTES.len() #(+ #before)* + #index(__f), }
+        let (before, span) = (&lens[..k], spans[k]);
+        quote_spanned! {span=> #found::#variant(__f) => Self::__OWN_ROUTES.len() #(+ #before)* + #index(__f), }
     });
     let index = quote! {
         match __found {
