@@ -23,7 +23,9 @@
 //! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 64 KiB received | a large upload at 64 KB/s or more is never cut; a trickle is |
 //! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 64 KiB; at most 128 KiB may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux) | a client that stops reading (slow read) loses the connection, with a reset, even when the answer would fit the kernel's send buffer |
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
-//! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]) | past it, accepting pauses until one closes |
+//! | minimum rate | 500 B/s over each 5 s window ([`DEFAULT_MIN_RATE`], [`DEFAULT_MIN_RATE_WINDOW`]) for a head, a body and a response | a trickle (slow loris, slow body, slow read) is cut within a window, not at its deadline; honest clients on 2G move ten times more |
+//! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]), within the open-files limit, raised to its hard limit at start | past it, the oldest idle keep-alive connection is closed to make room, else accepting pauses until one closes |
+//! | pressure | past 75 % of the connections in use ([`DEFAULT_PRESSURE_FROM_PERCENT`]) the head and keep-alive timeouts and the rate window shrink, down to 1 s ([`DEFAULT_TIMEOUT_FLOOR`]) when all are | slow clients holding every slot cannot keep others waiting for long |
 //! | requests per connection | none | set one to spread clients across instances |
 //! | shutdown grace | 10 s ([`DEFAULT_SHUTDOWN_GRACE`]) | in-flight requests finish, then the rest are closed |
 //!
@@ -101,6 +103,8 @@ pub use proto::config::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
 };
+pub use proto::pressure::{DEFAULT_PRESSURE_FROM_PERCENT, DEFAULT_TIMEOUT_FLOOR, Relief};
+pub use proto::rate::{DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_WINDOW, MinRate};
 pub use serve::accept::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE};
 pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
 pub use types::app::{App, Next};

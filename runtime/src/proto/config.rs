@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::proto::pressure::{Pressure, Relief};
+use crate::proto::rate::MinRate;
 use crate::types::net::IpNet;
 
 /// Default limit on the request head (request line and header section): 16 KiB.
@@ -61,6 +63,12 @@ pub(crate) struct Config {
     pub(crate) send_timeout: Duration,
     /// Peers whose `X-Forwarded-For`/`Forwarded` are believed; `None`: no one (the default).
     pub(crate) trusted_proxies: Option<Arc<[IpNet]>>,
+    /// The least a request head, a request body or a response must move (`proto::rate`).
+    pub(crate) min_rate: MinRate,
+    /// How timeouts shrink under pressure; `None`: they never do.
+    pub(crate) relief: Option<Relief>,
+    /// The slots as the accept loop fills them (installed by it; none elsewhere).
+    pub(crate) pressure: Arc<Pressure>,
 }
 
 impl Default for Config {
@@ -76,6 +84,9 @@ impl Default for Config {
             max_requests_per_connection: None,
             send_timeout: DEFAULT_SEND_TIMEOUT,
             trusted_proxies: None,
+            min_rate: MinRate::default(),
+            relief: Some(Relief::default()),
+            pressure: Arc::new(Pressure::none()),
         }
     }
 }

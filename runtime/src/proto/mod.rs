@@ -15,4 +15,6 @@ pub(crate) mod encode;
 pub(crate) mod error;
 pub(crate) mod io;
 pub(crate) mod parse;
+pub(crate) mod pressure;
+pub(crate) mod rate;
 pub(crate) mod shutdown;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::proto::config::Config;
@@ -17,6 +16,7 @@ use crate::proto::conn::Conn;
 use crate::proto::io::Socket;
 use crate::proto::shutdown::{Shutdown, Signal};
 use crate::serve::auto::{ConnFuture, Protocols};
+use crate::serve::{fds, pressure};
 use crate::serve::task::Serve;
 #[cfg(feature = "tls")]
 use crate::serve::tls;
@@ -45,8 +45,10 @@ fn limit_unsent(stream: &tokio::net::TcpStream) {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn limit_unsent(_stream: &tokio::net::TcpStream) {}
 
-/// Default limit on open connections: 10 000. Past it the server stops accepting until one
-/// closes; the operating system queues the rest in the listen backlog.
+/// Default limit on open connections: 10 000, or fewer if the open-files limit (raised to its
+/// hard limit at start) cannot hold them. Past it the oldest idle keep-alive connection is closed
+/// to make room; with none, the server stops accepting until one closes, and the operating system
+/// queues the rest in the listen backlog.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 /// Default time in-flight requests get to finish after a shutdown signal: 10 s.
@@ -56,13 +58,20 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) max_connections: usize,
+    /// Whether `max_connections` is the default, to be fitted within the open-files limit.
+    pub(crate) fit_connections: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) nodelay: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_connections: DEFAULT_MAX_CONNECTIONS, shutdown_grace: DEFAULT_SHUTDOWN_GRACE, nodelay: true }
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            fit_connections: true,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            nodelay: true,
+        }
     }
 }
 
@@ -81,20 +90,22 @@ impl Accept {
         app: Arc<dyn Serve>,
         mut signal: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
     ) -> io::Result<()> {
-        let Accept { listener, config, settings, protocols } = self;
+        let Accept { listener, mut config, settings, protocols } = self;
+        let max_connections = fds::fit_connections(settings.max_connections, settings.fit_connections);
+        let slots = pressure::install(&mut config, max_connections);
+        let mut spare = fds::Spare::new();
         let config = Arc::new(config);
         let shutdown = Signal::default();
-        let slots = Arc::new(Semaphore::new(settings.max_connections));
         let mut conns = JoinSet::new();
         let mut errors = AcceptErrors::default();
 
         loop {
             while conns.try_join_next().is_some() {}
-            // Past the connection limit, wait for a slot before accepting (the backlog queues).
+            // Past the connection limit, an idle connection makes room, or the backlog queues.
             let permit = tokio::select! {
                 biased;
                 () = signal.as_mut() => break,
-                permit = Arc::clone(&slots).acquire_owned() => match permit {
+                permit = pressure::slot(&slots) => match permit {
                     Ok(permit) => permit,
                     Err(_) => break,
                 },
@@ -121,8 +132,12 @@ impl Accept {
                 }
                 Err(e) if is_per_connection(&e) => {}
                 Err(e) => {
-                    // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin; pause instead.
+                    // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin; pause instead,
+                    // unless the spare descriptor answered the waiting clients.
                     errors.failed(&e, Instant::now());
+                    if spare.turn_away(&listener, &e) > 0 {
+                        continue;
+                    }
                     tokio::select! {
                         biased;
                         () = signal.as_mut() => break,

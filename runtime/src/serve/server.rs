@@ -209,10 +209,44 @@ impl ServerBuilder {
         self
     }
 
-    /// Most open connections; default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS) (10 000). Past it the server
-    /// stops accepting until a connection closes.
+    /// Most open connections; default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS)
+    /// (10 000), fitted within the open-files limit (which the server raises to its hard limit at
+    /// start, and logs). A number set here is kept, with a warning if the limit cannot hold it.
+    /// Past it, the oldest idle keep-alive connection is closed to make room; with none, the
+    /// server stops accepting until a connection closes.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.settings.max_connections = n.max(1);
+        self.settings.fit_connections = false;
+        self
+    }
+
+    /// How the header and keep-alive timeouts shrink as the connections fill up; default
+    /// [`Relief::default`](crate::Relief): past 75 % of `max_connections` they shrink in
+    /// proportion, to 1 s when every slot is taken, and grow back as connections close. `None`
+    /// keeps them fixed.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use waymark_runtime::{Relief, Server};
+    ///
+    /// let server = Server::builder()
+    ///     .relief(Some(Relief { from_percent: 50, floor: Duration::from_millis(500) }))
+    ///     .bind("0.0.0.0:8080")
+    ///     .await?;
+    /// # let _ = server; Ok(()) }
+    /// ```
+    pub fn relief(mut self, relief: Option<crate::Relief>) -> Self {
+        self.config.relief = relief;
+        self
+    }
+
+    /// The least a request head, a request body and a response must move per second, over each
+    /// window; default [`MinRate::default`](crate::MinRate) (500 B/s over 5 s windows, whose
+    /// length shrinks under pressure as the timeouts do). [`MinRate::OFF`](crate::MinRate::OFF)
+    /// leaves only the deadlines.
+    pub fn min_rate(mut self, rate: crate::MinRate) -> Self {
+        self.config.min_rate = rate;
         self
     }
 

@@ -1,0 +1,207 @@
+//! How slow a transfer may be: a request head or body the client sends, a response it takes.
+//!
+//! Two rules, one clock ([`RateClock`]) per transfer, computed from counters:
+//!
+//! - **A deadline.** The transfer's timeout from its start, plus a second per [`RATE`] bytes
+//!   moved since (for bodies and responses): a large upload or download at a reasonable rate is
+//!   never cut, while a client trickling bytes is, at the latest when the deadline passes.
+//! - **A minimum rate** ([`MinRate`], Apache's `mod_reqtimeout` `MinRate`): over each window of
+//!   [`MinRate::window`], at least [`MinRate::bytes_per_sec`] per second must move, or the
+//!   transfer is cut at the window's end, long before its deadline. A slow-loris client that
+//!   sends a byte every few seconds loses its connection within one window.
+//!
+//! Nothing here reads the clock or arms a timer per read: a read adds to two counters, and the
+//! connection's one timer is set to [`RateClock::deadline`], which changes once per window.
+//! Only when that timer fires, with the transfer still waiting, is the clock read and the window
+//! judged ([`RateClock::expired`]). Under pressure (`proto::pressure`) the window shrinks with
+//! the timeouts.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The slowest a client may send a body or take a response, past the first timeout: each `RATE`
+/// bytes moved earn one more second.
+pub(crate) const RATE: u64 = 64 * 1024;
+
+/// Default minimum rate of a request head, a request body and a response: 500 bytes per second,
+/// over windows of [`DEFAULT_MIN_RATE_WINDOW`].
+///
+/// Apache's default (`mod_reqtimeout`, `MinRate=500`). A phone on a poor 2G link moves 5 KB/s, ten
+/// times more; a slow mobile upload at 20 KiB/s is forty times above it; a server-sent event
+/// stream is never measured, as its writes complete at once (only a write the client does not
+/// take is timed). slowhttptest's slow-loris, slow-body and slow-read attacks move 5 to 30 bytes
+/// a second and are cut at the end of their first full window.
+pub const DEFAULT_MIN_RATE: u32 = 500;
+
+/// Default window over which the minimum rate is measured: 5 s. Long enough that a stall of a
+/// second or two (a mobile hand-over, a lost packet's retransmit timeout) does not cut an honest
+/// client, as the window's bytes are counted together; short enough to cut a trickle five times
+/// sooner than the 30 s body and send timeouts. Under pressure it shrinks with the timeouts.
+pub const DEFAULT_MIN_RATE_WINDOW: Duration = Duration::from_secs(5);
+
+/// A minimum transfer rate: at least `bytes_per_sec` on average over each `window`.
+///
+/// ```
+/// use std::time::Duration;
+/// use waymark_runtime::MinRate;
+///
+/// // Cut a client that moves less than 1 KB/s over 10 s; the default is 500 B/s over 5 s.
+/// let rate = MinRate { bytes_per_sec: 1000, window: Duration::from_secs(10) };
+/// assert!(!rate.is_off());
+/// assert!(MinRate::OFF.is_off());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinRate {
+    /// Bytes per second, on average over a window; 0 turns the rule off.
+    pub bytes_per_sec: u32,
+    /// The window; zero turns the rule off.
+    pub window: Duration,
+}
+
+impl MinRate {
+    /// No minimum rate: only the deadlines apply.
+    pub const OFF: MinRate = MinRate { bytes_per_sec: 0, window: Duration::ZERO };
+
+    /// Whether the rule is off.
+    pub fn is_off(&self) -> bool {
+        self.bytes_per_sec == 0 || self.window.is_zero()
+    }
+}
+
+impl Default for MinRate {
+    fn default() -> Self {
+        MinRate { bytes_per_sec: DEFAULT_MIN_RATE, window: DEFAULT_MIN_RATE_WINDOW }
+    }
+}
+
+/// The deadline of one transfer that may be slow but must go on: see the module.
+#[derive(Debug)]
+pub(crate) struct RateClock {
+    /// The deadline with nothing moved.
+    until: Instant,
+    /// Whether each [`RATE`] bytes moved push the deadline a second further.
+    extends: bool,
+    moved: u64,
+    /// The minimum rate (`bytes_per_sec` 0: none) and its window.
+    min: MinRate,
+    window_start: Instant,
+    window_moved: u64,
+}
+
+impl RateClock {
+    /// A transfer starting now, with `timeout` plus a second per [`RATE`] bytes moved.
+    pub(crate) fn new(timeout: Duration, min: MinRate) -> Self {
+        let now = Instant::now();
+        Self::starting(now, now + timeout, true, min)
+    }
+
+    /// A transfer that must end by `until` whatever it moves (a request head), with a minimum
+    /// rate measured from now.
+    pub(crate) fn until(until: Instant, min: MinRate) -> Self {
+        Self::starting(Instant::now(), until, false, min)
+    }
+
+    fn starting(now: Instant, until: Instant, extends: bool, min: MinRate) -> Self {
+        let min = if min.is_off() { MinRate::OFF } else { min };
+        Self { until, extends, moved: 0, min, window_start: now, window_moved: 0 }
+    }
+
+    /// When the connection's timer must next wake: the deadline, or the window's end.
+    pub(crate) fn deadline(&self) -> Instant {
+        let deadline =
+            if self.extends { self.until + Duration::from_secs(self.moved / RATE) } else { self.until };
+        if self.min.bytes_per_sec == 0 { deadline } else { deadline.min(self.window_start + self.min.window) }
+    }
+
+    /// Counts bytes moved: two additions, no clock.
+    #[inline]
+    pub(crate) fn moved(&mut self, n: usize) {
+        self.moved += n as u64;
+        self.window_moved += n as u64;
+    }
+
+    /// Starts a new window at `now`: the time before it was not the client's (the body's
+    /// reader had not taken the last piece, so the client could not send more).
+    pub(crate) fn restart_window(&mut self, now: Instant) {
+        self.window_start = now;
+        self.window_moved = 0;
+    }
+
+    /// The timer set to [`deadline`](Self::deadline) fired at `now` with the transfer still
+    /// waiting: whether to cut it. A window that moved enough starts the next one.
+    pub(crate) fn expired(&mut self, now: Instant) -> bool {
+        let deadline =
+            if self.extends { self.until + Duration::from_secs(self.moved / RATE) } else { self.until };
+        if now >= deadline {
+            return true;
+        }
+        if self.min.bytes_per_sec == 0 || now < self.window_start + self.min.window {
+            return false; // an early wake-up
+        }
+        // Bytes over the time the window really lasted (reads that kept completing can carry it
+        // past its end), in milliseconds to keep it exact for short windows.
+        let elapsed_ms = u64::try_from(now.duration_since(self.window_start).as_millis()).unwrap_or(u64::MAX);
+        if self.window_moved.saturating_mul(1000) < u64::from(self.min.bytes_per_sec).saturating_mul(elapsed_ms) {
+            return true;
+        }
+        self.window_start = now;
+        self.window_moved = 0;
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: MinRate = MinRate { bytes_per_sec: 500, window: Duration::from_secs(5) };
+
+    #[tokio::test(start_paused = true)]
+    async fn a_trickle_is_cut_at_the_end_of_its_window() {
+        let mut clock = RateClock::new(Duration::from_secs(30), MIN);
+        let start = Instant::now();
+        assert_eq!(clock.deadline(), start + MIN.window);
+        clock.moved(30); // slowhttptest: a few bytes every few seconds
+        assert!(!clock.expired(start + Duration::from_secs(4)), "an early wake-up is not a cut");
+        assert!(clock.expired(start + MIN.window));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_slow_transfer_goes_on_window_after_window() {
+        let mut clock = RateClock::new(Duration::from_secs(30), MIN);
+        let start = Instant::now();
+        // 20 KiB/s for two minutes: past the 30 s timeout, extended by the bytes moved.
+        for second in 1..=120u64 {
+            clock.moved(20 * 1024);
+            let now = start + Duration::from_secs(second);
+            if now >= clock.deadline() {
+                assert!(!clock.expired(now), "cut at {second} s");
+            }
+        }
+        // Then it stops: cut within a window.
+        let stop = start + Duration::from_secs(120);
+        assert!(clock.deadline() <= stop + MIN.window);
+        assert!(clock.expired(stop + MIN.window));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_minimum_rate_only_the_deadline_cuts() {
+        let mut clock = RateClock::new(Duration::from_secs(30), MinRate::OFF);
+        let start = Instant::now();
+        assert_eq!(clock.deadline(), start + Duration::from_secs(30));
+        clock.moved(2 * RATE as usize);
+        assert_eq!(clock.deadline(), start + Duration::from_secs(32));
+        assert!(!clock.expired(start + Duration::from_secs(31)));
+        assert!(clock.expired(start + Duration::from_secs(32)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_head_keeps_its_deadline_whatever_it_moves() {
+        let start = Instant::now();
+        let mut clock = RateClock::until(start + Duration::from_secs(3), MIN);
+        clock.moved(RATE as usize * 4);
+        assert_eq!(clock.deadline(), start + Duration::from_secs(3));
+        assert!(clock.expired(start + Duration::from_secs(3)));
+    }
+}

@@ -1,0 +1,33 @@
+//! The accept loop's side of the connection slots (`proto::pressure` is the connections'): the
+//! slots are made with the limit, and a new connection at the limit gets its slot by closing
+//! the oldest idle keep-alive connection, not by waiting for a slow client to time out.
+
+use std::sync::Arc;
+
+use tokio::sync::{AcquireError, OwnedSemaphorePermit};
+
+use crate::proto::config::Config;
+use crate::proto::pressure::Pressure;
+
+/// Makes the slots for `max` connections and hands them to every connection through `config`.
+pub(crate) fn install(config: &mut Config, max: usize) -> Arc<Pressure> {
+    let pressure = Arc::new(Pressure::new(max, config.relief));
+    config.pressure = Arc::clone(&pressure);
+    pressure
+}
+
+/// A slot for the next connection: at once while one is free; at the limit, the oldest idle
+/// keep-alive connection is asked to close (or the next to go idle, if none is), and the slot
+/// is the first to free up, that one's or another's.
+///
+/// The request is made before the next connection is accepted, so at the limit one idle
+/// connection may close ahead of need: a slot then waits free for the next client.
+pub(crate) async fn slot(pressure: &Pressure) -> Result<OwnedSemaphorePermit, AcquireError> {
+    if let Ok(permit) = Arc::clone(&pressure.slots).try_acquire_owned() {
+        return Ok(permit);
+    }
+    pressure.make_room();
+    let permit = Arc::clone(&pressure.slots).acquire_owned().await;
+    pressure.room_made();
+    permit
+}
