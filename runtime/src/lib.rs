@@ -20,8 +20,8 @@
 //! | request target | 8 KiB ([`DEFAULT_MAX_TARGET_LEN`]) | RFC 9112 §3 recommends at least 8000 octets |
 //! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | the limit of routes that set none (`limit 1 GiB` in the table raises it for one route) |
 //! | head read timeout | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | slow-loris clients cannot hold connections |
-//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 64 KiB received | a large upload at 64 KB/s or more is never cut; a trickle is |
-//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 64 KiB; at most 128 KiB may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux) | a client that stops reading (slow read) loses the connection, with a reset, even when the answer would fit the kernel's send buffer |
+//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 8 KiB received | an upload at 8 KiB/s or more is never cut; a trickle is (see the minimum rate) |
+//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 8 KiB; at most 128 KiB may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux) | a client that stops reading (slow read) loses the connection, with a reset, even when the answer would fit the kernel's send buffer |
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
 //! | minimum rate | 500 B/s over each 5 s window ([`DEFAULT_MIN_RATE`], [`DEFAULT_MIN_RATE_WINDOW`]) for a head, a body and a response | a trickle (slow loris, slow body, slow read) is cut within a window, not at its deadline; honest clients on 2G move ten times more |
 //! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]), within the open-files limit, raised to its hard limit at start | past it, the oldest idle keep-alive connection is closed to make room, else accepting pauses until one closes |

@@ -34,13 +34,15 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 2 * 1024 * 1024;
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Default time to receive a request body once the route asks for it: 30 s, plus one second per
-/// 64 KiB received (so a large upload at 64 KB/s or more is never cut, and a trickle is); 408.
+/// 8 KiB received (so an upload at 8 KiB/s or more, a phone's included, is never cut), and at
+/// least [`DEFAULT_MIN_RATE`](crate::DEFAULT_MIN_RATE) over each window (so a trickle is cut
+/// within seconds); 408.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Default time to send a response: 30 s for each write, plus one second per 64 KiB the client
-/// takes meanwhile. A client that reads a large answer at 64 KB/s or more is never cut; a client
-/// that stops reading, or reads a trickle (a slow-read attack), loses the connection instead of
-/// holding it.
+/// Default time to send a response: 30 s for each write, plus one second per 8 KiB the client
+/// takes meanwhile, at the minimum rate. A client that reads a large answer at 8 KiB/s or more is
+/// never cut; a client that stops reading, or reads a trickle (a slow-read attack), loses the
+/// connection within a rate window instead of holding it.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default time an idle keep-alive connection is kept open (RFC 9112 §9.3): 75 s (as nginx).

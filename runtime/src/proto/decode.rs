@@ -244,7 +244,7 @@ fn take_chunked<S: Io>(io: &mut Transport<S>, cfg: &Config, req: &mut Request) -
 /// Feeds a pending body to its reader: nothing until the handler first asks (then `100
 /// Continue`, if the client waits for it), then a piece at a time, each sent only when the
 /// previous one was taken. The whole body has [`Config::body_read_timeout`], plus a second per
-/// 64 KiB received, and must come at the minimum rate ([`RateClock`]); time spent waiting for
+/// 8 KiB received, and must come at the minimum rate ([`RateClock`]); time spent waiting for
 /// the reader to take a piece is not the client's, and starts a new window. Returns whether the body was read to its end; a body that
 /// breaks (the client leaves, stalls, or sends a bad chunk) is reported to the reader as an error.
 pub(crate) async fn pump<S: Io>(

@@ -338,7 +338,7 @@ impl<S: Io> Transport<S> {
     }
 }
 
-/// Writes `bytes` within the send timeout, extended by a second per 64 KiB the client takes,
+/// Writes `bytes` within the send timeout, extended by a second per 8 KiB the client takes,
 /// and at the minimum rate ([`RateClock`]): a client that stops reading (or reads a trickle)
 /// cannot hold the connection. A write the socket takes at once (the usual case, and every write
 /// of a server-sent event stream to a client that reads it) reads no clock and arms no timer.

@@ -195,7 +195,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Time to send a response: this much for each write, plus one second per 64 KiB in it;
+    /// Time to send a response: this much for each write, plus one second per 8 KiB in it, at the
+    /// [minimum rate](Self::min_rate);
     /// default [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s). A client that stops
     /// reading loses its connection.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
