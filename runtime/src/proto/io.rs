@@ -143,7 +143,7 @@ impl<S: Io> Transport<S> {
     ///
     /// The keep-alive timeout is the pressure's ([`Pressure::scale`](crate::proto::pressure::Pressure::scale)),
     /// computed when the wait starts. A keep-alive connection joins the idle queue when it
-    /// releases its buffers, or at once under pressure.
+    /// releases its buffers.
     pub(crate) async fn read_idle(
         &mut self,
         deadline: Option<Instant>,
@@ -164,15 +164,13 @@ impl<S: Io> Transport<S> {
         let now = Instant::now();
         let pressure = &*self.cfg.pressure;
         let keep_alive = deadline.is_none();
-        let pressed = keep_alive && pressure.is_pressed();
         let deadline = deadline.unwrap_or_else(|| now + pressure.scale(self.cfg.keep_alive_timeout));
         let shrink_at = now + IDLE_SHRINK_AFTER;
         let mut shrunk = false;
-        // The place in the idle queue, taken only by a keep-alive connection idle a while.
-        let mut turn = pin!(None);
-        if pressed {
-            turn.set(Some(pressure.idle_turn()));
-        }
+        // The place in the idle queue, taken by a keep-alive connection when it releases its
+        // buffers: every one a second after it went idle, so the queue's order is the order in
+        // which they went idle, and a busy connection never joins it.
+        let mut turn = pin!(None::<tokio::sync::futures::Notified<'_>>);
         // The timer stays registered across requests and is re-armed only when it would wake too
         // late, or when it fires (an early wake-up from an earlier idle spell): on a busy
         // connection that is about once a second, not once per request.

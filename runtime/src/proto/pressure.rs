@@ -11,9 +11,11 @@
 //! - **Idle first** ([`Pressure::make_room`]): at the limit, the accept loop asks for room, and
 //!   the connection that has waited idle the longest between two requests closes. Idle
 //!   connections queue on one `Notify`, whose `notify_one` wakes them in FIFO order. A
-//!   connection joins the queue only once it has been idle a second (when it releases its
-//!   buffers anyway) or at once under pressure, so a busy connection pays nothing. A connection
-//!   with a request in flight, or that has not sent its first request, is never in the queue.
+//!   connection joins the queue once it has been idle a second (when it releases its buffers
+//!   anyway), so the queue is in the order they went idle and a busy connection pays nothing.
+//!   A connection with a request in flight, or that has not sent its first request, is never
+//!   in the queue. At the limit with no connection idle that long, the first to get there
+//!   closes.
 //!
 //! The accept loop owns the slots (a semaphore, here so that reading the pressure is one atomic
 //! load of its permits); the connections only read them. Without an accept loop
@@ -102,9 +104,9 @@ impl Pressure {
         Self { slots: Arc::new(Semaphore::new(max)), below, floor, idle: Notify::new(), room_wanted: AtomicBool::new(false) }
     }
 
-    /// Whether past the share of slots where timeouts shrink: one atomic load.
-    #[inline]
-    pub(crate) fn is_pressed(&self) -> bool {
+    /// Whether past the share of slots where timeouts shrink.
+    #[cfg(test)]
+    fn is_pressed(&self) -> bool {
         self.slots.available_permits() < self.below
     }
 

@@ -101,15 +101,6 @@ impl Accept {
 
         loop {
             while conns.try_join_next().is_some() {}
-            // Past the connection limit, an idle connection makes room, or the backlog queues.
-            let permit = tokio::select! {
-                biased;
-                () = signal.as_mut() => break,
-                permit = pressure::slot(&slots) => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-            };
             let accepted = tokio::select! {
                 biased;
                 () = signal.as_mut() => break,
@@ -117,6 +108,16 @@ impl Accept {
             };
             match accepted {
                 Ok((stream, peer)) => {
+                    // Past the connection limit, the oldest idle connection makes room for this
+                    // one, or it waits for a slot (and the backlog queues the next ones).
+                    let permit = tokio::select! {
+                        biased;
+                        () = signal.as_mut() => break,
+                        permit = pressure::slot(&slots) => match permit {
+                            Ok(permit) => permit,
+                            Err(_) => break,
+                        },
+                    };
                     if errors.failing {
                         errors.recovered(Instant::now());
                     }

@@ -16,12 +16,10 @@ pub(crate) fn install(config: &mut Config, max: usize) -> Arc<Pressure> {
     pressure
 }
 
-/// A slot for the next connection: at once while one is free; at the limit, the oldest idle
-/// keep-alive connection is asked to close (or the next to go idle, if none is), and the slot
-/// is the first to free up, that one's or another's.
-///
-/// The request is made before the next connection is accepted, so at the limit one idle
-/// connection may close ahead of need: a slot then waits free for the next client.
+/// A slot for a connection just accepted: at once while one is free; at the limit, the oldest
+/// idle keep-alive connection is asked to close (or the first to have been idle a second, if
+/// none has), and the slot is the first to free up, that one's or another's. Asked only with a
+/// connection in hand, so no idle connection closes ahead of need.
 pub(crate) async fn slot(pressure: &Pressure) -> Result<OwnedSemaphorePermit, AcquireError> {
     if let Ok(permit) = Arc::clone(&pressure.slots).try_acquire_owned() {
         return Ok(permit);
