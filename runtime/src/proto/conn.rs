@@ -23,7 +23,7 @@ use crate::proto::encode::{self, Exchange, Framing};
 use crate::proto::error::Error;
 use crate::proto::io::{Io, Socket, Transport};
 use crate::proto::parse::{Head, parse_head};
-use crate::proto::rate::{MinRate, RateClock};
+use crate::proto::rate::RateClock;
 use crate::proto::shutdown::Shutdown;
 use crate::types::call::{CatchUnwind, answer};
 use crate::types::feed::{self, Feed};
@@ -143,8 +143,12 @@ impl<S: Io> Conn<S> {
             // RFC 9112 §9.5: a started request that stalls, or trickles in below the minimum
             // rate, is timed out (408). Under pressure, both sooner.
             let clock = clock.get_or_insert_with(|| {
-                let timeout = self.cfg.pressure.scale(self.cfg.header_read_timeout);
-                RateClock::until(Instant::now() + timeout, self.io.min_rate())
+                let cfg = &*self.cfg;
+                let mut clock = RateClock::head(cfg.header_read_timeout, cfg.min_rate, &cfg.pressure);
+                // What came already counts in the first window: a head split by a lost packet
+                // is not cut while the packet is sent again.
+                clock.moved(self.io.input().len());
+                clock
             });
             if self.io.read_more(clock).await? == 0 {
                 return Err(Error::Closed);
@@ -364,7 +368,7 @@ impl<S: Io> Conn<S> {
     /// is then parsed from them with no extra read, so a connection pays nothing for the check.
     #[allow(dead_code, reason = "the server layer sniffs for the HTTP/2 preface with it (feature `http2`)")]
     pub(crate) async fn opens_with(&mut self, prefix: &[u8]) -> Option<bool> {
-        let mut clock = RateClock::until(self.accepted + self.cfg.header_read_timeout, MinRate::OFF);
+        let mut clock = RateClock::fixed(self.accepted + self.cfg.header_read_timeout);
         loop {
             let input = self.io.input();
             let n = input.len().min(prefix.len());

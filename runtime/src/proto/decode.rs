@@ -269,7 +269,10 @@ pub(crate) async fn pump<S: Io>(
             return false;
         }
     }
-    let mut clock = RateClock::new(cfg.body_read_timeout, io.min_rate());
+    let mut clock = RateClock::transfer(cfg.body_read_timeout, cfg.min_rate, &cfg.pressure);
+    if expect_continue {
+        clock.first_window_free();
+    }
     loop {
         let next = match &mut pending {
             Pending::Length(left) => next_length(io, left, &mut clock).await,

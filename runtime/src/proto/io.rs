@@ -26,7 +26,8 @@ use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
 use crate::proto::config::Config;
 use crate::proto::error::Error;
-use crate::proto::rate::{MinRate, RateClock};
+use crate::proto::pressure::Pressure;
+use crate::proto::rate::RateClock;
 use crate::proto::shutdown::Shutdown;
 use crate::types::file::FileBody;
 pub(crate) use crate::types::stream::Io;
@@ -215,18 +216,14 @@ impl<S: Io> Transport<S> {
         }
     }
 
-    /// The minimum rate as the pressure has it now: its window shrinks with the timeouts.
-    pub(crate) fn min_rate(&self) -> MinRate {
-        min_rate(&self.cfg)
-    }
-
     /// Reads more of a request that has started; `Ok(0)` is end of input, `Err(Timeout)` the
     /// clock's deadline passed or its minimum rate was not kept.
     pub(crate) async fn read_more(&mut self, clock: &mut RateClock) -> Result<usize, Error> {
         self.flush().await?;
         self.clock_fresh = false;
         let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
-        match within(&mut self.timer, clock, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+        let pressure = &self.cfg.pressure;
+        match within(&mut self.timer, clock, pressure, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
             Some(Ok(n)) => {
                 clock.moved(n);
                 Ok(n)
@@ -243,7 +240,7 @@ impl<S: Io> Transport<S> {
         debug_assert!(self.input().is_empty());
         self.clock_fresh = false;
         let mut piece = bytes::BytesMut::with_capacity(max);
-        match within(&mut self.timer, clock, self.stream.read_buf(&mut piece)).await {
+        match within(&mut self.timer, clock, &self.cfg.pressure, self.stream.read_buf(&mut piece)).await {
             Some(Ok(n)) => {
                 clock.moved(n);
                 Ok(piece.freeze())
@@ -283,11 +280,13 @@ impl<S: Io> Transport<S> {
         if self.socket.plain {
             self.flush().await?;
             if let Some(tcp) = (self.socket.tcp)(&self.stream) {
-                let mut clock = RateClock::new(self.cfg.send_timeout, min_rate(&self.cfg));
+                let cfg = &*self.cfg;
+                let mut clock = RateClock::transfer(cfg.send_timeout, cfg.min_rate, &cfg.pressure);
                 while !file.is_empty() {
                     let sent = within(
                         &mut self.timer,
                         &mut clock,
+                        &cfg.pressure,
                         tcp.async_io(tokio::io::Interest::WRITABLE, || file.send_to(tcp)),
                     )
                     .await
@@ -358,9 +357,9 @@ async fn send<S: AsyncWrite + Unpin>(
     if written == bytes.len() {
         return Ok(());
     }
-    let mut clock = RateClock::new(cfg.send_timeout, min_rate(cfg));
+    let mut clock = RateClock::transfer(cfg.send_timeout, cfg.min_rate, &cfg.pressure);
     while written < bytes.len() {
-        match within(timer, &mut clock, stream.write(&bytes[written..])).await {
+        match within(timer, &mut clock, &cfg.pressure, stream.write(&bytes[written..])).await {
             Some(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
             Some(Ok(n)) => {
                 written += n;
@@ -373,34 +372,47 @@ async fn send<S: AsyncWrite + Unpin>(
     Ok(())
 }
 
-/// The minimum rate, as the pressure has it now: its window shrinks with the timeouts.
-fn min_rate(cfg: &Config) -> MinRate {
-    MinRate { window: cfg.pressure.scale(cfg.min_rate.window), ..cfg.min_rate }
+/// What ended one wait of [`within`].
+enum Woke<T> {
+    Done(T),
+    Timer,
+    Rescaled,
 }
 
 /// Runs `op` until it completes, or until `clock` cuts it (`None`), on the connection's one
 /// timer: the timer is re-armed only when the clock's deadline moved (a new window, or bytes
 /// that extended the deadline), so a transfer of many reads arms it about once per window.
-async fn within<F: Future>(timer: &mut Pin<Box<Sleep>>, clock: &mut RateClock, op: F) -> Option<F::Output> {
+/// When the pressure rises meanwhile, the clock is rescaled, and may cut at once.
+async fn within<F: Future>(
+    timer: &mut Pin<Box<Sleep>>,
+    clock: &mut RateClock,
+    pressure: &Pressure,
+    op: F,
+) -> Option<F::Output> {
     let mut op = pin!(op);
     loop {
         let deadline = clock.deadline();
         if timer.deadline() != deadline {
             timer.as_mut().reset(deadline);
         }
-        let done = poll_fn(|cx| {
+        let mut rescaled = pin!(pressure.rescaled());
+        let woke = poll_fn(|cx| {
             if let Poll::Ready(out) = op.as_mut().poll(cx) {
-                return Poll::Ready(Some(out));
+                return Poll::Ready(Woke::Done(out));
+            }
+            if rescaled.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Woke::Rescaled);
             }
             ready!(timer.as_mut().poll(cx));
-            Poll::Ready(None)
+            Poll::Ready(Woke::Timer)
         })
         .await;
-        match done {
-            Some(out) => return Some(out),
+        match woke {
+            Woke::Done(out) => return Some(out),
+            Woke::Rescaled => clock.rescale(pressure),
             // `expired` is false only with a deadline after now: the loop cannot spin.
-            None if clock.expired(Instant::now()) => return None,
-            None => {}
+            Woke::Timer if clock.expired(Instant::now()) => return None,
+            Woke::Timer => {}
         }
     }
 }

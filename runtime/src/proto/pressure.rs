@@ -22,7 +22,7 @@
 //! (`serve_connection`) there is no pressure.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
@@ -76,24 +76,23 @@ pub(crate) struct Pressure {
     idle: Notify,
     /// The accept loop waits for a slot: the next idle connection woken closes.
     room_wanted: AtomicBool,
+    /// How far into the pressure the slots are, in eighths (0: none), as last announced.
+    level: AtomicU8,
+    /// Every head, body and blocked write in progress, told when the level rises.
+    rescaled: Notify,
 }
 
 impl Pressure {
     /// No accept loop, no pressure: timeouts never shrink, nothing waits for room.
     pub(crate) fn none() -> Self {
-        Self {
-            slots: Arc::new(Semaphore::new(0)),
-            below: 0,
-            floor: Duration::ZERO,
-            idle: Notify::new(),
-            room_wanted: AtomicBool::new(false),
-        }
+        Self::new(0, None)
     }
+
 
     /// `max` slots, relieved past `relief` (`None`: timeouts never shrink, but idle
     /// connections still make room at the limit).
     pub(crate) fn new(max: usize, relief: Option<Relief>) -> Self {
-        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        let max = max.min(Semaphore::MAX_PERMITS);
         let (below, floor) = match relief {
             Some(relief) => {
                 let from = max * usize::from(relief.from_percent.min(100)) / 100;
@@ -101,7 +100,15 @@ impl Pressure {
             }
             None => (0, Duration::ZERO),
         };
-        Self { slots: Arc::new(Semaphore::new(max)), below, floor, idle: Notify::new(), room_wanted: AtomicBool::new(false) }
+        Self {
+            slots: Arc::new(Semaphore::new(max)),
+            below,
+            floor,
+            idle: Notify::new(),
+            room_wanted: AtomicBool::new(false),
+            level: AtomicU8::new(0),
+            rescaled: Notify::new(),
+        }
     }
 
     /// Whether past the share of slots where timeouts shrink.
@@ -115,18 +122,48 @@ impl Pressure {
     #[inline]
     pub(crate) fn scale(&self, timeout: Duration) -> Duration {
         let free = self.slots.available_permits();
-        if free >= self.below { timeout } else { self.shrink(timeout, free) }
+        if free >= self.below { timeout } else { self.shrink(timeout, free, self.floor) }
+    }
+
+    /// A minimum rate's window as the pressure has it: as [`scale`](Self::scale), down to a
+    /// quarter of the floor.
+    pub(crate) fn scale_window(&self, window: Duration) -> Duration {
+        let free = self.slots.available_permits();
+        if free >= self.below { window } else { self.shrink(window, free, self.floor / 4) }
     }
 
     #[cold]
-    fn shrink(&self, timeout: Duration, free: usize) -> Duration {
-        if timeout <= self.floor {
+    fn shrink(&self, timeout: Duration, free: usize, floor: Duration) -> Duration {
+        if timeout <= floor {
             return timeout;
         }
         // free / below of the way from the floor back to the full timeout.
-        let span = (timeout - self.floor).as_nanos();
+        let span = (timeout - floor).as_nanos();
         let kept = span * free as u128 / self.below as u128;
-        self.floor + Duration::from_nanos(u64::try_from(kept).unwrap_or(u64::MAX))
+        floor + Duration::from_nanos(u64::try_from(kept).unwrap_or(u64::MAX))
+    }
+
+    /// After the accept loop took a slot: when the pressure rose into a higher eighth of its
+    /// range since the last slot was taken, tells every clock in progress to rescale. One atomic load
+    /// below the threshold.
+    pub(crate) fn announce(&self) {
+        let free = self.slots.available_permits();
+        if free >= self.below {
+            if self.level.load(Ordering::Relaxed) != 0 {
+                self.level.store(0, Ordering::Relaxed);
+            }
+            return;
+        }
+        let level = u8::try_from((self.below - free) * 8 / self.below + 1).unwrap_or(u8::MAX);
+        if self.level.swap(level, Ordering::Relaxed) < level {
+            self.rescaled.notify_waiters();
+        }
+    }
+
+    /// Ready when the pressure rose (see [`announce`](Self::announce)); a wait that started
+    /// before the announcement sees it, polled or not.
+    pub(crate) fn rescaled(&self) -> tokio::sync::futures::Notified<'_> {
+        self.rescaled.notified()
     }
 
     /// The accept loop found no free slot: the oldest idle keep-alive connection closes (now, or
@@ -187,6 +224,31 @@ mod tests {
             assert!(!pressure.is_pressed());
             assert_eq!(pressure.scale(Duration::from_secs(75)), Duration::from_secs(75));
         }
+    }
+
+    fn pending(f: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>) -> bool {
+        use std::future::Future;
+        f.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())).is_pending()
+    }
+
+    #[tokio::test]
+    async fn clocks_in_progress_are_told_when_the_pressure_rises() {
+        let pressure = Pressure::new(8, Some(Relief { from_percent: 50, floor: Duration::from_secs(1) }));
+        let mut told = std::pin::pin!(pressure.rescaled());
+        told.as_mut().enable();
+        let take = |n| pressure.slots.try_acquire_many(n).expect("permits").forget();
+        take(4);
+        pressure.announce();
+        assert!(pending(told.as_mut()), "told below the threshold");
+        take(1);
+        pressure.announce();
+        told.await;
+        // The same level again: no one is told.
+        let mut again = std::pin::pin!(pressure.rescaled());
+        again.as_mut().enable();
+        pressure.announce();
+        assert!(pending(again.as_mut()));
+        assert_eq!(pressure.scale_window(Duration::from_secs(5)), Duration::from_millis(250) + Duration::from_millis(4750) * 3 / 4);
     }
 
     #[tokio::test]

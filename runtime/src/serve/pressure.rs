@@ -20,12 +20,19 @@ pub(crate) fn install(config: &mut Config, max: usize) -> Arc<Pressure> {
 /// idle keep-alive connection is asked to close (or the first to have been idle a second, if
 /// none has), and the slot is the first to free up, that one's or another's. Asked only with a
 /// connection in hand, so no idle connection closes ahead of need.
+///
+/// Then, if the pressure rose into a higher eighth of its range, every head, body and blocked
+/// write in progress rescales its clock (`Pressure::announce`).
 pub(crate) async fn slot(pressure: &Pressure) -> Result<OwnedSemaphorePermit, AcquireError> {
-    if let Ok(permit) = Arc::clone(&pressure.slots).try_acquire_owned() {
-        return Ok(permit);
-    }
-    pressure.make_room();
-    let permit = Arc::clone(&pressure.slots).acquire_owned().await;
-    pressure.room_made();
-    permit
+    let permit = match Arc::clone(&pressure.slots).try_acquire_owned() {
+        Ok(permit) => permit,
+        Err(_) => {
+            pressure.make_room();
+            let permit = Arc::clone(&pressure.slots).acquire_owned().await;
+            pressure.room_made();
+            permit?
+        }
+    };
+    pressure.announce();
+    Ok(permit)
 }
