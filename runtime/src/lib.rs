@@ -25,7 +25,7 @@
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
 //! | minimum rate | 500 B/s over each 5 s window ([`DEFAULT_MIN_RATE`], [`DEFAULT_MIN_RATE_WINDOW`]) for a head, a body and a response | a trickle (slow loris, slow body, slow read) is cut within a window, not at its deadline; honest clients on 2G move ten times more |
 //! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]), within the open-files limit, raised to its hard limit at start | past it, the oldest idle keep-alive connection is closed to make room, else accepting pauses until one closes |
-//! | pressure | past 75 % of the connections in use ([`DEFAULT_PRESSURE_FROM_PERCENT`]) the head and keep-alive timeouts and the rate window shrink, down to 1 s ([`DEFAULT_TIMEOUT_FLOOR`]) when all are | slow clients holding every slot cannot keep others waiting for long |
+//! | pressure | past 75 % of the connections in use ([`DEFAULT_PRESSURE_FROM_PERCENT`]) the head and keep-alive timeouts shrink, down to 1 s ([`DEFAULT_TIMEOUT_FLOOR`]) when all are, and the rate window to 250 ms; heads and transfers in progress shrink with them | slow clients holding every slot cannot keep others waiting for long |
 //! | requests per connection | none | set one to spread clients across instances |
 //! | shutdown grace | 10 s ([`DEFAULT_SHUTDOWN_GRACE`]) | in-flight requests finish, then the rest are closed |
 //!

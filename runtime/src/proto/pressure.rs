@@ -5,9 +5,13 @@
 //! connections are closed first when `worker_connections` run out) have them:
 //!
 //! - **Pressure-aware timeouts** ([`Pressure::scale`]): past [`Relief::from_percent`] of the
-//!   slots in use, the header and keep-alive timeouts (and the minimum rate's window) shrink in
-//!   proportion, down to [`Relief::floor`] when every slot is taken. Each wait computes its
-//!   timeout when it starts, so they grow back as soon as the pressure falls.
+//!   slots in use, the header and keep-alive timeouts shrink in proportion, down to
+//!   [`Relief::floor`] when every slot is taken (and the minimum rate's window down to a
+//!   quarter of it). Each wait computes its timeout when it starts, so they grow back as soon
+//!   as the pressure falls; heads, bodies and blocked writes in progress are told when it rises
+//!   by an eighth of its range ([`Pressure::announce`]) and shrink too, as Envoy's scaled
+//!   timers do. An idle keep-alive connection keeps the timeout it started with: at the limit
+//!   it makes room instead.
 //! - **Idle first** ([`Pressure::make_room`]): at the limit, the accept loop asks for room, and
 //!   the connection that has waited idle the longest between two requests closes. Idle
 //!   connections queue on one `Notify`, whose `notify_one` wakes them in FIFO order. A
