@@ -13,8 +13,8 @@ use crate::proto::config::Config;
 use crate::proto::encode;
 use crate::proto::error::Error;
 use crate::proto::io::{Io, Transport};
-use crate::proto::rate::RateClock;
 use crate::proto::parse::BodyKind;
+use crate::proto::rate::RateClock;
 use crate::types::feed::{BodyError, Feed};
 use crate::types::grammar::{has_bare_lf, is_tchar};
 

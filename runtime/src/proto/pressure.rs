@@ -92,7 +92,6 @@ impl Pressure {
         Self::new(0, None)
     }
 
-
     /// `max` slots, relieved past `relief` (`None`: timeouts never shrink, but idle
     /// connections still make room at the limit).
     pub(crate) fn new(max: usize, relief: Option<Relief>) -> Self {
@@ -142,7 +141,7 @@ impl Pressure {
             return timeout;
         }
         // free / below of the way from the floor back to the full timeout.
-        let span = (timeout - floor).as_nanos();
+        let span = timeout.saturating_sub(floor).as_nanos();
         let kept = span * free as u128 / self.below as u128;
         floor + Duration::from_nanos(u64::try_from(kept).unwrap_or(u64::MAX))
     }
@@ -224,7 +223,8 @@ mod tests {
     #[test]
     fn without_relief_or_accept_loop_nothing_shrinks() {
         for pressure in [Pressure::new(10, None), Pressure::none()] {
-            let _ = pressure.slots.try_acquire_many(pressure.slots.available_permits() as u32).map(|p| p.forget());
+            let all = u32::try_from(pressure.slots.available_permits()).expect("a few permits");
+            let _ = pressure.slots.try_acquire_many(all).map(tokio::sync::SemaphorePermit::forget);
             assert!(!pressure.is_pressed());
             assert_eq!(pressure.scale(Duration::from_secs(75)), Duration::from_secs(75));
         }
@@ -252,7 +252,10 @@ mod tests {
         again.as_mut().enable();
         pressure.announce();
         assert!(pending(again.as_mut()));
-        assert_eq!(pressure.scale_window(Duration::from_secs(5)), Duration::from_millis(250) + Duration::from_millis(4750) * 3 / 4);
+        assert_eq!(
+            pressure.scale_window(Duration::from_secs(5)),
+            Duration::from_millis(250) + Duration::from_millis(4750) * 3 / 4
+        );
     }
 
     #[tokio::test]

@@ -16,10 +16,10 @@ use crate::proto::conn::Conn;
 use crate::proto::io::Socket;
 use crate::proto::shutdown::{Shutdown, Signal};
 use crate::serve::auto::{ConnFuture, Protocols};
-use crate::serve::{fds, pressure};
 use crate::serve::task::Serve;
 #[cfg(feature = "tls")]
 use crate::serve::tls;
+use crate::serve::{fds, pressure};
 
 /// How long to stop accepting after an accept error such as `EMFILE` (out of file descriptors),
 /// instead of retrying in a busy loop. A connection that closes meanwhile frees a descriptor and

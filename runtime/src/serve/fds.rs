@@ -17,7 +17,8 @@ fn reserved(limit: u64) -> u64 {
 }
 
 /// The answer to a connection accepted with the spare descriptor.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
+const BUSY: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
 
 /// Most connections turned away per `EMFILE`: the backlog's, not forever.
 const TURN_AWAY_BATCH: usize = 64;
@@ -61,10 +62,18 @@ pub(crate) fn fit_connections(max: usize, fit: bool) -> usize {
         return max;
     }
     if fit {
-        tracing::info!(max_connections = room, open_files = limit, "max_connections fitted within the open-files limit");
+        tracing::info!(
+            max_connections = room,
+            open_files = limit,
+            "max_connections fitted within the open-files limit"
+        );
         room
     } else {
-        tracing::warn!(max_connections = max, open_files = limit, "max_connections is above what the open-files limit holds");
+        tracing::warn!(
+            max_connections = max,
+            open_files = limit,
+            "max_connections is above what the open-files limit holds"
+        );
         max
     }
 }
