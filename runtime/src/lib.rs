@@ -20,10 +20,12 @@
 //! | request target | 8 KiB ([`DEFAULT_MAX_TARGET_LEN`]) | RFC 9112 §3 recommends at least 8000 octets |
 //! | body | 2 MiB ([`DEFAULT_MAX_BODY_SIZE`]) | the limit of routes that set none (`limit 1 GiB` in the table raises it for one route) |
 //! | head read timeout | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | slow-loris clients cannot hold connections |
-//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 64 KiB received | a large upload at 64 KB/s or more is never cut; a trickle is |
-//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 64 KiB; at most 128 KiB may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux) | a client that stops reading (slow read) loses the connection, with a reset, even when the answer would fit the kernel's send buffer |
+//! | body read timeout | 30 s ([`DEFAULT_BODY_READ_TIMEOUT`]), plus 1 s per 8 KiB received | an upload at 8 KiB/s or more is never cut; a trickle is (see the minimum rate) |
+//! | send | 30 s per write ([`DEFAULT_SEND_TIMEOUT`]), plus 1 s per 8 KiB; at most 128 KiB may wait unsent in the kernel (`TCP_NOTSENT_LOWAT`, Linux) | a client that stops reading (slow read) loses the connection, with a reset, even when the answer would fit the kernel's send buffer |
 //! | keep-alive idle | 75 s ([`DEFAULT_KEEP_ALIVE_TIMEOUT`]) | outlasts a load balancer's 60 s, so it closes first |
-//! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]) | past it, accepting pauses until one closes |
+//! | minimum rate | 500 B/s over each 5 s window ([`DEFAULT_MIN_RATE`], [`DEFAULT_MIN_RATE_WINDOW`]) for a head, a body and a response | a trickle (slow loris, slow body, slow read) is cut within a window, not at its deadline; honest clients on 2G move ten times more |
+//! | open connections | 10 000 ([`DEFAULT_MAX_CONNECTIONS`]), within the open-files limit, raised to its hard limit at start | past it, the oldest idle keep-alive connection is closed to make room, else accepting pauses until one closes |
+//! | pressure | past 75 % of the connections in use ([`DEFAULT_PRESSURE_FROM_PERCENT`]) the head and keep-alive timeouts shrink, down to 1 s ([`DEFAULT_TIMEOUT_FLOOR`]) when all are, and the rate window to 250 ms; heads and transfers in progress shrink with them | slow clients holding every slot cannot keep others waiting for long |
 //! | requests per connection | none | set one to spread clients across instances |
 //! | shutdown grace | 10 s ([`DEFAULT_SHUTDOWN_GRACE`]) | in-flight requests finish, then the rest are closed |
 //!
@@ -67,7 +69,7 @@
 //! | `tower` | `tower::AppService` (an [`App`] as a `tower::Service`), `tower::call` (a route calling a service), and any tower `Layer` as a table's middleware (`wrap tower(LAYER);`, `tower::Inner`) | tower-service, tower-layer |
 //! | `cookies` | `Request::cookie`, `Response::with_cookie`, signed and private cookies (`cookie` module) | cookie (HMAC-SHA256 and AES-256-GCM in pure Rust) |
 //! | `multipart` | `multipart::Multipart`, a `multipart/form-data` body read part by part, with per-part limits | multer |
-//! | `metrics` | `metrics::RouteMetrics` (each table's `Api::metrics()`): per-route request counts by status class and latency histograms, in Prometheus' text format | prometheus (TiKV's, without protobuf) |
+//! | `metrics` | `metrics::RouteMetrics` (each table's `Api::metrics()`): per-route request counts by status class and latency histograms, in Prometheus' text format | `prometheus` (without protobuf) |
 //!
 //! Over HTTP/2 the target, header-count, body-size and body-time limits apply per stream, as on
 //! HTTP/1.1; hyper enforces the header-section size (announced as `SETTINGS_MAX_HEADER_LIST_SIZE`)
@@ -112,6 +114,8 @@ pub use proto::config::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_TARGET_LEN, DEFAULT_SEND_TIMEOUT,
 };
+pub use proto::pressure::{DEFAULT_PRESSURE_FROM_PERCENT, DEFAULT_TIMEOUT_FLOOR, Relief};
+pub use proto::rate::{DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_WINDOW, MinRate};
 pub use serve::accept::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE};
 pub use serve::server::{Server, ServerBuilder, Serving, serve_connection};
 pub use types::app::{App, Next};

@@ -1,8 +1,12 @@
 //! Resource exhaustion, measured on a real server in a child process (this test binary run again
 //! as its ignored `server_child` test), so that its limits are its own:
 //!
-//! - past its open-files limit, the accept loop pauses, logs a bounded number of lines rather than
-//!   one per failed accept, stays up, and serves again as soon as connections close;
+//! - at start the server raises its soft open-files limit to the hard one, logs both, and fits
+//!   its default `max_connections` within it;
+//! - past its open-files limit (with more connections allowed than descriptors), the accept loop
+//!   answers the waiting clients `503` with `Retry-After` through a spare descriptor, logs a
+//!   bounded number of lines rather than one per failed accept, stays up, and serves again as
+//!   soon as connections close;
 //! - many request heads just under the 16 KiB limit in flight at once cost memory in proportion
 //!   to the limit, and are released when they go.
 //!
@@ -21,8 +25,11 @@ use std::time::{Duration, Instant};
 use rlimit::Resource;
 use waymark_runtime::{DEFAULT_MAX_HEAD_SIZE, Server};
 
-/// Set in the child's environment: its open-files limit (0 leaves it unchanged).
+/// Set in the child's environment: its open-files limit, `SOFT` or `SOFT/HARD` (0 leaves it
+/// unchanged).
 const CHILD_ENV: &str = "WAYMARK_FD_LIMIT_CHILD";
+/// Set in the child's environment: its `max_connections`, if not the default.
+const CHILD_MAX_ENV: &str = "WAYMARK_FD_LIMIT_MAX_CONNECTIONS";
 /// The child's limit in the first test: far fewer descriptors than the connections opened.
 const LOW_LIMIT: u64 = 64;
 const EXTRA_CONNECTIONS: usize = 150;
@@ -34,9 +41,10 @@ const HEADS_IN_FLIGHT: u32 = 1000;
 #[ignore = "the server of the other tests, run by them in a child process"]
 fn server_child() {
     let Ok(limit) = std::env::var(CHILD_ENV) else { return };
-    let limit: u64 = limit.parse().expect("limit");
+    let (soft, hard) = limit.split_once('/').unwrap_or((&limit, &limit));
+    let (limit, hard): (u64, u64) = (soft.parse().expect("limit"), hard.parse().expect("hard limit"));
     if limit > 0 {
-        let (_, hard) = Resource::NOFILE.get().expect("getrlimit");
+        // The hard limit too: the server raises the soft one to it at start.
         Resource::NOFILE.set(limit, hard).expect("setrlimit");
     } else {
         rlimit::increase_nofile_limit(4 * u64::from(HEADS_IN_FLIGHT)).expect("raise the open-files limit");
@@ -44,7 +52,11 @@ fn server_child() {
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
-        let server = Server::bind("127.0.0.1:0").await.expect("bind");
+        let mut builder = Server::builder();
+        if let Ok(max) = std::env::var(CHILD_MAX_ENV) {
+            builder = builder.max_connections(max.parse().expect("max_connections"));
+        }
+        let server = builder.bind("127.0.0.1:0").await.expect("bind");
         println!("listening {}", server.local_addr());
         let stdin_closed = tokio::task::spawn_blocking(|| {
             let _ = std::io::stdin().read_to_end(&mut Vec::new());
@@ -68,10 +80,19 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn spawn(limit: u64) -> ServerProcess {
-        let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        Self::spawn_with(&limit.to_string(), Some(10_000), "warn")
+    }
+
+    /// `limit`: `SOFT` or `SOFT/HARD`; `max_connections`: set by the builder, or the default.
+    fn spawn_with(limit: &str, max_connections: Option<usize>, log: &str) -> ServerProcess {
+        let mut command = Command::new(std::env::current_exe().expect("test binary"));
+        if let Some(max) = max_connections {
+            command.env(CHILD_MAX_ENV, max.to_string());
+        }
+        let mut child = command
             .args(["--exact", "server_child", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, limit.to_string())
-            .env("RUST_LOG", "warn")
+            .env(CHILD_ENV, limit)
+            .env("RUST_LOG", log)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -130,12 +151,17 @@ impl Drop for ServerProcess {
 
 /// One `GET /` on a new connection; the status line, or `None` if nothing came within `within`.
 fn get(addr: SocketAddr, within: Duration) -> Option<String> {
+    get_whole(addr, within)?.lines().next().map(str::to_owned)
+}
+
+/// One `GET /` on a new connection; the whole response, or `None` if nothing came.
+fn get_whole(addr: SocketAddr, within: Duration) -> Option<String> {
     let mut stream = TcpStream::connect_timeout(&addr, within).ok()?;
     stream.set_read_timeout(Some(within)).ok()?;
     stream.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
-    response.lines().next().map(str::to_owned)
+    (!response.is_empty()).then_some(response)
 }
 
 #[test]
@@ -158,12 +184,26 @@ fn past_the_open_files_limit_the_server_pauses_logs_little_and_recovers() {
     );
     // 30 retries in 3 s; the log gets the first and no more until the interval is over.
     assert_eq!(failing.len(), 1, "accept-error lines in {exhausted:?}:\n{}", failing.join("\n"));
-    // Meanwhile a new client waits in the backlog rather than being refused.
-    assert_eq!(get(server.addr, Duration::from_millis(300)), None, "served while out of descriptors?");
+    // Meanwhile a new client is answered at once, through the spare descriptor: 503, try again.
+    let started = Instant::now();
+    let busy = get_whole(server.addr, Duration::from_secs(2)).expect("an answer while out of descriptors");
+    assert!(busy.starts_with("HTTP/1.1 503 "), "{busy}");
+    assert!(busy.to_ascii_lowercase().contains("retry-after: 1\r\n"), "{busy}");
+    assert!(started.elapsed() < Duration::from_secs(1), "answered after {:?}", started.elapsed());
 
     drop(extra);
     let freed = Instant::now();
-    assert_eq!(get(server.addr, Duration::from_secs(5)).as_deref(), Some("HTTP/1.1 200 OK"));
+    // Until the server has seen the extra connections close, their descriptors are still taken:
+    // a client in that moment is told 503 (try again), as above.
+    loop {
+        let status = get(server.addr, Duration::from_secs(5));
+        if status.as_deref() == Some("HTTP/1.1 200 OK") {
+            break;
+        }
+        assert_eq!(status.as_deref(), Some("HTTP/1.1 503 Service Unavailable"));
+        assert!(freed.elapsed() < Duration::from_secs(5), "not served again 5 s after the connections closed");
+        thread::sleep(Duration::from_millis(20));
+    }
     let recovered_in = freed.elapsed();
     assert!(server.running());
     // The line saying so waits for the end of the interval (5 s from the first line) and the next
@@ -189,6 +229,28 @@ fn past_the_open_files_limit_the_server_pauses_logs_little_and_recovers() {
     );
     assert_eq!(lines.len(), 2, "{}", lines.join("\n"));
     assert!(lines[1].contains("accepting again"), "{}", lines.join("\n"));
+}
+
+#[test]
+fn the_open_files_limit_is_raised_and_max_connections_fitted_within_it() {
+    let (_, hard) = Resource::NOFILE.get().expect("getrlimit");
+    if hard < 256 {
+        eprintln!("skipped: the hard open-files limit ({hard}) is too low to lower and raise");
+        return;
+    }
+    let mut server = ServerProcess::spawn_with("64/256", None, "info");
+    assert_eq!(get(server.addr, Duration::from_secs(5)).as_deref(), Some("HTTP/1.1 200 OK"));
+    let raised = server.log_lines("open-files limit");
+    assert!(raised.iter().any(|l| l.contains("soft_was=64") && l.contains("now=256")), "{}", raised.join("\n"));
+    // 256 descriptors, a reserve of 32: 224 connections, not 10 000.
+    assert!(raised.iter().any(|l| l.contains("max_connections=224")), "{}", raised.join("\n"));
+    // So 300 clients never run the server out of descriptors: no accept error at all.
+    let extra: Vec<TcpStream> = (0..300).map(|_| TcpStream::connect(server.addr).expect("connect")).collect();
+    thread::sleep(Duration::from_secs(1));
+    assert!(server.running());
+    assert!(server.log_lines("accept failed").is_empty(), "{}", server.log.lock().unwrap());
+    drop(extra);
+    assert_eq!(get(server.addr, Duration::from_secs(5)).as_deref(), Some("HTTP/1.1 200 OK"));
 }
 
 #[test]

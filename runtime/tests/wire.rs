@@ -392,14 +392,16 @@ async fn max_requests_per_connection() {
 async fn max_connections_waits_for_a_free_slot() {
     bounded(10, async {
         let server = start(builder().max_connections(1)).await;
-        let (_, mut first) = one(server.addr, GET).await;
+        // A request in flight holds the only slot (an idle one would make room: tests/pressure.rs).
+        let mut first = Client::connect(server.addr).await;
+        first.send("GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         // The second connection is accepted by the kernel (backlog) but not served yet.
         let mut second = Client::connect(server.addr).await;
         second.send(GET).await;
         let mut byte = [0u8; 1];
-        let early = tokio::time::timeout(Duration::from_millis(300), second.stream.peek(&mut byte)).await;
-        assert!(early.is_err(), "second connection served while the first was open");
-        first.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+        let early = tokio::time::timeout(Duration::from_millis(150), second.stream.peek(&mut byte)).await;
+        assert!(early.is_err(), "second connection served while the first was busy");
         assert_eq!(first.response().await.status, 200);
         drop(first);
         assert_eq!(second.response().await.status, 200);

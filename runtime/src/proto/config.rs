@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::proto::pressure::{Pressure, Relief};
+use crate::proto::rate::MinRate;
 use crate::types::net::IpNet;
 
 /// Default limit on the request head (request line and header section): 16 KiB.
@@ -32,13 +34,15 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 2 * 1024 * 1024;
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Default time to receive a request body once the route asks for it: 30 s, plus one second per
-/// 64 KiB received (so a large upload at 64 KB/s or more is never cut, and a trickle is); 408.
+/// 8 KiB received (so an upload at 8 KiB/s or more, a phone's included, is never cut), and at
+/// least [`DEFAULT_MIN_RATE`](crate::DEFAULT_MIN_RATE) over each window (so a trickle is cut
+/// within seconds); 408.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Default time to send a response: 30 s for each write, plus one second per 64 KiB the client
-/// takes meanwhile. A client that reads a large answer at 64 KB/s or more is never cut; a client
-/// that stops reading, or reads a trickle (a slow-read attack), loses the connection instead of
-/// holding it.
+/// Default time to send a response: 30 s for each write, plus one second per 8 KiB the client
+/// takes meanwhile, at the minimum rate. A client that reads a large answer at 8 KiB/s or more is
+/// never cut; a client that stops reading, or reads a trickle (a slow-read attack), loses the
+/// connection within a rate window instead of holding it.
 pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default time an idle keep-alive connection is kept open (RFC 9112 §9.3): 75 s (as nginx).
@@ -61,6 +65,12 @@ pub(crate) struct Config {
     pub(crate) send_timeout: Duration,
     /// Peers whose `X-Forwarded-For`/`Forwarded` are believed; `None`: no one (the default).
     pub(crate) trusted_proxies: Option<Arc<[IpNet]>>,
+    /// The least a request head, a request body or a response must move (`proto::rate`).
+    pub(crate) min_rate: MinRate,
+    /// How timeouts shrink under pressure; `None`: they never do.
+    pub(crate) relief: Option<Relief>,
+    /// The slots as the accept loop fills them (installed by it; none elsewhere).
+    pub(crate) pressure: Arc<Pressure>,
 }
 
 impl Default for Config {
@@ -76,6 +86,9 @@ impl Default for Config {
             max_requests_per_connection: None,
             send_timeout: DEFAULT_SEND_TIMEOUT,
             trusted_proxies: None,
+            min_rate: MinRate::default(),
+            relief: Some(Relief::default()),
+            pressure: Arc::new(Pressure::none()),
         }
     }
 }

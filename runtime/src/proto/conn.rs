@@ -22,6 +22,7 @@ use crate::proto::encode::{self, Exchange, Framing};
 use crate::proto::error::Error;
 use crate::proto::io::{Io, Socket, Transport};
 use crate::proto::parse::{Head, parse_head};
+use crate::proto::rate::RateClock;
 use crate::proto::shutdown::Shutdown;
 use crate::types::call::{CatchUnwind, answer};
 use crate::types::feed::{self, Feed};
@@ -76,7 +77,7 @@ impl<S: Io> Conn<S> {
         req.set_trusted_proxies(cfg.trusted_proxies.clone());
         req.set_default_body_limit(cfg.max_body_size);
         let accepted = Instant::now();
-        let io = Transport::new(stream, socket, cfg.send_timeout, accepted + cfg.header_read_timeout);
+        let io = Transport::new(stream, socket, Arc::clone(&cfg), accepted + cfg.header_read_timeout);
         Self { io, cfg, shutdown, accepted, req, served: 0 }
     }
 
@@ -125,24 +126,31 @@ impl<S: Io> Conn<S> {
 
     /// Reads until a complete head is buffered. `Ok(None)`: the connection ended between requests.
     async fn read_head(&mut self, idle_deadline: Option<Instant>) -> Result<Option<Head>, Error> {
-        let mut deadline = None;
+        let mut clock = None;
         loop {
             if !self.io.input().is_empty() {
                 if let Some(head) = parse_head(self.io.input(), &self.cfg, &mut self.req)? {
                     self.io.consume(head.len);
                     return Ok(Some(head));
                 }
-            } else if deadline.is_none() {
+            } else if clock.is_none() {
                 let req = &mut self.req;
-                let keep_alive = self.cfg.keep_alive_timeout;
-                if !self.io.read_idle(idle_deadline, keep_alive, &mut self.shutdown, || req.shrink()).await? {
+                if !self.io.read_idle(idle_deadline, &mut self.shutdown, || req.shrink()).await? {
                     return Ok(None);
                 }
                 continue;
             }
-            // RFC 9112 §9.5: a started request that stalls is timed out (408).
-            let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.cfg.header_read_timeout);
-            if self.io.read_more(deadline).await? == 0 {
+            // RFC 9112 §9.5: a started request that stalls, or trickles in below the minimum
+            // rate, is timed out (408). Under pressure, both sooner.
+            let clock = clock.get_or_insert_with(|| {
+                let cfg = &*self.cfg;
+                let mut clock = RateClock::head(cfg.header_read_timeout, cfg.min_rate, &cfg.pressure);
+                // What came already counts in the first window: a head split by a lost packet
+                // is not cut while the packet is sent again.
+                clock.moved(self.io.input().len());
+                clock
+            });
+            if self.io.read_more(clock).await? == 0 {
                 return Err(Error::Closed);
             }
         }
@@ -255,8 +263,9 @@ impl<S: Io> Conn<S> {
     }
 
     async fn serve<A: App + ?Sized>(&mut self, app: &A) -> Result<End, Error> {
-        // The first request must start within the header timeout of the accept.
-        let mut idle_deadline = Some(self.accepted + self.cfg.header_read_timeout);
+        // The first request must start within the header timeout of the accept (shorter under
+        // pressure: a connection that sends nothing holds a slot others wait for).
+        let mut idle_deadline = Some(self.accepted + self.cfg.pressure.scale(self.cfg.header_read_timeout));
         loop {
             let Some(head) = self.read_head(idle_deadline.take()).await? else {
                 return Ok(End::Quiet);
@@ -359,7 +368,7 @@ impl<S: Io> Conn<S> {
     /// is then parsed from them with no extra read, so a connection pays nothing for the check.
     #[allow(dead_code, reason = "the server layer sniffs for the HTTP/2 preface with it (feature `http2`)")]
     pub(crate) async fn opens_with(&mut self, prefix: &[u8]) -> Option<bool> {
-        let deadline = self.accepted + self.cfg.header_read_timeout;
+        let mut clock = RateClock::fixed(self.accepted + self.cfg.header_read_timeout);
         loop {
             let input = self.io.input();
             let n = input.len().min(prefix.len());
@@ -369,7 +378,7 @@ impl<S: Io> Conn<S> {
             if n == prefix.len() {
                 return Some(true);
             }
-            match self.io.read_more(deadline).await {
+            match self.io.read_more(&mut clock).await {
                 Ok(1..) => {}
                 Ok(0) | Err(_) => return None,
             }

@@ -5,14 +5,16 @@
 //! reader can read more and call it again: running out of input is never an error.
 
 use bytes::Bytes;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::Request;
 use crate::proto::config::Config;
 use crate::proto::encode;
 use crate::proto::error::Error;
-use crate::proto::io::{Io, RateClock, Transport};
+use crate::proto::io::{Io, Transport};
 use crate::proto::parse::BodyKind;
+use crate::proto::rate::RateClock;
 use crate::types::feed::{BodyError, Feed};
 use crate::types::grammar::{has_bare_lf, is_tchar};
 
@@ -242,7 +244,8 @@ fn take_chunked<S: Io>(io: &mut Transport<S>, cfg: &Config, req: &mut Request) -
 /// Feeds a pending body to its reader: nothing until the handler first asks (then `100
 /// Continue`, if the client waits for it), then a piece at a time, each sent only when the
 /// previous one was taken. The whole body has [`Config::body_read_timeout`], plus a second per
-/// 64 KiB received ([`RateClock`]). Returns whether the body was read to its end; a body that
+/// 8 KiB received, and must come at the minimum rate ([`RateClock`]); time spent waiting for
+/// the reader to take a piece is not the client's, and starts a new window. Returns whether the body was read to its end; a body that
 /// breaks (the client leaves, stalls, or sends a bad chunk) is reported to the reader as an error.
 pub(crate) async fn pump<S: Io>(
     io: &mut Transport<S>,
@@ -266,11 +269,14 @@ pub(crate) async fn pump<S: Io>(
             return false;
         }
     }
-    let mut clock = RateClock::new(cfg.body_read_timeout);
+    let mut clock = RateClock::transfer(cfg.body_read_timeout, cfg.min_rate, &cfg.pressure);
+    if expect_continue {
+        clock.first_window_free();
+    }
     loop {
         let next = match &mut pending {
-            Pending::Length(left) => next_length(io, left, clock.deadline()).await,
-            Pending::Chunked(decoder) => next_chunk(io, decoder, clock.deadline()).await,
+            Pending::Length(left) => next_length(io, left, &mut clock).await,
+            Pending::Chunked(decoder) => next_chunk(io, decoder, &mut clock).await,
         };
         let chunk = match next {
             Ok(Some(chunk)) => chunk,
@@ -280,8 +286,16 @@ pub(crate) async fn pump<S: Io>(
                 return false;
             }
         };
-        clock.moved(chunk.len());
-        if feed.tx.send(Ok(chunk)).await.is_err() {
+        let sent = match feed.tx.try_send(Ok(chunk)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(chunk)) => {
+                let sent = feed.tx.send(chunk).await.map_err(drop);
+                clock.restart_window(Instant::now());
+                sent
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+        };
+        if sent.is_err() {
             // The reader stopped (over its limit, or done with the body).
             return false;
         }
@@ -300,7 +314,7 @@ fn broken(e: &Error) -> BodyError {
 async fn next_length<S: Io>(
     io: &mut Transport<S>,
     left: &mut u64,
-    deadline: Instant,
+    clock: &mut RateClock,
 ) -> Result<Option<Bytes>, BodyError> {
     if *left == 0 {
         return Ok(None);
@@ -309,7 +323,7 @@ async fn next_length<S: Io>(
     let buffered = io.input();
     let chunk = if buffered.is_empty() {
         // Past the read buffer: straight from the socket into the piece.
-        let piece = io.read_piece(want.min(BODY_CHUNK), deadline).await.map_err(|e| broken(&e))?;
+        let piece = io.read_piece(want.min(BODY_CHUNK), clock).await.map_err(|e| broken(&e))?;
         if piece.is_empty() {
             return Err(BodyError::Incomplete);
         }
@@ -328,7 +342,7 @@ async fn next_length<S: Io>(
 async fn next_chunk<S: Io>(
     io: &mut Transport<S>,
     decoder: &mut ChunkedDecoder,
-    deadline: Instant,
+    clock: &mut RateClock,
 ) -> Result<Option<Bytes>, BodyError> {
     loop {
         let mut out = Vec::new();
@@ -344,7 +358,7 @@ async fn next_chunk<S: Io>(
         if decoder.is_done() {
             return Ok(None);
         }
-        if io.read_more(deadline).await.map_err(|e| broken(&e))? == 0 {
+        if io.read_more(clock).await.map_err(|e| broken(&e))? == 0 {
             return Err(BodyError::Incomplete);
         }
     }

@@ -12,9 +12,10 @@
 //! place: every method that can wait marks it stale.
 
 use std::cell::RefCell;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::io;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -23,7 +24,10 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep, sleep_until, timeout_at};
 
+use crate::proto::config::Config;
 use crate::proto::error::Error;
+use crate::proto::pressure::Pressure;
+use crate::proto::rate::RateClock;
 use crate::proto::shutdown::Shutdown;
 use crate::types::file::FileBody;
 pub(crate) use crate::types::stream::Io;
@@ -48,10 +52,6 @@ const LARGE_WRITE: usize = 16 * 1024;
 /// the client still sends before closing. Closing a socket with unread input makes the kernel send
 /// a reset, which can destroy the response before the client reads it (RFC 9112 §9.6).
 const LINGER: Duration = Duration::from_secs(2);
-
-/// The slowest a client may send a body or take a response, past the first timeout: each
-/// `RATE` bytes moved earn one more second (see [`RateClock`]).
-pub(crate) const RATE: u64 = 64 * 1024;
 
 /// What a connection may do with the TCP socket under its byte stream, given by whoever made the
 /// stream (the accept loop knows it holds a `TcpStream` or a TLS stream over one; a stream handed
@@ -87,14 +87,17 @@ pub(crate) struct Transport<S> {
     /// Whether the thread's cached `Date` may be used as is: the task has not waited since it last
     /// read the clock, so no time has passed and it has not moved to another worker thread.
     clock_fresh: bool,
-    /// The idle timer (keep-alive timeout, buffer release), one per connection.
+    /// The connection's one timer: the keep-alive timeout and buffer release while idle, the
+    /// [`RateClock`] of a head, a body or a blocked write otherwise. Re-armed only when its
+    /// deadline changes (about once per rate window), never per read.
     timer: Pin<Box<Sleep>>,
-    send_timeout: Duration,
+    /// The limits: the send timeout, the minimum rate, the keep-alive timeout and the pressure.
+    cfg: Arc<Config>,
 }
 
 impl<S: Io> Transport<S> {
     /// `first_deadline`: when the idle timer is first armed (the first request's deadline).
-    pub(crate) fn new(stream: S, socket: Socket<S>, send_timeout: Duration, first_deadline: Instant) -> Self {
+    pub(crate) fn new(stream: S, socket: Socket<S>, cfg: Arc<Config>, first_deadline: Instant) -> Self {
         Self {
             stream,
             socket,
@@ -104,7 +107,7 @@ impl<S: Io> Transport<S> {
             clock_fresh: false,
             // Armed at a real deadline, so that the first wait re-arms it instead of waking at once.
             timer: Box::pin(sleep_until(first_deadline)),
-            send_timeout,
+            cfg,
         }
     }
 
@@ -134,13 +137,17 @@ impl<S: Io> Transport<S> {
     }
 
     /// Waits for the first bytes of a request. `Ok(false)`: `deadline` (or the keep-alive
-    /// timeout, when `None`) passed, the peer closed, or the server is shutting down. An idle
-    /// connection releases its buffers, and calls `release_also` for the caller's, after
-    /// [`IDLE_SHRINK_AFTER`].
+    /// timeout, when `None`) passed, the peer closed, the server is shutting down, or (between
+    /// two requests, `deadline` `None`) the connection was the oldest idle one when the accept
+    /// loop needed its slot. An idle connection releases its buffers, and calls `release_also`
+    /// for the caller's, after [`IDLE_SHRINK_AFTER`].
+    ///
+    /// The keep-alive timeout is the pressure's ([`Pressure::scale`](crate::proto::pressure::Pressure::scale)),
+    /// computed when the wait starts. A keep-alive connection joins the idle queue when it
+    /// releases its buffers.
     pub(crate) async fn read_idle(
         &mut self,
         deadline: Option<Instant>,
-        keep_alive: Duration,
         shutdown: &mut Shutdown,
         mut release_also: impl FnMut(),
     ) -> Result<bool, Error> {
@@ -156,9 +163,15 @@ impl<S: Io> Transport<S> {
             return Ok(read? > 0);
         }
         let now = Instant::now();
-        let deadline = deadline.unwrap_or(now + keep_alive);
+        let pressure = &*self.cfg.pressure;
+        let keep_alive = deadline.is_none();
+        let deadline = deadline.unwrap_or_else(|| now + pressure.scale(self.cfg.keep_alive_timeout));
         let shrink_at = now + IDLE_SHRINK_AFTER;
         let mut shrunk = false;
+        // The place in the idle queue, taken by a keep-alive connection when it releases its
+        // buffers: every one a second after it went idle, so the queue's order is the order in
+        // which they went idle, and a busy connection never joins it.
+        let mut turn = pin!(None::<tokio::sync::futures::Notified<'_>>);
         // The timer stays registered across requests and is re-armed only when it would wake too
         // late, or when it fires (an early wake-up from an earlier idle spell): on a busy
         // connection that is about once a second, not once per request.
@@ -176,15 +189,25 @@ impl<S: Io> Transport<S> {
                     if std::mem::take(read_polled) { Poll::Pending } else { poll_fill(stream, rbuf, start, cx) }
                 }) => return Ok(read? > 0),
                 () = shutdown.signalled() => return Ok(false),
+                () = poll_fn(|cx| turn.as_mut().as_pin_mut().map_or(Poll::Pending, |turn| turn.poll(cx))) => {
+                    if pressure.take_room() {
+                        tracing::debug!("closing the oldest idle connection to make room for a new one");
+                        return Ok(false);
+                    }
+                    turn.set(Some(pressure.idle_turn()));
+                }
                 () = self.timer.as_mut() => {
                     let now = Instant::now();
                     if now >= deadline {
                         return Ok(false);
                     }
                     if !shrunk && now >= shrink_at {
-                        self.shrink();
+                        shrink(&mut self.rbuf, &mut self.start, &mut self.wbuf);
                         release_also();
                         shrunk = true;
+                        if keep_alive && turn.is_none() {
+                            turn.set(Some(pressure.idle_turn()));
+                        }
                     }
                     let next = if shrunk { deadline } else { shrink_at.min(deadline) };
                     self.timer.as_mut().reset(next);
@@ -193,30 +216,37 @@ impl<S: Io> Transport<S> {
         }
     }
 
-    /// Reads more of a request that has started; `Ok(0)` is end of input, `Err(Timeout)` a
-    /// deadline passed.
-    pub(crate) async fn read_more(&mut self, deadline: Instant) -> Result<usize, Error> {
+    /// Reads more of a request that has started; `Ok(0)` is end of input, `Err(Timeout)` the
+    /// clock's deadline passed or its minimum rate was not kept.
+    pub(crate) async fn read_more(&mut self, clock: &mut RateClock) -> Result<usize, Error> {
         self.flush().await?;
         self.clock_fresh = false;
         let (stream, rbuf, start) = (&mut self.stream, &mut self.rbuf, &mut self.start);
-        match timeout_at(deadline, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
-            Ok(Ok(n)) => Ok(n),
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(Error::Timeout),
+        let pressure = &self.cfg.pressure;
+        match within(&mut self.timer, clock, pressure, poll_fn(|cx| poll_fill(stream, rbuf, start, cx))).await {
+            Some(Ok(n)) => {
+                clock.moved(n);
+                Ok(n)
+            }
+            Some(Err(e)) => Err(e.into()),
+            None => Err(Error::Timeout),
         }
     }
 
     /// Reads up to `max` bytes straight from the stream, past the buffer (which must be empty):
     /// the pieces of a large body. `Ok(empty)` is end of input.
-    pub(crate) async fn read_piece(&mut self, max: usize, deadline: Instant) -> Result<Bytes, Error> {
+    pub(crate) async fn read_piece(&mut self, max: usize, clock: &mut RateClock) -> Result<Bytes, Error> {
         use tokio::io::AsyncReadExt;
         debug_assert!(self.input().is_empty());
         self.clock_fresh = false;
         let mut piece = bytes::BytesMut::with_capacity(max);
-        match timeout_at(deadline, self.stream.read_buf(&mut piece)).await {
-            Ok(Ok(_)) => Ok(piece.freeze()),
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(Error::Timeout),
+        match within(&mut self.timer, clock, &self.cfg.pressure, self.stream.read_buf(&mut piece)).await {
+            Some(Ok(n)) => {
+                clock.moved(n);
+                Ok(piece.freeze())
+            }
+            Some(Err(e)) => Err(e.into()),
+            None => Err(Error::Timeout),
         }
     }
 
@@ -224,7 +254,7 @@ impl<S: Io> Transport<S> {
     pub(crate) async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
         if bytes.len() > LARGE_WRITE {
             self.flush().await?;
-            send(&mut self.stream, bytes, self.send_timeout).await?;
+            send(&mut self.stream, bytes, &mut self.timer, &self.cfg).await?;
         } else {
             self.wbuf.extend_from_slice(bytes);
         }
@@ -235,7 +265,7 @@ impl<S: Io> Transport<S> {
     pub(crate) async fn flush(&mut self) -> Result<(), Error> {
         if !self.wbuf.is_empty() {
             self.clock_fresh = false;
-            let sent = send(&mut self.stream, &self.wbuf, self.send_timeout).await;
+            let sent = send(&mut self.stream, &self.wbuf, &mut self.timer, &self.cfg).await;
             self.wbuf.clear();
             sent?;
         }
@@ -250,12 +280,17 @@ impl<S: Io> Transport<S> {
         if self.socket.plain {
             self.flush().await?;
             if let Some(tcp) = (self.socket.tcp)(&self.stream) {
-                let mut clock = RateClock::new(self.send_timeout);
+                let cfg = &*self.cfg;
+                let mut clock = RateClock::transfer(cfg.send_timeout, cfg.min_rate, &cfg.pressure);
                 while !file.is_empty() {
-                    let sent =
-                        timeout_at(clock.deadline(), tcp.async_io(tokio::io::Interest::WRITABLE, || file.send_to(tcp)))
-                            .await
-                            .map_err(|_| send_timed_out())??;
+                    let sent = within(
+                        &mut self.timer,
+                        &mut clock,
+                        &cfg.pressure,
+                        tcp.async_io(tokio::io::Interest::WRITABLE, || file.send_to(tcp)),
+                    )
+                    .await
+                    .ok_or_else(send_timed_out)??;
                     if sent == 0 {
                         tracing::warn!(missing = file.len(), "a file shrank while it was sent; closing");
                         return Ok(Ok(false));
@@ -266,17 +301,6 @@ impl<S: Io> Transport<S> {
             }
         }
         Ok(Err(file))
-    }
-
-    /// Releases the buffers of an idle connection.
-    fn shrink(&mut self) {
-        if self.start == self.rbuf.len() {
-            self.rbuf = Vec::new();
-            self.start = 0;
-        }
-        if self.wbuf.is_empty() {
-            self.wbuf = Vec::new();
-        }
     }
 
     /// Makes the close that follows a reset (`SO_LINGER` 0), for a client that stopped reading:
@@ -311,10 +335,16 @@ impl<S: Io> Transport<S> {
     }
 }
 
-/// Writes `bytes` within the send timeout, extended by a second per [`RATE`] bytes the client
-/// takes: a client that stops reading (or reads a trickle) cannot hold the connection. A write
-/// the socket takes at once (the usual case) reads no clock and arms no timer.
-pub(crate) async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], timeout: Duration) -> io::Result<()> {
+/// Writes `bytes` within the send timeout, extended by a second per 8 KiB the client takes,
+/// and at the minimum rate ([`RateClock`]): a client that stops reading (or reads a trickle)
+/// cannot hold the connection. A write the socket takes at once (the usual case, and every write
+/// of a server-sent event stream to a client that reads it) reads no clock and arms no timer.
+async fn send<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    bytes: &[u8],
+    timer: &mut Pin<Box<Sleep>>,
+    cfg: &Config,
+) -> io::Result<()> {
     let mut written = 0;
     while written < bytes.len() {
         match poll_fn(|cx| Poll::Ready(Pin::new(&mut *stream).poll_write(cx, &bytes[written..]))).await {
@@ -327,41 +357,63 @@ pub(crate) async fn send<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8], ti
     if written == bytes.len() {
         return Ok(());
     }
-    let mut clock = RateClock::new(timeout);
+    let mut clock = RateClock::transfer(cfg.send_timeout, cfg.min_rate, &cfg.pressure);
     while written < bytes.len() {
-        match timeout_at(clock.deadline(), stream.write(&bytes[written..])).await {
-            Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(Ok(n)) => {
+        match within(timer, &mut clock, &cfg.pressure, stream.write(&bytes[written..])).await {
+            Some(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Some(Ok(n)) => {
                 written += n;
                 clock.moved(n);
             }
-            Ok(Err(e)) => return Err(e),
-            Err(_) => return Err(send_timed_out()),
+            Some(Err(e)) => return Err(e),
+            None => return Err(send_timed_out()),
         }
     }
     Ok(())
 }
 
-/// The deadline of a transfer that may be slow but must go on: `timeout` from the start, plus a
-/// second per [`RATE`] bytes moved since. A large upload or download at a reasonable rate is never
-/// cut, while a client trickling bytes is.
-pub(crate) struct RateClock {
-    began: Instant,
-    timeout: Duration,
-    moved: u64,
+/// What ended one wait of [`within`].
+enum Woke<T> {
+    Done(T),
+    Timer,
+    Rescaled,
 }
 
-impl RateClock {
-    pub(crate) fn new(timeout: Duration) -> Self {
-        Self { began: Instant::now(), timeout, moved: 0 }
-    }
-
-    pub(crate) fn deadline(&self) -> Instant {
-        self.began + self.timeout + Duration::from_secs(self.moved / RATE)
-    }
-
-    pub(crate) fn moved(&mut self, n: usize) {
-        self.moved += n as u64;
+/// Runs `op` until it completes, or until `clock` cuts it (`None`), on the connection's one
+/// timer: the timer is re-armed only when the clock's deadline moved (a new window, or bytes
+/// that extended the deadline), so a transfer of many reads arms it about once per window.
+/// When the pressure rises meanwhile, the clock is rescaled, and may cut at once.
+async fn within<F: Future>(
+    timer: &mut Pin<Box<Sleep>>,
+    clock: &mut RateClock,
+    pressure: &Pressure,
+    op: F,
+) -> Option<F::Output> {
+    let mut op = pin!(op);
+    loop {
+        let deadline = clock.deadline();
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        let mut rescaled = pin!(pressure.rescaled());
+        let woke = poll_fn(|cx| {
+            if let Poll::Ready(out) = op.as_mut().poll(cx) {
+                return Poll::Ready(Woke::Done(out));
+            }
+            if rescaled.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Woke::Rescaled);
+            }
+            ready!(timer.as_mut().poll(cx));
+            Poll::Ready(Woke::Timer)
+        })
+        .await;
+        match woke {
+            Woke::Done(out) => return Some(out),
+            Woke::Rescaled => clock.rescale(pressure),
+            // `expired` is false only with a deadline after now: the loop cannot spin.
+            Woke::Timer if clock.expired(Instant::now()) => return None,
+            Woke::Timer => {}
+        }
     }
 }
 
@@ -396,6 +448,17 @@ fn poll_read_scratch<S: AsyncRead + Unpin>(
         take(filled);
         Poll::Ready(Ok(filled.len()))
     })
+}
+
+/// Releases the buffers of an idle connection.
+fn shrink(rbuf: &mut Vec<u8>, start: &mut usize, wbuf: &mut Vec<u8>) {
+    if *start == rbuf.len() {
+        *rbuf = Vec::new();
+        *start = 0;
+    }
+    if wbuf.is_empty() {
+        *wbuf = Vec::new();
+    }
 }
 
 /// Appends `bytes` to the unparsed input `rbuf[*start..]`, first dropping what was parsed.

@@ -5,7 +5,8 @@
 //! It imports only the vocabulary (`types`) below it, never the server above: like hyper's
 //! `proto/h1`, it knows nothing of accept loops, TLS or HTTP/2. A request goes
 //! [`conn`] (the loop) → [`parse`] (the head) → [`decode`] (the body) → the application →
-//! [`encode`] (the response head) → [`io`] (the writes).
+//! [`encode`] (the response head) → [`io`] (the writes). How slow a client may be is [`rate`]'s;
+//! how full the server's connection slots are, and the idle queue, [`pressure`]'s.
 
 pub(crate) mod config;
 pub(crate) mod conn;
@@ -15,4 +16,6 @@ pub(crate) mod encode;
 pub(crate) mod error;
 pub(crate) mod io;
 pub(crate) mod parse;
+pub(crate) mod pressure;
+pub(crate) mod rate;
 pub(crate) mod shutdown;

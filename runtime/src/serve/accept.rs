@@ -12,15 +12,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::proto::config::Config;
 use crate::proto::conn::Conn;
 use crate::proto::io::Socket;
+use crate::proto::pressure::Pressure;
 use crate::proto::shutdown::{Shutdown, Signal};
 use crate::serve::auto::{ConnFuture, Protocols};
+use crate::serve::fds;
 use crate::serve::listen::{Accepted, Bound, Listener, poll_accept_any};
+use crate::serve::pressure;
 use crate::serve::task::Serve;
 #[cfg(feature = "tls")]
 use crate::serve::tls;
@@ -50,8 +52,10 @@ fn limit_unsent(stream: &tokio::net::TcpStream) {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn limit_unsent(_stream: &tokio::net::TcpStream) {}
 
-/// Default limit on open connections: 10 000. Past it the server stops accepting until one
-/// closes; the operating system queues the rest in the listen backlog.
+/// Default limit on open connections: 10 000, or fewer if the open-files limit (raised to its
+/// hard limit at start) cannot hold them. Past it the oldest idle keep-alive connection is closed
+/// to make room; with none, the server stops accepting until one closes, and the operating system
+/// queues the rest in the listen backlog.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 /// Default time in-flight requests get to finish after a shutdown signal: 10 s.
@@ -61,6 +65,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) max_connections: usize,
+    /// Whether `max_connections` is the default, to be fitted within the open-files limit.
+    pub(crate) fit_connections: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) nodelay: bool,
     /// Worker threads of the per-core mode; 0 serves on the caller's runtime.
@@ -71,6 +77,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            fit_connections: true,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             nodelay: true,
             workers: 0,
@@ -84,8 +91,9 @@ pub(crate) struct Accept {
     pub(crate) config: Arc<Config>,
     pub(crate) settings: Settings,
     pub(crate) protocols: Protocols,
-    /// The connection slots, shared by the loops of the per-core mode.
-    pub(crate) slots: Arc<Semaphore>,
+    /// The connection slots and the pressure on them, shared by the loops of the per-core mode
+    /// and, through `config`, by every connection.
+    pub(crate) slots: Arc<Pressure>,
 }
 
 impl Accept {
@@ -98,21 +106,13 @@ impl Accept {
         let Accept { listeners, config, settings, protocols, slots } = self;
         let listeners = listeners.into_iter().map(Bound::register).collect::<io::Result<Vec<Listener>>>()?;
         let mut next = 0;
+        let mut spare = fds::Spare::new();
         let shutdown = Signal::default();
         let mut conns = JoinSet::new();
         let mut errors = AcceptErrors::default();
 
         loop {
             while conns.try_join_next().is_some() {}
-            // Past the connection limit, wait for a slot before accepting (the backlog queues).
-            let permit = tokio::select! {
-                biased;
-                () = signal.as_mut() => break,
-                permit = Arc::clone(&slots).acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-            };
             let accepted = tokio::select! {
                 biased;
                 () = signal.as_mut() => break,
@@ -120,6 +120,16 @@ impl Accept {
             };
             match accepted {
                 Ok(accepted) => {
+                    // Past the connection limit, the oldest idle connection makes room for this
+                    // one, or it waits for a slot (and the backlog queues the next ones).
+                    let permit = tokio::select! {
+                        biased;
+                        () = signal.as_mut() => break,
+                        permit = pressure::slot(&slots) => match permit {
+                            Ok(permit) => permit,
+                            Err(_) => break,
+                        },
+                    };
                     if errors.failing {
                         errors.recovered(Instant::now());
                     }
@@ -148,8 +158,21 @@ impl Accept {
                 }
                 Err(e) if is_per_connection(&e) => {}
                 Err(e) => {
-                    // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin; pause instead.
+                    // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin; pause instead,
+                    // unless the spare descriptor answered the waiting clients.
                     errors.failed(&e, Instant::now());
+                    let answered: usize = listeners
+                        .iter()
+                        .filter_map(|l| match l {
+                            Listener::Tcp(tcp) => Some(tcp),
+                            #[cfg(unix)]
+                            Listener::Unix(..) => None,
+                        })
+                        .map(|tcp| spare.turn_away(tcp, &e))
+                        .sum();
+                    if answered > 0 {
+                        continue;
+                    }
                     tokio::select! {
                         biased;
                         () = signal.as_mut() => break,

@@ -6,9 +6,11 @@
 
 pub(crate) mod accept;
 pub(crate) mod auto;
+pub(crate) mod fds;
 #[cfg(feature = "http2")]
 pub(crate) mod h2;
 pub(crate) mod listen;
+pub(crate) mod pressure;
 pub(crate) mod server;
 pub(crate) mod task;
 #[cfg(feature = "tls")]

@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::Semaphore;
 
 use crate::App;
 use crate::proto::config::Config;
@@ -25,7 +24,7 @@ use crate::serve::accept::{Accept, Settings};
 use crate::serve::auto::{self, Protocols};
 use crate::serve::listen::{self, Bound};
 use crate::serve::task::Serve;
-use crate::serve::workers;
+use crate::serve::{fds, pressure, workers};
 use crate::types::net::IpNet;
 use crate::types::peer::Peer;
 
@@ -183,8 +182,9 @@ impl Server {
     /// builds (the accept loop's future, its drop code, tokio's code for the connection tasks),
     /// again after every edit of a route (BENCHMARKS.md, build cost).
     fn serving<'a>(self, app: Arc<dyn Serve>, signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>) -> Serving<'a> {
-        let Server { listeners, config, settings, protocols } = self;
-        let slots = Arc::new(Semaphore::new(settings.max_connections));
+        let Server { listeners, mut config, settings, protocols } = self;
+        let max_connections = fds::fit_connections(settings.max_connections, settings.fit_connections);
+        let slots = pressure::install(&mut config, max_connections);
         let workers = settings.workers;
         let accept = Accept { listeners, config: Arc::new(config), settings, protocols, slots };
         if workers > 0 {
@@ -270,7 +270,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Time to send a response: this much for each write, plus one second per 64 KiB in it;
+    /// Time to send a response: this much for each write, plus one second per 8 KiB in it, at the
+    /// [minimum rate](Self::min_rate);
     /// default [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s). A client that stops
     /// reading loses its connection.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
@@ -284,10 +285,44 @@ impl ServerBuilder {
         self
     }
 
-    /// Most open connections; default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS) (10 000). Past it the server
-    /// stops accepting until a connection closes.
+    /// Most open connections; default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS)
+    /// (10 000), fitted within the open-files limit (which the server raises to its hard limit at
+    /// start, and logs). A number set here is kept, with a warning if the limit cannot hold it.
+    /// Past it, the oldest idle keep-alive connection is closed to make room; with none, the
+    /// server stops accepting until a connection closes.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.settings.max_connections = n.max(1);
+        self.settings.fit_connections = false;
+        self
+    }
+
+    /// How the header and keep-alive timeouts shrink as the connections fill up; default
+    /// [`Relief::default`](crate::Relief): past 75 % of `max_connections` they shrink in
+    /// proportion, to 1 s when every slot is taken, and grow back as connections close. `None`
+    /// keeps them fixed.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use waymark_runtime::{Relief, Server};
+    ///
+    /// let server = Server::builder()
+    ///     .relief(Some(Relief { from_percent: 50, floor: Duration::from_millis(500) }))
+    ///     .bind("0.0.0.0:8080")
+    ///     .await?;
+    /// # let _ = server; Ok(()) }
+    /// ```
+    pub fn relief(mut self, relief: Option<crate::Relief>) -> Self {
+        self.config.relief = relief;
+        self
+    }
+
+    /// The least a request head, a request body and a response must move per second, over each
+    /// window; default [`MinRate::default`](crate::MinRate) (500 B/s over 5 s windows, whose
+    /// length shrinks under pressure as the timeouts do). [`MinRate::OFF`](crate::MinRate::OFF)
+    /// leaves only the deadlines.
+    pub fn min_rate(mut self, rate: crate::MinRate) -> Self {
+        self.config.min_rate = rate;
         self
     }
 
