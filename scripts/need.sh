@@ -25,3 +25,26 @@ need_venv() {
 cargo_target_dir() {
     cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }
+
+# `nginx_prelude DIR LEVEL`: the top of a throw-away nginx.conf kept in DIR (which has `logs/`) (in the foreground, one
+# worker of 1024 connections, pid, logs at LEVEL and temporary files in DIR, `user root` when run
+# as root), up to `http {` and its temporary paths; the caller writes the rest and the last `}`.
+nginx_prelude() {
+    local dir=$1 level=$2
+    cat <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log $level;
+$( [ "$(id -u)" = 0 ] && echo "user root root;" )
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+CONF
+}

@@ -58,21 +58,9 @@ for port in "${PORTS[@]:1}"; do start "$port"; done
 
 upstreams=$(for port in "${PORTS[@]}"; do echo "        server 127.0.0.1:$port max_fails=0;"; done)
 mkdir -p "$work/nginx/logs"
-cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-$( [ "$(id -u)" = 0 ] && echo "user root root;" )
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
+{
+    nginx_prelude "$work/nginx" warn
+    cat <<CONF
     upstream waymark {
 $upstreams
         # Idle connections to the upstreams, closed by nginx after 60 s (keepalive_timeout's
@@ -112,6 +100,7 @@ $upstreams
     }
 }
 CONF
+} >"$work/nginx/nginx.conf"
 "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 nginx_pid=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "$URL/tags" && break; sleep 0.05; done

@@ -71,21 +71,9 @@ if [ "$PEERS" = 1 ]; then
     # nginx's defaults (client header, body and send timeouts 60 s; it buffers bodies and
     # responses), one worker with 1024 connections, keep-alive connections to the upstream.
     mkdir -p "$work/nginx/logs"
-    cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log crit;
-$( [ "$(id -u)" = 0 ] && echo "user root root;" )
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
+    {
+        nginx_prelude "$work/nginx" crit
+        cat <<CONF
     client_max_body_size 8m;
     upstream waymark {
         server 127.0.0.1:$PORT;
@@ -101,6 +89,7 @@ http {
     }
 }
 CONF
+    } >"$work/nginx/nginx.conf"
     "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
     pids+=("$!")
     wait_for "http://127.0.0.1:$NGINX_PORT"
