@@ -175,15 +175,16 @@ where
 /// answers `HEAD`), and `OPTIONS` last (the table answers it for every path).
 ///
 /// ```
-/// use waymark_runtime::RouteInfo;
 /// use waymark_runtime::tower::methods;
 ///
-/// let routes = [
-///     RouteInfo::new("GET", "/notes", "list()"),
-///     RouteInfo::new("POST", "/notes", "create(body)"),
-///     RouteInfo::new("GET", "/notes/{id}", "get(id)"),
-/// ];
-/// assert_eq!(methods(&routes), ["GET", "HEAD", "POST", "OPTIONS"]);
+/// waymark::routes! {
+///     Api;
+///     GET "/notes" => async { "[]" },
+///     POST "/notes" => async { "created" },
+///     GET "/notes/{id}" => async { "a note" },
+/// }
+///
+/// assert_eq!(methods(Api::ROUTES), ["GET", "HEAD", "POST", "OPTIONS"]);
 /// ```
 ///
 /// With tower-http's CORS layer, from the table itself (`Api::ROUTES` lists mounted tables'
