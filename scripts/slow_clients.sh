@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Slow and hostile clients (issues 13 and 23): slowhttptest's slow headers (-H), slow body (-B)
 # and slow read (-X), each with more connections (400) than waymark's slots (examples/stress.rs,
-# release build, max_connections 200), while a curl loop sends normal requests, each on a new
-# connection, and records their latency. The same attacks, in the same run, against nginx in
+# release build, unoptimized in `short` mode; max_connections 200), while a curl loop sends
+# normal requests, each on a new connection, and records their latency. The same attacks, in the same run, against nginx in
 # front of the same server and against axum (hyper) alone (bench/src/bin/axum_stress.rs, the
 # same routes). Prints one table: per server and attack, when the attack's connections were
 # cut, and the normal requests' count, failures, p50, p99 and max.
@@ -25,10 +25,14 @@ need python3 python3
 
 CHECK=0
 if [ "${1:-}" = short ]; then
-    SECONDS_PER_ATTACK=8 GAP=3 CHECK=1
+    # CI's mode: unoptimized builds (the policies under test are timers and counts, not CPU; the
+    # example reuses what `cargo test` built, and the peer builds in a third of the time).
+    SECONDS_PER_ATTACK=8 GAP=3 CHECK=1 PROFILE=${PROFILE:-debug}
 else
-    SECONDS_PER_ATTACK=${1:-45} GAP=5
+    SECONDS_PER_ATTACK=${1:-45} GAP=5 PROFILE=${PROFILE:-release}
 fi
+build_flags=()
+[ "$PROFILE" = release ] && build_flags=(--release)
 PEERS=${PEERS:-1}
 PORT=${PORT:-18431}
 NGINX_PORT=$((PORT + 1))
@@ -36,12 +40,12 @@ AXUM_PORT=$((PORT + 2))
 MAX_CONNECTIONS=200
 ATTACK_CONNECTIONS=400
 
-cargo build --release --quiet --example stress
+cargo build "${build_flags[@]}" --quiet --example stress
 target_dir=$(cargo_target_dir)
 if [ "$PEERS" = 1 ]; then
     [ -x /usr/sbin/nginx ] || need nginx nginx-light
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-    (cd bench && cargo build --release --quiet --bin axum_stress)
+    (cd bench && cargo build "${build_flags[@]}" --quiet --bin axum_stress)
     bench_target_dir=$(cd bench && cargo_target_dir)
 fi
 work=$(mktemp -d)
@@ -61,7 +65,7 @@ wait_for() {
     exit 1
 }
 
-PORT=$PORT MAX_CONNECTIONS=$MAX_CONNECTIONS "$target_dir/release/examples/stress" >"$work/server.log" 2>&1 &
+PORT=$PORT MAX_CONNECTIONS=$MAX_CONNECTIONS "$target_dir/$PROFILE/examples/stress" >"$work/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
 wait_for "http://127.0.0.1:$PORT"
@@ -93,7 +97,7 @@ CONF
     "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
     pids+=("$!")
     wait_for "http://127.0.0.1:$NGINX_PORT"
-    BENCH_SERVER_MAX_SECS=1800 "$bench_target_dir/release/axum_stress" "$AXUM_PORT" >"$work/axum.log" 2>&1 &
+    BENCH_SERVER_MAX_SECS=1800 "$bench_target_dir/$PROFILE/axum_stress" "$AXUM_PORT" >"$work/axum.log" 2>&1 &
     pids+=("$!")
     wait_for "http://127.0.0.1:$AXUM_PORT"
     servers+=(nginx axum)
