@@ -2,9 +2,9 @@
 # Slow and hostile clients (issues 13 and 23): slowhttptest's slow headers (-H), slow body (-B)
 # and slow read (-X), each with more connections (400) than waymark's slots (examples/stress.rs,
 # release build, unoptimized in `short` mode; max_connections 200), while a curl loop sends
-# normal requests, each on a new connection, and records their latency. The same attacks, in the same run, against nginx in
-# front of the same server and against axum (hyper) alone (bench/src/bin/axum_stress.rs, the
-# same routes). Prints one table: per server and attack, when the attack's connections were
+# normal requests, each on a new connection, and records their latency. The same attacks, in the
+# same run, against nginx in front of the same server and against axum (hyper) alone
+# (bench/src/bin/axum_stress.rs, the same routes). Prints one table: per server and attack, when the attack's connections were
 # cut, and the normal requests' count, failures, p50, p99 and max.
 #
 #   scripts/slow_clients.sh [SECONDS_PER_ATTACK]     # default 45; about 9 x (SECONDS + 5) s
