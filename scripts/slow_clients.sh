@@ -4,8 +4,8 @@
 # release build, unoptimized in `short` mode; max_connections 200), while a curl loop sends
 # normal requests, each on a new connection, and records their latency. The same attacks, in the
 # same run, against nginx in front of the same server and against axum (hyper) alone
-# (bench/src/bin/axum_stress.rs, the same routes). Prints one table: per server and attack, when the attack's connections were
-# cut, and the normal requests' count, failures, p50, p99 and max.
+# (bench/src/bin/axum_stress.rs, the same routes). Prints one table: per server and attack, when
+# the attack's connections were cut, and the normal requests' count, failures, p50, p99 and max.
 #
 #   scripts/slow_clients.sh [SECONDS_PER_ATTACK]     # default 45; about 9 x (SECONDS + 5) s
 #   scripts/slow_clients.sh short                    # CI: 8 s per attack, about 2 minutes, and
