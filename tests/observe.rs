@@ -1,5 +1,6 @@
 //! The request's span and closing event (OpenTelemetry's HTTP fields, through `tracing`), seen by a
-//! capturing subscriber; and with the `metrics` feature, the per-route series.
+//! capturing subscriber. (The per-route metrics are in tests/metrics.rs: another binary, so that
+//! no table runs on another thread without a subscriber while these run.)
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
-use waymark::{Method, Request, Response, StatusCode, routes};
+use waymark::{Method, Request, StatusCode, routes};
 
 type Fields = BTreeMap<String, String>;
 
@@ -70,13 +71,17 @@ fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.get(name).map_or("<absent>", String::as_str)
 }
 
+// One test, on one thread: tracing caches each callsite's interest for the whole process, and a
+// test running a table on another thread with no subscriber could make it "never" for this one.
 #[tokio::test(flavor = "current_thread")]
+async fn spans_and_events() {
+    one_span_per_request_with_the_http_fields().await;
+    a_panic_is_recorded_as_a_500().await;
+}
+
 async fn one_span_per_request_with_the_http_fields() {
     let capture = Capture::default();
     let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
-    // Other tests of this binary run the table on other threads with no subscriber: a callsite
-    // they register at the same moment may cache "never"; recompute it now this one is set.
-    tracing::callsite::rebuild_interest_cache();
     let api = Api::new();
     let req = Request::new(Method::GET, "/notes/7?x=1").with_peer_addr("192.0.2.9:4000".parse().unwrap());
     assert_eq!(api.call(req).await.status(), StatusCode::OK);
@@ -106,13 +111,9 @@ async fn one_span_per_request_with_the_http_fields() {
     assert_eq!((field(inner, "http.route"), field(inner, "id")), ("/notes/{id}", "7"));
 }
 
-#[tokio::test(flavor = "current_thread")]
 async fn a_panic_is_recorded_as_a_500() {
     let capture = Capture::default();
     let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
-    // Other tests of this binary run the table on other threads with no subscriber: a callsite
-    // they register at the same moment may cache "never"; recompute it now this one is set.
-    tracing::callsite::rebuild_interest_cache();
     let api = Api::new();
     let panicked = tokio::spawn(async move { api.call(Request::new(Method::GET, "/boom")).await }).await;
     assert!(panicked.is_err());
@@ -121,54 +122,4 @@ async fn a_panic_is_recorded_as_a_500() {
     assert_eq!(field(answered, "http.response.status_code"), "500");
     assert_eq!(field(answered, "error.type"), "panic");
     assert_eq!(field(answered, "http.route"), "/boom");
-}
-
-#[cfg(feature = "metrics")]
-mod metrics {
-    use super::*;
-
-    routes! {
-        /// The table whose metrics the test reads.
-        pub Counted;
-        GET "/notes/{id: u64}" => async { "a note" },
-        POST "/notes" => async { waymark::Response::text("no").with_status(StatusCode::CONFLICT) },
-        GET "/metrics" => async { Counted::metrics().response() },
-    }
-
-    fn series(text: &str) -> Vec<&str> {
-        text.lines().filter(|l| l.starts_with("http_server_requests_total")).collect()
-    }
-
-    #[tokio::test]
-    async fn series_are_per_route_and_bounded_by_the_table() {
-        let api = Counted::new();
-        for target in ["/notes/1", "/notes/2", "/notes/3"] {
-            api.call(Request::new(Method::GET, target)).await;
-        }
-        api.call(Request::new(Method::POST, "/notes")).await;
-        // A 404 flood and hostile paths: all in the one series of requests no route answered.
-        for i in 0..50 {
-            api.call(Request::new(Method::GET, &format!("/nowhere/{i}/%2e%2e/etc/passwd"))).await;
-        }
-        api.call(Request::new(Method::from_bytes(b"BREW").unwrap(), "/x")).await;
-        let res: Response = api.call(Request::new(Method::GET, "/metrics")).await;
-        assert_eq!(res.header("content-type"), Some(waymark::metrics::CONTENT_TYPE));
-        let text = String::from_utf8(res.body_bytes().unwrap().to_vec()).unwrap();
-        let lines = series(&text);
-        assert!(
-            lines.contains(&r#"http_server_requests_total{method="GET",route="/notes/{id}",status="2xx"} 3"#),
-            "{text}"
-        );
-        assert!(
-            lines.contains(&r#"http_server_requests_total{method="POST",route="/notes",status="4xx"} 1"#),
-            "{text}"
-        );
-        assert!(lines.contains(&r#"http_server_requests_total{method="_OTHER",route="",status="4xx"} 51"#), "{text}");
-        // 3 routes and "no route", 5 status classes each: nothing a client sent made a series.
-        assert_eq!(lines.len(), 4 * 5, "{text}");
-        assert!(
-            text.contains(r#"http_server_request_duration_seconds_count{method="GET",route="/notes/{id}"} 3"#),
-            "{text}"
-        );
-    }
 }
