@@ -185,10 +185,15 @@ fn past_the_open_files_limit_the_server_pauses_logs_little_and_recovers() {
     // 30 retries in 3 s; the log gets the first and no more until the interval is over.
     assert_eq!(failing.len(), 1, "accept-error lines in {exhausted:?}:\n{}", failing.join("\n"));
     // Meanwhile a new client is answered at once, through the spare descriptor: 503, try again.
+    // (Or 200: the spare also answers the extra connections waiting in the backlog, and closing
+    // them frees descriptors, so at times the server has one for this client. Either way it is
+    // answered within a second, where it used to wait in the backlog.)
     let started = Instant::now();
     let busy = get_whole(server.addr, Duration::from_secs(2)).expect("an answer while out of descriptors");
-    assert!(busy.starts_with("HTTP/1.1 503 "), "{busy}");
-    assert!(busy.to_ascii_lowercase().contains("retry-after: 1\r\n"), "{busy}");
+    if !busy.starts_with("HTTP/1.1 200 ") {
+        assert!(busy.starts_with("HTTP/1.1 503 "), "{busy}");
+        assert!(busy.to_ascii_lowercase().contains("retry-after: 1\r\n"), "{busy}");
+    }
     assert!(started.elapsed() < Duration::from_secs(1), "answered after {:?}", started.elapsed());
 
     drop(extra);
