@@ -30,11 +30,8 @@ printf 'mode\tbody\tround\tserver\trequests\treq_per_s\tp99_us\tcpu_ticks\tcpu_u
 PID=
 cleanup() { if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT INT TERM
+. scripts/wrk_row.sh
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-# wrk prints latency as 812.00us / 1.23ms / 1.01s
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
 port=18100
 for mode in keepalive pipelined; do
@@ -47,22 +44,7 @@ for mode in keepalive pipelined; do
         BENCH_SERVER_MAX_SECS=$((DURATION + 60)) taskset -c "$SERVER_CPU" "target/release/${server}_server" "${args[@]}" 2>/dev/null &
         PID=$!
         for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-        wrk_args=(-t1 -c"$CONNS" -d"${DURATION}s" --latency)
-        [[ $mode == pipelined ]] && wrk_args+=(-s pipeline.lua)
-        wrk_args+=("http://127.0.0.1:$port/$body")
-        [[ $mode == pipelined ]] && wrk_args+=(-- "$DEPTH")
-        before=$(cpu_ticks "$PID")
-        log=$(timeout $((DURATION + 30)) taskset -c "$WRK_CPU" wrk "${wrk_args[@]}")
-        after=$(cpu_ticks "$PID")
-        cleanup; PID=
-        reqs=$(awk '/requests in/ {print $1}' <<<"$log")
-        rps=$(awk '/Requests\/sec/ {print $2}' <<<"$log")
-        p99=$(to_us "$(awk '$1 == "99%" {print $2}' <<<"$log")")
-        errs=$(grep -E 'Socket errors|Non-2xx' <<<"$log" || true)
-        [[ -n $errs ]] && echo "  $server $mode $body: $errs" >&2
-        ticks=$((after - before))
-        cpu=$(awk -v t="$ticks" -v hz="$TICK" -v r="$reqs" 'BEGIN { printf "%.3f", t / hz * 1e6 / r }')
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$body" "$round" "$server" "$reqs" "$rps" "$p99" "$ticks" "$cpu" | tee -a "$OUT"
+        wrk_row 1 "$WRK_CPU" "$server" "$mode" "$body" "$round" "$port"
       done
     done
   done
